@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbuf: the kmalloc backend.
+ *
+ * kmalloc() hands out slab objects: physically contiguous, but an object
+ * smaller than a page shares its page with other objects, and mapping that
+ * page would give user space those objects too. So a buffer of a page or
+ * more is allocated in whole pages: power-of-two sizes are naturally
+ * aligned (guaranteed since 5.4) and larger ones come from the page
+ * allocator, so the object starts on a page boundary and covers its pages
+ * alone. A smaller buffer keeps its exact size and cannot be mapped.
+ */
+#include "kbuf.h"
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+static int kbuf_kmalloc_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
+{
+	size_t bytes = size < PAGE_SIZE ? size : PAGE_ALIGN(size);
+	void *p;
+
+	p = kzalloc(bytes, gfp | __GFP_NOWARN);
+	if (!p)
+		return -ENOMEM;
+
+	mem->vaddr = p;
+	mem->capacity = size;
+	mem->map_size = 0;
+	mem->order = 0;
+	/* Never map a page that might hold another object. */
+	if (size >= PAGE_SIZE && PAGE_ALIGNED(p))
+		mem->map_size = bytes;
+	return 0;
+}
+
+static void kbuf_kmalloc_free(struct kbuf_mem *mem)
+{
+	kfree(mem->vaddr);
+}
+
+const struct kbuf_backend kbuf_backend_kmalloc = {
+	.name = "kmalloc",
+	.id = KBUF_BACKEND_KMALLOC,
+	.max_size = KMALLOC_MAX_SIZE,
+	.can_atomic = true,
+	.contiguous = true,
+	.alloc = kbuf_kmalloc_alloc,
+	.free = kbuf_kmalloc_free,
+	.map_pfn = kbuf_map_linear_pfn,
+	/* Slab pages cannot be inserted by struct page (vm_insert_page). */
+	.map_page = NULL,
+};

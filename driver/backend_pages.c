@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbuf: the page allocator backend.
+ *
+ * One block of 2^order physically contiguous pages. Blocks of order 1 and
+ * up are allocated with __GFP_COMP: a compound page keeps one reference
+ * count for the whole block, so inserting its tail pages into user page
+ * tables (which takes references) and freeing the block stay balanced.
+ * Without it the tail pages have no usable count of their own.
+ */
+#include "kbuf.h"
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+
+static int kbuf_pages_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	unsigned long addr;
+
+	/* The caller gets -ENOMEM: no allocation-failure splat in the log. */
+	gfp |= __GFP_NOWARN;
+	if (order == 0)
+		addr = get_zeroed_page(gfp);
+	else
+		addr = __get_free_pages(gfp | __GFP_ZERO | __GFP_COMP, order);
+	if (!addr)
+		return -ENOMEM;
+
+	mem->vaddr = (void *)addr;
+	mem->capacity = size;
+	mem->map_size = PAGE_ALIGN(size);
+	mem->order = order;
+	return 0;
+}
+
+static void kbuf_pages_free(struct kbuf_mem *mem)
+{
+	if (mem->order == 0)
+		free_page((unsigned long)mem->vaddr);
+	else
+		free_pages((unsigned long)mem->vaddr, mem->order);
+}
+
+/* Insert each page by struct page: the mapping holds page references. */
+static int kbuf_pages_map_page(struct kbuf_mem *mem, struct vm_area_struct *vma)
+{
+	struct page *first = virt_to_page(mem->vaddr);
+	unsigned long i, count = vma_pages(vma);
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		ret = vm_insert_page(vma, vma->vm_start + (i << PAGE_SHIFT),
+				     nth_page(first, vma->vm_pgoff + i));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+const struct kbuf_backend kbuf_backend_pages = {
+	.name = "pages",
+	.id = KBUF_BACKEND_PAGES,
+	.max_size = PAGE_SIZE << KBUF_MAX_ORDER,
+	.can_atomic = true,
+	.contiguous = true,
+	.alloc = kbuf_pages_alloc,
+	.free = kbuf_pages_free,
+	.map_pfn = kbuf_map_linear_pfn,
+	.map_page = kbuf_pages_map_page,
+};

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Every kernel-version difference kbuf meets, in one place. Where possible
+ * the answer comes from a build-time probe of the headers (see Kbuild), not
+ * from LINUX_VERSION_CODE: distribution kernels backport API changes.
+ *
+ * Floor: 5.10 (dkms.conf's BUILD_EXCLUSIVE_KERNEL_MIN). Below it the
+ * natural alignment of power-of-two kmalloc() objects (5.4) that the kmalloc
+ * backend's mmap relies on is not guaranteed.
+ */
+#ifndef KBUF_COMPAT_H
+#define KBUF_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+
+/*
+ * 6.3 made vma->vm_flags read-only and added vm_flags_set(); before it the
+ * flags were written directly, under the mmap lock that ->mmap holds.
+ */
+static inline void kbuf_vm_flags_set(struct vm_area_struct *vma,
+				     vm_flags_t flags)
+{
+#ifdef KBUF_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/* 6.2 passes a const struct device to class->devnode. */
+#ifdef KBUF_HAVE_CONST_DEVNODE
+#define KBUF_DEVNODE_DEV const struct device
+#else
+#define KBUF_DEVNODE_DEV struct device
+#endif
+
+/*
+ * The largest order the page allocator hands out. MAX_ORDER changed meaning
+ * in 6.4 (exclusive to inclusive) and became MAX_PAGE_ORDER in 6.8, but
+ * MAX_ORDER_NR_PAGES has always been the size of the largest block.
+ */
+#define KBUF_MAX_ORDER ilog2(MAX_ORDER_NR_PAGES)
+
+#endif /* KBUF_COMPAT_H */

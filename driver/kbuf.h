@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kbuf: private declarations shared by the driver's files.
+ *
+ * Locking, outermost first:
+ *   kbuf_registry_lock  the list of buffers, the names, create and destroy
+ *   buf->io_rwsem       the data and length: read() takes it shared,
+ *                       write() and every change of size or length take it
+ *                       exclusive. User copies happen under it, so it ranks
+ *                       above the mm's mmap_lock.
+ *   mmap_lock           (the mm's) held by the core around ->mmap
+ *   buf->lock           mapping and open state: mmap(), open(), resize and
+ *                       destroy. Never held across a user copy, so ->mmap
+ *                       may take it under mmap_lock without closing a cycle.
+ */
+#ifndef KBUF_H
+#define KBUF_H
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+
+#include "compat.h"
+#include "uapi/kbuf.h"
+
+#define KBUF_MAX_BUFFERS 64
+#define KBUF_VMALLOC_MAX SZ_1G
+
+/**
+ * struct kbuf_mem - one allocation made by a backend
+ * @vaddr:    kernel virtual address of the first byte
+ * @capacity: bytes read() and write() may reach
+ * @map_size: bytes mmap() may reach: whole pages owned by the allocation,
+ *            0 when it shares its page with other objects
+ * @order:    page order of the block, for the page allocator backend
+ */
+struct kbuf_mem {
+	void *vaddr;
+	size_t capacity;
+	size_t map_size;
+	unsigned int order;
+};
+
+/**
+ * struct kbuf_backend - one allocator, as the rest of the driver sees it
+ * @name:       the name in sysfs and in the default buffer's node
+ * @id:         KBUF_BACKEND_*
+ * @max_size:   largest capacity accepted
+ * @can_atomic: the allocator may be called where sleeping is forbidden
+ * @contiguous: physically contiguous, so a physical address means something
+ * @alloc:      allocate @size zeroed bytes with @gfp into @mem
+ * @free:       release what @alloc made
+ * @map_pfn:    map @mem into @vma with remap_pfn_range()
+ * @map_page:   map @mem into @vma by struct page, or NULL if the memory
+ *              has no pages of its own to insert (slab objects)
+ *
+ * The map functions get a @vma whose range was checked against
+ * @mem->map_size; they honour vma->vm_pgoff and vma->vm_page_prot.
+ */
+struct kbuf_backend {
+	const char *name;
+	u32 id;
+	size_t max_size;
+	bool can_atomic;
+	bool contiguous;
+	int (*alloc)(struct kbuf_mem *mem, size_t size, gfp_t gfp);
+	void (*free)(struct kbuf_mem *mem);
+	int (*map_pfn)(struct kbuf_mem *mem, struct vm_area_struct *vma);
+	int (*map_page)(struct kbuf_mem *mem, struct vm_area_struct *vma);
+};
+
+/* What sysfs counts for a buffer: calls that moved data, and bytes. */
+enum kbuf_stat {
+	KBUF_STAT_READS,
+	KBUF_STAT_WRITES,
+	KBUF_STAT_BYTES_READ,
+	KBUF_STAT_BYTES_WRITTEN,
+	KBUF_STAT_MMAPS, /* successful mmap() calls */
+	KBUF_STAT_COUNT,
+};
+
+/**
+ * struct kbuf_buffer - one buffer and its device
+ * @dev:      the device; its release frees the structure
+ * @cdev:     the character device, parented to @dev so an open in flight
+ *            keeps the structure alive
+ * @node:     entry in the registry's list
+ * @name:     the buffer's name, also the device's name
+ * @backend:  the allocator behind the buffer
+ * @map_mode: KBUF_MAP_* actually used by mmap()
+ * @map:      the backend's map function for @map_mode
+ * @gfp:      KBUF_GFP_*
+ * @io_rwsem: serializes writers against readers (see kbuf.h's header)
+ * @mem:      the allocation; changes only under @io_rwsem and @lock
+ * @length:   bytes of valid data; changes only under @io_rwsem held
+ *            exclusive
+ * @lock:     protects @dead and the decision to resize or destroy
+ * @dead:     destroyed: open() fails from now on
+ * @opens:    open file descriptions
+ * @mappings: live VMAs
+ * @stats:    counters shown in sysfs, indexed by enum kbuf_stat
+ */
+struct kbuf_buffer {
+	struct device dev;
+	struct cdev cdev;
+	struct list_head node;
+	char name[KBUF_NAME_LEN];
+	const struct kbuf_backend *backend;
+	u32 map_mode;
+	int (*map)(struct kbuf_mem *mem, struct vm_area_struct *vma);
+	u32 gfp;
+	struct rw_semaphore io_rwsem;
+	struct kbuf_mem mem;
+	size_t length;
+	struct mutex lock; /* see above */
+	bool dead;
+	atomic_t opens;
+	atomic_t mappings;
+	atomic64_t stats[KBUF_STAT_COUNT];
+};
+
+static inline struct kbuf_buffer *kbuf_from_dev(struct device *dev)
+{
+	return container_of(dev, struct kbuf_buffer, dev);
+}
+
+/* main.c */
+extern struct class kbuf_class;
+extern dev_t kbuf_devt;
+u32 kbuf_default_map_mode(void);
+
+/* backend.c and backend_*.c */
+extern const struct kbuf_backend kbuf_backend_kmalloc;
+extern const struct kbuf_backend kbuf_backend_pages;
+extern const struct kbuf_backend kbuf_backend_vmalloc;
+const struct kbuf_backend *kbuf_backend_by_id(u32 id);
+int kbuf_backend_check_size(const struct kbuf_backend *be, u64 size);
+int kbuf_mem_alloc(const struct kbuf_backend *be, struct kbuf_mem *mem,
+		   size_t size, u32 gfp);
+int kbuf_map_linear_pfn(struct kbuf_mem *mem, struct vm_area_struct *vma);
+
+/* buffer.c */
+int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
+		       u64 size, u32 gfp);
+int kbuf_buffer_destroy(const char *name);
+void kbuf_buffer_destroy_all(void);
+int kbuf_buffer_get_open(struct kbuf_buffer *buf);
+int kbuf_buffer_set_length(struct kbuf_buffer *buf, u64 length);
+int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size);
+void kbuf_buffer_clear(struct kbuf_buffer *buf);
+
+/* fops.c, ioctl.c, mmap.c */
+extern const struct file_operations kbuf_fops;
+long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+int kbuf_mmap(struct file *filp, struct vm_area_struct *vma);
+
+/* sysfs.c */
+extern const struct attribute_group *kbuf_groups[];
+
+/* control.c */
+int kbuf_control_register(void);
+void kbuf_control_unregister(void);
+
+#endif /* KBUF_H */

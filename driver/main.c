@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbuf: kernel buffers from kmalloc, the page allocator and vmalloc, as
+ * character devices. This file holds the module: its parameters, the
+ * device class and the char device region, and the three buffers made at
+ * load time.
+ *
+ *   $ echo hello > /dev/kbuf/vmalloc
+ *   $ cat /dev/kbuf/vmalloc
+ *   hello
+ *
+ * See kbuf(4) for reads, writes, mmap, ioctls and sysfs attributes.
+ */
+#include "kbuf.h"
+
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+static unsigned long kmalloc_size = SZ_64K;
+module_param(kmalloc_size, ulong, 0444);
+MODULE_PARM_DESC(kmalloc_size,
+		 "kmalloc buffer bytes (default 65536, limit 1..4194304)");
+
+static unsigned int pages_order = 4;
+module_param(pages_order, uint, 0444);
+MODULE_PARM_DESC(pages_order,
+		 "pages buffer: PAGE_SIZE << order bytes (default 4, limit 10)");
+
+static unsigned long vmalloc_size = SZ_1M;
+module_param(vmalloc_size, ulong, 0444);
+MODULE_PARM_DESC(vmalloc_size,
+		 "vmalloc buffer bytes (default 1048576, limit 1..1073741824)");
+
+static char *map_mode = "page";
+module_param(map_mode, charp, 0444);
+MODULE_PARM_DESC(map_mode,
+		 "mmap of pages and vmalloc buffers: page (default) or pfn");
+
+static const char *const kbuf_map_modes[] = {
+	[KBUF_MAP_PAGE] = "page",
+	[KBUF_MAP_PFN] = "pfn",
+};
+
+static u32 kbuf_map_mode;
+dev_t kbuf_devt;
+
+/**
+ * kbuf_default_map_mode() - the map mode chosen at load
+ *
+ * Return: KBUF_MAP_PAGE or KBUF_MAP_PFN.
+ */
+u32 kbuf_default_map_mode(void)
+{
+	return kbuf_map_mode;
+}
+
+static char *kbuf_devnode(KBUF_DEVNODE_DEV *dev, umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "kbuf/%s", dev_name(dev));
+}
+
+struct class kbuf_class = {
+	.name = "kbuf",
+	.devnode = kbuf_devnode,
+	.dev_groups = kbuf_groups,
+};
+
+static int kbuf_check_range(const char *param, unsigned long value,
+			    unsigned long min, unsigned long max)
+{
+	if (value >= min && value <= max)
+		return 0;
+	pr_err("%s=%lu out of range (limit %lu)\n", param, value, max);
+	return -EINVAL;
+}
+
+/* Refuse a bad value with one line that names it: never clamp. */
+static int kbuf_check_params(void)
+{
+	int mode;
+
+	if (kbuf_check_range("kmalloc_size", kmalloc_size, 1,
+			     kbuf_backend_kmalloc.max_size) ||
+	    kbuf_check_range("pages_order", pages_order, 0, KBUF_MAX_ORDER) ||
+	    kbuf_check_range("vmalloc_size", vmalloc_size, 1,
+			     kbuf_backend_vmalloc.max_size))
+		return -EINVAL;
+
+	mode = match_string(kbuf_map_modes, ARRAY_SIZE(kbuf_map_modes),
+			    map_mode);
+	if (mode < 0) {
+		pr_err("map_mode=%s is not one of page, pfn\n", map_mode);
+		return -EINVAL;
+	}
+	kbuf_map_mode = mode;
+	return 0;
+}
+
+static int kbuf_create_defaults(void)
+{
+	int ret;
+
+	ret = kbuf_buffer_create("kmalloc", &kbuf_backend_kmalloc, kmalloc_size,
+				 KBUF_GFP_KERNEL);
+	if (!ret)
+		ret = kbuf_buffer_create("pages", &kbuf_backend_pages,
+					 PAGE_SIZE << pages_order,
+					 KBUF_GFP_KERNEL);
+	if (!ret)
+		ret = kbuf_buffer_create("vmalloc", &kbuf_backend_vmalloc,
+					 vmalloc_size, KBUF_GFP_KERNEL);
+	return ret;
+}
+
+static int __init kbuf_init(void)
+{
+	int ret;
+
+	ret = kbuf_check_params();
+	if (ret)
+		return ret;
+
+	ret = alloc_chrdev_region(&kbuf_devt, 0, KBUF_MAX_BUFFERS, "kbuf");
+	if (ret)
+		return ret;
+	ret = class_register(&kbuf_class);
+	if (ret)
+		goto err_unregister_region;
+	ret = kbuf_create_defaults();
+	if (ret)
+		goto err_destroy_buffers;
+	ret = kbuf_control_register();
+	if (ret)
+		goto err_destroy_buffers;
+
+	pr_info("version %s loaded: kmalloc %lu, pages %lu, vmalloc %lu bytes, map_mode %s\n",
+		KBUF_VERSION, kmalloc_size, PAGE_SIZE << pages_order,
+		vmalloc_size, kbuf_map_modes[kbuf_map_mode]);
+	return 0;
+
+err_destroy_buffers:
+	kbuf_buffer_destroy_all();
+	class_unregister(&kbuf_class);
+err_unregister_region:
+	unregister_chrdev_region(kbuf_devt, KBUF_MAX_BUFFERS);
+	return ret;
+}
+
+static void __exit kbuf_exit(void)
+{
+	kbuf_control_unregister();
+	kbuf_buffer_destroy_all();
+	class_unregister(&kbuf_class);
+	unregister_chrdev_region(kbuf_devt, KBUF_MAX_BUFFERS);
+}
+
+module_init(kbuf_init);
+module_exit(kbuf_exit);
+
+MODULE_DESCRIPTION("Kernel buffers from kmalloc, pages and vmalloc");
+MODULE_AUTHOR("kbuf developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(KBUF_VERSION);

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * kbuf: kernel buffers from kmalloc, the page allocator and vmalloc,
+ * reachable from user space as character devices.
+ *
+ * This header is the driver's whole user-space ABI. Every structure is
+ * made of fixed-size fields with no implicit padding, so 32-bit and 64-bit
+ * processes share one layout.
+ *
+ * Buffer nodes (/dev/kbuf/<name>) take KBUF_IOC_INFO, KBUF_IOC_SET_LENGTH,
+ * KBUF_IOC_RESIZE and KBUF_IOC_CLEAR. The control node (/dev/kbuf/control)
+ * takes KBUF_IOC_CREATE and KBUF_IOC_DESTROY.
+ */
+#ifndef _UAPI_LINUX_KBUF_H
+#define _UAPI_LINUX_KBUF_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Bytes in a name field, with the terminating NUL: names are 1..31 chars. */
+#define KBUF_NAME_LEN 32
+
+/* Values of kbuf_info.backend and kbuf_create.backend. */
+#define KBUF_BACKEND_KMALLOC 0
+#define KBUF_BACKEND_PAGES 1
+#define KBUF_BACKEND_VMALLOC 2
+
+/* Values of kbuf_info.map_mode: how mmap() maps this buffer. */
+#define KBUF_MAP_PAGE 0 /* struct-page mapping */
+#define KBUF_MAP_PFN 1 /* remap_pfn_range: VM_PFNMAP */
+
+/* Values of kbuf_info.gfp and kbuf_create.gfp. */
+#define KBUF_GFP_KERNEL 0 /* GFP_KERNEL: may sleep */
+#define KBUF_GFP_ATOMIC 1 /* GFP_ATOMIC: made under a spinlock */
+
+/* Bits of kbuf_info.flags. */
+#define KBUF_INFO_PHYS 0x1U /* phys_addr is valid */
+
+/**
+ * struct kbuf_info - one buffer, as KBUF_IOC_INFO reports it
+ * @name:      the buffer's name, NUL-terminated
+ * @backend:   KBUF_BACKEND_*
+ * @map_mode:  KBUF_MAP_*
+ * @gfp:       KBUF_GFP_*
+ * @flags:     KBUF_INFO_*
+ * @capacity:  bytes allocated for data; read/write never pass it
+ * @length:    bytes of valid data; read() stops here
+ * @map_size:  bytes mmap() may cover: capacity rounded up to the whole
+ *             pages the buffer owns, or 0 if it owns no whole page
+ * @mappings:  live mappings (VMAs) of the buffer
+ * @opens:     open file descriptions of the buffer
+ * @phys_addr: physical address of the first byte, only for an opener with
+ *             CAP_SYS_ADMIN and a physically contiguous backend; else 0
+ */
+struct kbuf_info {
+	char name[KBUF_NAME_LEN];
+	__u32 backend;
+	__u32 map_mode;
+	__u32 gfp;
+	__u32 flags;
+	__u64 capacity;
+	__u64 length;
+	__u64 map_size;
+	__u64 mappings;
+	__u64 opens;
+	__u64 phys_addr;
+};
+
+/**
+ * struct kbuf_create - arguments of KBUF_IOC_CREATE
+ * @name:    1..31 characters of [a-z0-9_-], NUL-terminated; the node is
+ *           /dev/kbuf/<name>
+ * @backend: KBUF_BACKEND_*
+ * @gfp:     KBUF_GFP_*; KBUF_GFP_ATOMIC is refused for vmalloc
+ * @flags:   must be 0
+ * @size:    capacity in bytes, at least 1, at most the backend's limit
+ */
+struct kbuf_create {
+	char name[KBUF_NAME_LEN];
+	__u32 backend;
+	__u32 gfp;
+	__u32 flags;
+	__u32 reserved;
+	__u64 size;
+};
+
+/**
+ * struct kbuf_destroy - arguments of KBUF_IOC_DESTROY
+ * @name: the buffer to destroy, NUL-terminated
+ */
+struct kbuf_destroy {
+	char name[KBUF_NAME_LEN];
+};
+
+#define KBUF_IOC_MAGIC 0xBF
+
+/* Buffer nodes. SET_LENGTH, RESIZE and CLEAR need the fd open for writing. */
+#define KBUF_IOC_INFO _IOR(KBUF_IOC_MAGIC, 0x01, struct kbuf_info)
+#define KBUF_IOC_SET_LENGTH _IOW(KBUF_IOC_MAGIC, 0x02, __u64)
+#define KBUF_IOC_RESIZE _IOW(KBUF_IOC_MAGIC, 0x03, __u64)
+#define KBUF_IOC_CLEAR _IO(KBUF_IOC_MAGIC, 0x04)
+
+/* The control node. Both need CAP_SYS_ADMIN. */
+#define KBUF_IOC_CREATE _IOW(KBUF_IOC_MAGIC, 0x10, struct kbuf_create)
+#define KBUF_IOC_DESTROY _IOW(KBUF_IOC_MAGIC, 0x11, struct kbuf_destroy)
+
+#endif /* _UAPI_LINUX_KBUF_H */
