@@ -1,0 +1,610 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kbufctl, the command-line tool: every command, its output and its errors
+# (exit 1 when the operation fails, 2 for a usage error), on the buffers
+# made at load with the default parameters (map_mode=page).
+
+load 'helpers/common'
+
+setup_file() {
+	# The binary sits in user/kbufctl/ next to its sources.
+	PATH="$BATS_TEST_DIRNAME/../user/kbufctl:$PATH"
+	export PATH
+	kbuf_file_setup
+}
+
+teardown_file() {
+	kbuf_file_teardown
+}
+
+setup() {
+	kbuf_test_setup
+	local b
+	for b in "${KBUF_BACKENDS[@]}"; do
+		kbuf_clear "$b"
+	done
+}
+
+# Wait up to 10 s for sysfs attribute $2 of buffer $1 to read $3.
+wait_attr() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(kbuf_attr "$1" "$2") == "$3" ]] && return 0
+		sleep 0.1
+	done
+	echo "$1/$2 is $(kbuf_attr "$1" "$2"), not $3" >&2
+	return 1
+}
+
+# Map buffer $1 in the background with kbufctl map --hold; return once
+# the mapping is counted.
+hold_map() {
+	kbuf_bg kbufctl map "$1" --hold 600
+	wait_attr "$1" mappings 1
+}
+
+# ---- the command line ---------------------------------------------------
+
+@test "kbufctl --version prints the name and a version" {
+	run -0 kbufctl --version
+	assert_output --regexp '^kbufctl [^ ]+$'
+}
+
+@test "kbufctl without a command prints the usage and exits 2" {
+	run -2 kbufctl
+	assert_output --partial 'Usage:'
+	assert_output --partial 'layout'
+}
+
+@test "an unknown command exits 2 and names the command" {
+	run -2 kbufctl frobnicate
+	assert_output --partial "unknown command 'frobnicate'"
+}
+
+@test "every command answers --help with its usage and exit status 0" {
+	local c
+	for c in list info create destroy write read truncate clear resize \
+		fill verify map layout; do
+		run -0 kbufctl "$c" --help
+		assert_line --index 0 --regexp "^Usage: kbufctl $c"
+	done
+}
+
+@test "an unknown option exits 2 and points to --help" {
+	run -2 kbufctl read vmalloc --frob
+	assert_output --partial "unrecognized option '--frob'"
+	assert_output --partial "Try 'kbufctl read --help'"
+}
+
+@test "a missing DEV exits 2" {
+	run -2 kbufctl read
+	assert_output --partial 'missing DEV'
+}
+
+@test "kbufctl info nosuch exits 1 with a message naming the device" {
+	run -1 kbufctl info nosuch
+	assert_output 'kbufctl: /dev/kbuf/nosuch: No such file or directory'
+}
+
+@test "a node that is not a kbuf buffer is refused with ENOTTY" {
+	run -1 kbufctl info /dev/null
+	assert_output --partial '/dev/null: KBUF_IOC_INFO: Inappropriate ioctl for device'
+}
+
+@test "a size with a bad suffix exits 2 and names the size" {
+	run -2 kbufctl resize vmalloc 4Q
+	assert_output --partial "'4Q' is not a size"
+	run -2 kbufctl write vmalloc --offset 1KB --data x
+	assert_output --partial "offset '1KB' is not a size"
+	run -2 kbufctl create big --backend vmalloc --size 8X
+	assert_output --partial "size '8X' is not a size"
+}
+
+@test "a size that overflows 64 bits exits 2" {
+	run -2 kbufctl truncate vmalloc 18446744073709551616
+	assert_output --partial 'does not fit in 64 bits'
+	run -2 kbufctl read vmalloc --length 17179869184G
+	assert_output --partial 'does not fit in 64 bits'
+}
+
+@test "sizes take K, M and G suffixes" {
+	run -0 kbufctl truncate vmalloc 1K
+	assert_equal "$(kbuf_attr vmalloc length)" 1024
+	run -0 kbufctl truncate vmalloc 1M
+	assert_equal "$(kbuf_attr vmalloc length)" 1048576
+	run -1 kbufctl truncate vmalloc 1G
+	assert_output --partial 'set length to 1073741824: Invalid argument'
+}
+
+# ---- list and info ------------------------------------------------------
+
+@test "list prints the three load-time buffers in an aligned table" {
+	run -0 kbufctl list
+	assert_line --index 0 --regexp '^NAME +BACKEND +CAPACITY +LENGTH +MAP +GFP +MAPPINGS +OPENS$'
+	assert_line --index 1 --regexp '^kmalloc +kmalloc +65536 +0 +pfn +kernel +0 +0$'
+	assert_line --index 2 --regexp "^pages +pages +$((KBUF_PAGE << 4)) +0 +page +kernel +0 +0$"
+	assert_line --index 3 --regexp '^vmalloc +vmalloc +1048576 +0 +page +kernel +0 +0$'
+	# Aligned: every line has its OPENS column ending at the same place.
+	local widths
+	widths=$(printf '%s\n' "${lines[@]}" | awk '{ print length($0) }' | sort -u)
+	assert_equal "$(wc -l <<<"$widths")" 1
+}
+
+@test "list --json is an array that jq reads, with numbers as numbers" {
+	echo hello >"$KBUF_DEV/vmalloc"
+	run -0 kbufctl list --json
+	run -0 jq -r 'length' <<<"$output"
+	assert_output 3
+	run -0 kbufctl list --json
+	run -0 jq -r '.[] | select(.name == "vmalloc") |
+		"\(.backend) \(.capacity) \(.length) \(.map_mode) \(.gfp) \(.mappings) \(.opens) \(.capacity | type)"' <<<"$output"
+	assert_output 'vmalloc 1048576 6 page kernel 0 0 number'
+}
+
+@test "list --json shows a buffer made at run time" {
+	kbufctl create extra1 --backend pages --size 12K --gfp atomic
+	run -0 kbufctl list --json
+	run -0 jq -r '.[] | select(.name == "extra1") | "\(.backend) \(.capacity) \(.gfp)"' <<<"$output"
+	assert_output 'pages 12288 atomic'
+}
+
+@test "info shows a buffer in full" {
+	echo abc >"$KBUF_DEV/pages"
+	run -0 kbufctl info pages
+	assert_line --regexp '^name: +pages$'
+	assert_line --regexp '^device: +/dev/kbuf/pages$'
+	assert_line --regexp "^capacity: +$((KBUF_PAGE << 4)) \\(64 KiB\\)$"
+	assert_line --regexp '^length: +4$'
+	assert_line --regexp '^map mode: +page$'
+	assert_line --regexp '^opens: +0$'
+	assert_line --regexp '^placement: +page allocator \(order 4\)$'
+	assert_line --regexp '^phys addr: +0x[0-9a-f]+$'
+}
+
+@test "info takes a path as well as a bare name" {
+	run -0 kbufctl info /dev/kbuf/vmalloc --json
+	run -0 jq -r .name <<<"$output"
+	assert_output vmalloc
+}
+
+@test "info --json agrees with sysfs for every backend" {
+	check() {
+		run -0 kbufctl info "$1" --json
+		local json=$output a
+		for a in backend capacity length map_mode gfp mappings opens; do
+			run -0 jq -r ".$a" <<<"$json"
+			assert_output "$(kbuf_attr "$1" "$a")"
+		done
+		run -0 jq -r '.counters.reads | type' <<<"$json"
+		assert_output number
+	}
+	kbuf_each_backend check
+}
+
+@test "info gives root the physical address of kmalloc and pages, never of vmalloc" {
+	run -0 kbufctl info kmalloc --json
+	run -0 jq -r '.phys_addr | type' <<<"$output"
+	assert_output number
+	run -0 kbufctl info vmalloc --json
+	run -0 jq -r '.phys_addr' <<<"$output"
+	assert_output null
+}
+
+@test "info names the kmalloc slab cache of a small kmalloc buffer" {
+	kbufctl create small --backend kmalloc --size 100
+	run -0 kbufctl info small
+	assert_line --regexp '^placement: +slab cache kmalloc-128$'
+	if [[ -r /proc/slabinfo ]]; then
+		assert_line --regexp '^seen in: +kmalloc-128 '
+	fi
+}
+
+@test "info says a large kmalloc buffer comes from the page allocator" {
+	run -0 kbufctl info kmalloc
+	assert_line --regexp '^placement: +page allocator \(kmalloc of 65536 bytes, order 4\)$'
+}
+
+@test "info finds a vmalloc buffer in /proc/vmallocinfo" {
+	run -0 kbufctl info vmalloc
+	assert_line --regexp '^placement: +vmalloc area \(256 pages\)$'
+	assert_line --regexp '^seen in: .*\[kbuf\].* pages=256( |$)'
+}
+
+# ---- create and destroy -------------------------------------------------
+
+@test "create makes a node of each backend and destroy removes it" {
+	check() {
+		run -0 kbufctl create "new-$1" --backend "$1" --size 8K
+		assert_output ''
+		kbuf_wait_for "$KBUF_DEV/new-$1"
+		assert_equal "$(kbuf_attr "new-$1" backend)" "$1"
+		assert_equal "$(kbuf_attr "new-$1" capacity)" 8192
+		run -0 kbufctl destroy "new-$1"
+		kbuf_settle
+		kbuf_wait_gone "$KBUF_DEV/new-$1"
+		assert_not_exists "$KBUF_SYS/new-$1"
+	}
+	kbuf_each_backend check
+}
+
+@test "destroy takes the node's path too" {
+	kbufctl create bypath --backend vmalloc --size 4K
+	run -0 kbufctl destroy /dev/kbuf/bypath
+	kbuf_settle
+	assert_not_exists "$KBUF_SYS/bypath"
+}
+
+@test "create with gfp atomic shows in sysfs" {
+	run -0 kbufctl create at --backend kmalloc --size 4K --gfp atomic
+	assert_equal "$(kbuf_attr at gfp)" atomic
+}
+
+@test "create of an existing name fails with EEXIST" {
+	run -1 kbufctl create vmalloc --backend vmalloc --size 4K
+	assert_output 'kbufctl: /dev/kbuf/control: create vmalloc: File exists'
+}
+
+@test "create of vmalloc with gfp atomic fails with EINVAL" {
+	run -1 kbufctl create va --backend vmalloc --size 4K --gfp atomic
+	assert_output 'kbufctl: /dev/kbuf/control: create va: Invalid argument'
+}
+
+@test "create over the backend's limit fails with EINVAL" {
+	run -1 kbufctl create huge --backend kmalloc --size 5M
+	assert_output --partial 'create huge: Invalid argument'
+}
+
+@test "create with a bad name, backend or gfp exits 2 before asking the driver" {
+	run -2 kbufctl create Bad --backend vmalloc --size 4K
+	assert_output --partial "'Bad' is not a buffer name"
+	run -2 kbufctl create control --backend vmalloc --size 4K
+	assert_output --partial "'control' is not a buffer name"
+	run -2 kbufctl create ok --backend slab --size 4K
+	assert_output --partial "backend 'slab' is not kmalloc, pages or vmalloc"
+	run -2 kbufctl create ok --backend pages --size 4K --gfp nowait
+	assert_output --partial "gfp 'nowait' is not kernel or atomic"
+	run -2 kbufctl create ok --size 4K
+	assert_output --partial 'missing --backend'
+}
+
+@test "create without CAP_SYS_ADMIN fails with EPERM" {
+	run -1 kbuf_without_sys_admin kbufctl create np --backend vmalloc --size 4K
+	assert_output 'kbufctl: /dev/kbuf/control: create np: Operation not permitted'
+}
+
+@test "destroy of an unknown buffer fails with ENOENT" {
+	run -1 kbufctl destroy nosuch
+	assert_output 'kbufctl: /dev/kbuf/control: destroy nosuch: No such file or directory'
+}
+
+@test "destroy of a mapped buffer fails with EBUSY" {
+	kbufctl create busy --backend vmalloc --size 8K
+	kbuf_wait_for "$KBUF_DEV/busy"
+	hold_map busy
+	run -1 kbufctl destroy busy
+	assert_output 'kbufctl: /dev/kbuf/control: destroy busy: Device or resource busy'
+	kbuf_bg_kill "$KBUF_BG_PID"
+	wait_attr busy mappings 0
+	run -0 kbufctl destroy busy
+}
+
+# ---- write, read, truncate, clear, resize -------------------------------
+
+@test "write --data then read prints the data back" {
+	check() {
+		run -0 kbufctl write "$1" --data 'hello world'
+		run -0 kbufctl read "$1"
+		assert_output 'hello world'
+		assert_equal "$(kbuf_attr "$1" length)" 11
+	}
+	kbuf_each_backend check
+}
+
+@test "write at an offset past the length leaves a gap of zeros" {
+	kbufctl write vmalloc --offset 4 --data ab
+	run -0 kbufctl read vmalloc --hex
+	assert_output '00000000  00 00 00 00 61 62                                 |....ab|'
+}
+
+@test "write takes stdin with - and a file with --file" {
+	printf 'from stdin' | kbufctl write pages -
+	run -0 kbufctl read pages
+	assert_output 'from stdin'
+	printf 'FROM' >"$BATS_TEST_TMPDIR/f"
+	run -0 kbufctl write pages --file "$BATS_TEST_TMPDIR/f"
+	run -0 kbufctl read pages
+	assert_output 'FROM stdin'
+}
+
+@test "write needs exactly one source" {
+	run -2 kbufctl write vmalloc
+	assert_output --partial 'give exactly one of --data, --file and -'
+	run -2 kbufctl write vmalloc --data a --file /dev/null
+	assert_output --partial 'give exactly one of --data, --file and -'
+}
+
+@test "write past the capacity writes what fits, then fails with ENOSPC" {
+	kbufctl create tiny --backend kmalloc --size 16
+	kbuf_wait_for "$KBUF_DEV/tiny"
+	run -1 kbufctl write tiny --data 0123456789abcdefXYZ
+	assert_output 'kbufctl: /dev/kbuf/tiny: write at offset 16: No space left on device'
+	run -0 kbufctl read tiny
+	assert_output 0123456789abcdef
+}
+
+@test "write of a missing file fails naming the file" {
+	run -1 kbufctl write vmalloc --file /nonexistent
+	assert_output 'kbufctl: /nonexistent: No such file or directory'
+}
+
+@test "read --offset and --length print a slice" {
+	kbufctl write vmalloc --data 0123456789
+	run -0 kbufctl read vmalloc --offset 3 --length 4
+	assert_output 3456
+	run -0 kbufctl read vmalloc --offset 8 --length 100
+	assert_output 89
+	run -0 kbufctl read vmalloc --offset 1M
+	assert_output ''
+}
+
+@test "read --hex prints offsets, bytes and text like hexdump -C" {
+	kbufctl write kmalloc --data 'ABCDEFGHIJKLMNOPQR'
+	run -0 kbufctl read kmalloc --hex
+	assert_line --index 0 '00000000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  |ABCDEFGHIJKLMNOP|'
+	assert_line --index 1 '00000010  51 52                                             |QR|'
+}
+
+@test "truncate sets the length without zeroing" {
+	kbufctl write pages --data abcdef
+	run -0 kbufctl truncate pages 3
+	run -0 kbufctl read pages
+	assert_output abc
+	run -0 kbufctl truncate pages 6
+	run -0 kbufctl read pages
+	assert_output abcdef
+}
+
+@test "truncate beyond the capacity fails with EINVAL" {
+	run -1 kbufctl truncate kmalloc 65537
+	assert_output 'kbufctl: /dev/kbuf/kmalloc: set length to 65537: Invalid argument'
+}
+
+@test "clear zeroes the data and sets the length to 0" {
+	kbufctl write vmalloc --data secret
+	run -0 kbufctl clear vmalloc
+	assert_equal "$(kbuf_attr vmalloc length)" 0
+	kbufctl truncate vmalloc 6
+	run -0 kbufctl read vmalloc --hex
+	assert_output '00000000  00 00 00 00 00 00                                 |......|'
+}
+
+@test "resize changes the capacity and keeps the data" {
+	check() {
+		kbufctl create "rs-$1" --backend "$1" --size 8K
+		kbuf_wait_for "$KBUF_DEV/rs-$1"
+		kbufctl write "rs-$1" --data keep
+		run -0 kbufctl resize "rs-$1" 16K
+		assert_equal "$(kbuf_attr "rs-$1" capacity)" 16384
+		run -0 kbufctl read "rs-$1"
+		assert_output keep
+		run -0 kbufctl resize "rs-$1" 2
+		run -0 kbufctl read "rs-$1"
+		assert_output ke
+	}
+	kbuf_each_backend check
+}
+
+@test "resize to 0 fails with EINVAL" {
+	run -1 kbufctl resize vmalloc 0
+	assert_output 'kbufctl: /dev/kbuf/vmalloc: resize to 0: Invalid argument'
+}
+
+@test "resize of a mapped buffer fails with EBUSY" {
+	hold_map vmalloc
+	run -1 kbufctl resize vmalloc 2M
+	assert_output 'kbufctl: /dev/kbuf/vmalloc: resize to 2097152: Device or resource busy'
+	kbuf_bg_kill "$KBUF_BG_PID"
+	wait_attr vmalloc mappings 0
+}
+
+@test "clear by a user who may not write the node fails naming it" {
+	local mode
+	mode=$(stat -c %a "$KBUF_DEV/pages")
+	chmod 0644 "$KBUF_DEV/pages"
+	run kbuf_as_nobody kbufctl clear pages
+	chmod "$mode" "$KBUF_DEV/pages"
+	assert_failure 1
+	assert_output 'kbufctl: /dev/kbuf/pages: Permission denied'
+}
+
+# ---- fill and verify ----------------------------------------------------
+
+@test "fill and verify agree through write and read on every backend" {
+	check() {
+		run -0 kbufctl fill "$1" --pattern seq
+		assert_output ''
+		assert_equal "$(kbuf_attr "$1" length)" "$(kbuf_attr "$1" capacity)"
+		run -0 kbufctl verify "$1" --pattern seq
+		assert_output "/dev/kbuf/$1: $(kbuf_attr "$1" capacity) bytes match seq"
+	}
+	kbuf_each_backend check
+}
+
+@test "fill through a mapping is seen by read, and a write by the mapping" {
+	check() {
+		run -0 kbufctl fill "$1" --pattern random:42 --via mmap
+		run -0 kbufctl verify "$1" --pattern random:42 --via read
+		run -0 kbufctl fill "$1" --pattern byte:0x5a --via write
+		run -0 kbufctl verify "$1" --pattern byte:0x5a --via mmap
+	}
+	kbuf_each_backend check
+}
+
+@test "verify reports the first mismatching offset and exits 1" {
+	kbufctl fill vmalloc --pattern byte:0xaa
+	kbufctl write vmalloc --offset 1000 --data X
+	run -1 kbufctl verify vmalloc --pattern byte:0xaa
+	assert_output 'kbufctl: /dev/kbuf/vmalloc: mismatch at offset 1000: expected 0xaa, found 0x58'
+	run -1 kbufctl verify vmalloc --pattern byte:0xaa --via mmap
+	assert_output 'kbufctl: /dev/kbuf/vmalloc: mismatch at offset 1000: expected 0xaa, found 0x58'
+}
+
+@test "verify through read fails where the data ends before the capacity" {
+	kbufctl fill pages --pattern seq
+	kbufctl truncate pages 100
+	run -1 kbufctl verify pages --pattern seq
+	assert_output --partial 'mismatch at offset 100: the data ends there'
+}
+
+@test "two random seeds give different data" {
+	kbufctl fill vmalloc --pattern random:1
+	run -1 kbufctl verify vmalloc --pattern random:2
+	assert_output --partial 'mismatch at offset'
+}
+
+@test "fill through a mapping of a buffer with no whole page fails and says why" {
+	kbufctl create small --backend kmalloc --size 100
+	kbuf_wait_for "$KBUF_DEV/small"
+	run -1 kbufctl fill small --pattern seq --via mmap
+	assert_output --partial 'smaller than a page owns no whole page'
+	run -0 kbufctl fill small --pattern seq
+	run -0 kbufctl verify small --pattern seq
+}
+
+@test "fill and verify take no progress bar when stderr is not a terminal" {
+	run -0 kbufctl fill vmalloc --pattern seq
+	assert_output ''
+}
+
+@test "fill with a bad pattern or --via exits 2" {
+	run -2 kbufctl fill vmalloc --pattern nope
+	assert_output --partial "pattern 'nope' is not seq, random:SEED or byte:0xNN"
+	run -2 kbufctl fill vmalloc --pattern byte:0x100
+	assert_output --partial 'value too large'
+	run -2 kbufctl fill vmalloc --pattern seq --via read
+	assert_output --partial '--via takes write or mmap'
+	run -2 kbufctl verify vmalloc --pattern seq --via write
+	assert_output --partial '--via takes read or mmap'
+	run -2 kbufctl verify vmalloc
+	assert_output --partial 'missing --pattern'
+}
+
+# ---- map ----------------------------------------------------------------
+
+@test "map prints what the mapping shows up to the length" {
+	check() {
+		kbufctl write "$1" --data 'seen through mmap'
+		run -0 kbufctl map "$1"
+		assert_output 'seen through mmap'
+	}
+	kbuf_each_backend check
+}
+
+@test "map --write stores through the mapping without changing the length" {
+	run -0 kbufctl map vmalloc --write hello
+	assert_output hello
+	assert_equal "$(kbuf_attr vmalloc length)" 0
+	kbufctl truncate vmalloc 5
+	run -0 kbufctl read vmalloc
+	assert_output hello
+}
+
+@test "map --offset maps from a later page" {
+	kbufctl write vmalloc --offset "$KBUF_PAGE" --data page1
+	run -0 kbufctl map vmalloc --offset "$KBUF_PAGE" --length "$KBUF_PAGE"
+	assert_output page1
+}
+
+@test "map outside the buffer fails with EINVAL" {
+	run -1 kbufctl map vmalloc --offset 1M
+	assert_output --partial "/dev/kbuf/vmalloc: mmap of $KBUF_PAGE bytes at offset 1048576: Invalid argument"
+	run -1 kbufctl map vmalloc --length 2M
+	assert_output --partial 'Invalid argument'
+}
+
+@test "map of a kmalloc buffer smaller than a page fails with EINVAL and says why" {
+	kbufctl create small --backend kmalloc --size 100
+	kbuf_wait_for "$KBUF_DEV/small"
+	run -1 kbufctl map small
+	assert_output 'kbufctl: /dev/kbuf/small: mmap: Invalid argument (map size 0: a kmalloc buffer smaller than a page owns no whole page)'
+}
+
+@test "map --hold keeps the mapping counted until it ends" {
+	hold_map pages
+	run -0 kbufctl info pages --json
+	run -0 jq -r .mappings <<<"$output"
+	assert_output 1
+	kbuf_bg_kill "$KBUF_BG_PID"
+	wait_attr pages mappings 0
+}
+
+@test "map --write by a user who may only read the node fails naming it" {
+	local mode
+	mode=$(stat -c %a "$KBUF_DEV/vmalloc")
+	chmod 0644 "$KBUF_DEV/vmalloc"
+	run kbuf_as_nobody kbufctl map vmalloc --write x
+	chmod "$mode" "$KBUF_DEV/vmalloc"
+	assert_failure 1
+	assert_output 'kbufctl: /dev/kbuf/vmalloc: Permission denied'
+}
+
+@test "map with a bad --hold exits 2" {
+	run -2 kbufctl map vmalloc --hold soon
+	assert_output --partial '--hold takes whole seconds'
+}
+
+# ---- layout -------------------------------------------------------------
+
+# The number before " run" or " runs" in a layout line.
+runs_of() {
+	sed -n 's/.* \([0-9][0-9]*\) runs\{0,1\} .*/\1/p' <<<"$1" | head -n 1
+}
+
+@test "layout shows one run of frames for kmalloc" {
+	run -0 kbufctl layout kmalloc
+	assert_line --index 0 --regexp '^kmalloc  64 KiB  16 pages  1 run   (█){16}$'
+}
+
+@test "layout shows one run of frames for pages" {
+	run -0 kbufctl layout pages
+	assert_line --index 0 --regexp '^pages  64 KiB  16 pages  1 run   (█){16}$'
+	assert_line --index 1 '  frames from /proc/self/pagemap'
+}
+
+@test "layout shows more than one run for an 8 MiB vmalloc buffer" {
+	kbufctl create big --backend vmalloc --size 8M
+	kbuf_wait_for "$KBUF_DEV/big"
+	run -0 kbufctl layout big
+	assert_line --index 0 --regexp '^big \(vmalloc\)  8 MiB  2048 pages  [0-9]+ runs '
+	local runs
+	runs=$(runs_of "${lines[0]}")
+	echo "runs: $runs"
+	((runs > 1))
+	# The picture is capped at 64 cells (3 bytes each) and shows breaks.
+	[[ ${lines[0]} == *▚* || ${lines[0]} == *▞* ]]
+	local picture=${lines[0]##* }
+	assert_equal "$(printf '%s' "$picture" | wc -c)" 192
+}
+
+@test "layout --runs lists as many runs as it counts" {
+	run -0 kbufctl layout vmalloc --runs
+	local runs
+	runs=$(runs_of "${lines[0]}")
+	assert_equal "$(grep -c '^  run [0-9]*: pages ' <<<"$output")" "$runs"
+}
+
+@test "layout without CAP_SYS_ADMIN says it needs it and exits 1" {
+	check() {
+		run -1 kbuf_without_sys_admin kbufctl layout "$1"
+		assert_output --partial "/dev/kbuf/$1: layout needs CAP_SYS_ADMIN"
+	}
+	kbuf_each_backend check
+}
+
+@test "layout of a kmalloc buffer smaller than a page has nothing to map" {
+	kbufctl create small --backend kmalloc --size 100
+	kbuf_wait_for "$KBUF_DEV/small"
+	run -1 kbufctl layout small
+	assert_output --partial 'nothing to map'
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The C examples of user/examples/: what they print and what they leave in
+# the buffers.
+
+load 'helpers/common'
+
+setup_file() {
+	PATH="$BATS_TEST_DIRNAME/../user/examples:$PATH"
+	export PATH
+	kbuf_file_setup
+}
+
+teardown_file() {
+	kbuf_file_teardown
+}
+
+setup() {
+	kbuf_test_setup
+	local b
+	for b in "${KBUF_BACKENDS[@]}"; do
+		kbuf_clear "$b"
+	done
+}
+
+@test "mmap_hello runs quietly and succeeds" {
+	run -0 mmap_hello
+	assert_output ''
+}
+
+@test "after mmap_hello, cat /dev/kbuf/vmalloc prints its string" {
+	mmap_hello
+	run cat "$KBUF_DEV/vmalloc"
+	assert_output 'hello from mmap'
+}
+
+@test "mmap_hello sets the length to the string's length" {
+	mmap_hello
+	assert_equal "$(kbuf_attr vmalloc length)" 16
+}
+
+@test "mmap_hello leaves no mapping and no open file behind" {
+	mmap_hello
+	assert_equal "$(kbuf_attr vmalloc mappings)" 0
+	assert_equal "$(kbuf_attr vmalloc opens)" 0
+}
+
+@test "mmap_share: each process sees what the other wrote" {
+	run -0 mmap_share
+	assert_line --index 0 'child sees:  hello from the parent'
+	assert_line --index 1 'parent sees: hello from the child'
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "mmap_share works on every backend that owns whole pages" {
+	check() {
+		run -0 mmap_share "$KBUF_DEV/$1"
+		assert_line --index 1 'parent sees: hello from the child'
+	}
+	kbuf_each_backend check
+}
+
+@test "mmap_share leaves the buffer unmapped and closed" {
+	mmap_share
+	assert_equal "$(kbuf_attr vmalloc mappings)" 0
+	assert_equal "$(kbuf_attr vmalloc opens)" 0
+}
+
+@test "mmap_share on a missing device fails instead of hanging" {
+	run -1 timeout 20 mmap_share /dev/kbuf/nosuch
+	assert_output --partial '/dev/kbuf/nosuch: No such file or directory'
+}
+
+@test "mmap_share on a buffer with no whole page fails with EINVAL" {
+	kbuf_create small kmalloc 100
+	run -1 timeout 20 mmap_share "$KBUF_DEV/small"
+	assert_output --partial '/dev/kbuf/small: mmap: Invalid argument'
+}

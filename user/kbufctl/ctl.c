@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbufctl create and destroy: buffers made and removed at run time through
+ * the control node, /dev/kbuf/control (root only).
+ *
+ * Copyright (C) 2025 The kbuf authors
+ */
+#include <err.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kbufctl.h"
+
+static const char *const kbuf_create_help[] = {
+	"Usage: kbufctl create NAME --backend B --size SIZE [--gfp G]",
+	"",
+	"Create buffer NAME (1 to 31 characters of a-z, 0-9, _ and -) and",
+	"its node /dev/kbuf/NAME. Needs CAP_SYS_ADMIN.",
+	"",
+	"Options:",
+	" -b, --backend B   kmalloc, pages or vmalloc",
+	" -s, --size SIZE   capacity in bytes (K, M, G accepted); at most",
+	"                   4 MiB for kmalloc and pages, 1 GiB for vmalloc",
+	" -g, --gfp G       kernel (default) or atomic (not for vmalloc)",
+	" -h, --help        show this help",
+	NULL,
+};
+
+static const char kbuf_name_rule[] =
+	"use 1 to 31 characters of a-z, 0-9, _ and -, not \"control\"";
+
+/* NAME, or the last part of a path to the node. */
+static const char *kbuf_arg_name(int argc, char **argv)
+{
+	const char *arg = kbuf_arg_next(argc, argv, "NAME");
+	const char *slash = strrchr(arg, '/');
+	const char *name = slash ? slash + 1 : arg;
+
+	if (!kbuf_name_valid(name))
+		kbuf_usage_error(argv[0], "'%s' is not a buffer name: %s", name,
+				 kbuf_name_rule);
+	return name;
+}
+
+static void kbuf_create_option(const char *prog, int c, struct kbuf_create *kc)
+{
+	if (c == 's') {
+		kc->size = kbuf_arg_size(prog, "size", optarg);
+	} else if (c == 'b' && kbuf_parse_backend(optarg, &kc->backend)) {
+		kbuf_usage_error(prog, "backend '%s' is not %s", optarg,
+				 "kmalloc, pages or vmalloc");
+	} else if (c == 'g' && kbuf_parse_gfp(optarg, &kc->gfp)) {
+		kbuf_usage_error(prog, "gfp '%s' is not kernel or atomic",
+				 optarg);
+	}
+}
+
+static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc)
+{
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "size", required_argument, NULL, 's' },
+		{ "gfp", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool backend = false, size = false;
+	int c;
+
+	memset(kc, 0, sizeof(*kc));
+	kc->gfp = KBUF_GFP_KERNEL;
+	while ((c = kbuf_getopt(argc, argv, "b:s:g:h", opts,
+				kbuf_create_help)) != -1) {
+		kbuf_create_option(argv[0], c, kc);
+		backend |= c == 'b';
+		size |= c == 's';
+	}
+	if (!backend || !size)
+		kbuf_usage_error(argv[0], "missing %s",
+				 backend ? "--size" : "--backend");
+	snprintf(kc->name, sizeof(kc->name), "%s", kbuf_arg_name(argc, argv));
+	kbuf_args_done(argc, argv);
+}
+
+/* Send one control ioctl about buffer @name, or exit 1. */
+static void kbuf_control(unsigned long req, void *arg, const char *verb,
+			 const char *name)
+{
+	int fd = open(KBUF_CONTROL_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		err(KBUF_EXIT_FAIL, "%s", KBUF_CONTROL_PATH);
+	if (ioctl(fd, req, arg))
+		err(KBUF_EXIT_FAIL, "%s: %s %s", KBUF_CONTROL_PATH, verb, name);
+	close(fd);
+}
+
+int kbuf_cmd_create(int argc, char **argv)
+{
+	struct kbuf_create kc;
+
+	kbuf_create_parse(argc, argv, &kc);
+	kbuf_control(KBUF_IOC_CREATE, &kc, "create", kc.name);
+	return KBUF_EXIT_OK;
+}
+
+static const char *const kbuf_destroy_help[] = {
+	"Usage: kbufctl destroy NAME",
+	"",
+	"Destroy buffer NAME and remove /dev/kbuf/NAME; NAME may also be the",
+	"node's path. Fails with EBUSY while the buffer is open or mapped.",
+	"Needs CAP_SYS_ADMIN.",
+	"",
+	"Options:",
+	" -h, --help   show this help",
+	NULL,
+};
+
+int kbuf_cmd_destroy(int argc, char **argv)
+{
+	struct kbuf_destroy kd;
+
+	kbuf_getopt_none(argc, argv, kbuf_destroy_help);
+	memset(&kd, 0, sizeof(kd));
+	snprintf(kd.name, sizeof(kd.name), "%s", kbuf_arg_name(argc, argv));
+	kbuf_args_done(argc, argv);
+	kbuf_control(KBUF_IOC_DESTROY, &kd, "destroy", kd.name);
+	return KBUF_EXIT_OK;
+}
