@@ -23,7 +23,10 @@ static DEFINE_IDA(kbuf_minors);
 
 static void kbuf_buffer_release(struct device *dev)
 {
-	kfree(kbuf_from_dev(dev));
+	struct kbuf_buffer *buf = kbuf_from_dev(dev);
+
+	free_percpu(buf->stats);
+	kfree(buf);
 }
 
 /* Caller holds kbuf_registry_lock. */
@@ -45,6 +48,11 @@ kbuf_buffer_new(const char *name, const struct kbuf_backend *be, u32 gfp)
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return NULL;
+	buf->stats = alloc_percpu(struct kbuf_pcpu_stats);
+	if (!buf->stats) {
+		kfree(buf);
+		return NULL;
+	}
 
 	strscpy(buf->name, name, sizeof(buf->name));
 	buf->backend = be;

@@ -39,7 +39,8 @@ static ssize_t kbuf_copy(void *kaddr, void __user *uaddr, size_t count,
 		done += n - left;
 		if (left)
 			return done ? done : -EFAULT;
-		cond_resched();
+		if (done < count)
+			cond_resched();
 	}
 	return done;
 }
@@ -86,8 +87,8 @@ static ssize_t kbuf_read(struct file *filp, char __user *ubuf, size_t count,
 
 	if (ret > 0) {
 		*ppos = pos + ret;
-		atomic64_inc(&buf->stats[KBUF_STAT_READS]);
-		atomic64_add(ret, &buf->stats[KBUF_STAT_BYTES_READ]);
+		kbuf_stat_add(buf, KBUF_STAT_READS, 1);
+		kbuf_stat_add(buf, KBUF_STAT_BYTES_READ, ret);
 	}
 	return ret;
 }
@@ -133,8 +134,8 @@ static ssize_t kbuf_write(struct file *filp, const char __user *ubuf,
 
 	if (ret > 0) {
 		*ppos = pos + ret;
-		atomic64_inc(&buf->stats[KBUF_STAT_WRITES]);
-		atomic64_add(ret, &buf->stats[KBUF_STAT_BYTES_WRITTEN]);
+		kbuf_stat_add(buf, KBUF_STAT_WRITES, 1);
+		kbuf_stat_add(buf, KBUF_STAT_BYTES_WRITTEN, ret);
 	}
 	return ret;
 }

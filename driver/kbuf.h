@@ -24,6 +24,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
@@ -86,6 +87,14 @@ enum kbuf_stat {
 	KBUF_STAT_COUNT,
 };
 
+/*
+ * One set of counters per CPU: readers on different CPUs must not bounce a
+ * shared cache line on every call. sysfs adds them up.
+ */
+struct kbuf_pcpu_stats {
+	u64 count[KBUF_STAT_COUNT];
+};
+
 /**
  * struct kbuf_buffer - one buffer and its device
  * @dev:      the device; its release frees the structure
@@ -105,7 +114,7 @@ enum kbuf_stat {
  * @dead:     destroyed: open() fails from now on
  * @opens:    open file descriptions
  * @mappings: live VMAs
- * @stats:    counters shown in sysfs, indexed by enum kbuf_stat
+ * @stats:    per-CPU counters shown in sysfs, indexed by enum kbuf_stat
  */
 struct kbuf_buffer {
 	struct device dev;
@@ -123,12 +132,18 @@ struct kbuf_buffer {
 	bool dead;
 	atomic_t opens;
 	atomic_t mappings;
-	atomic64_t stats[KBUF_STAT_COUNT];
+	struct kbuf_pcpu_stats __percpu *stats;
 };
 
 static inline struct kbuf_buffer *kbuf_from_dev(struct device *dev)
 {
 	return container_of(dev, struct kbuf_buffer, dev);
+}
+
+static inline void kbuf_stat_add(struct kbuf_buffer *buf, enum kbuf_stat stat,
+				 u64 n)
+{
+	this_cpu_add(buf->stats->count[stat], n);
 }
 
 /* main.c */

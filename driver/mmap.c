@@ -79,7 +79,7 @@ int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
 	vma->vm_ops = &kbuf_vm_ops;
 	vma->vm_private_data = buf;
 	atomic_inc(&buf->mappings);
-	atomic64_inc(&buf->stats[KBUF_STAT_MMAPS]);
+	kbuf_stat_add(buf, KBUF_STAT_MMAPS, 1);
 out_unlock:
 	mutex_unlock(&buf->lock);
 	return ret;

@@ -99,8 +99,12 @@ static ssize_t kbuf_stat_show(struct device *dev, struct device_attribute *attr,
 	struct kbuf_stat_attr *sa =
 		container_of(attr, struct kbuf_stat_attr, attr);
 	struct kbuf_buffer *buf = kbuf_from_dev(dev);
+	u64 sum = 0;
+	int cpu;
 
-	return sysfs_emit(page, "%lld\n", atomic64_read(&buf->stats[sa->stat]));
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(buf->stats, cpu)->count[sa->stat];
+	return sysfs_emit(page, "%llu\n", sum);
 }
 
 #define KBUF_STAT_ATTR(_name, _stat)                               \
