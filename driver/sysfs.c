@@ -63,9 +63,9 @@ static ssize_t length_store(struct device *dev, struct device_attribute *attr,
 	u64 length;
 	int ret;
 
-	ret = kstrtou64(page, 0, &length);
-	if (ret)
-		return ret;
+	/* Too big for 64 bits is above any capacity: EINVAL, not ERANGE. */
+	if (kstrtou64(page, 0, &length))
+		return -EINVAL;
 	ret = kbuf_buffer_set_length(kbuf_from_dev(dev), length);
 	return ret ? ret : count;
 }

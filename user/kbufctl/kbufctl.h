@@ -161,5 +161,7 @@ int kbuf_cmd_fill(int argc, char **argv);
 int kbuf_cmd_verify(int argc, char **argv);
 int kbuf_cmd_map(int argc, char **argv);
 int kbuf_cmd_layout(int argc, char **argv);
+int kbuf_cmd_stress(int argc, char **argv);
+int kbuf_cmd_bench(int argc, char **argv);
 
 #endif /* KBUFCTL_H */

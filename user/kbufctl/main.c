@@ -37,6 +37,10 @@ static const struct kbuf_cmd kbuf_cmds[] = {
 	  "mmap a buffer and show what the mapping holds" },
 	{ "layout", kbuf_cmd_layout,
 	  "show how a buffer lands on physical frames" },
+	{ "stress", kbuf_cmd_stress,
+	  "check the driver against a model under a random load" },
+	{ "bench", kbuf_cmd_bench,
+	  "measure a buffer against tmpfs, memcpy and memfd" },
 };
 
 static void kbuf_usage(FILE *out)

@@ -1,0 +1,322 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# read, write, pread, pwrite and lseek at exact offsets (kbuf-io): the
+# fixed-capacity file semantics, faults in the user buffer, O_APPEND and
+# O_TRUNC, and threads racing on one descriptor and on many. Every test
+# runs on all three backends.
+
+load 'helpers/common'
+
+setup_file() {
+	kbuf_file_setup
+}
+
+teardown_file() {
+	kbuf_file_teardown
+}
+
+setup() {
+	kbuf_test_setup
+	local b
+	for b in "${KBUF_BACKENDS[@]}"; do
+		kbuf_clear "$b"
+	done
+}
+
+cap_of() {
+	kbuf_info "$1" capacity
+}
+
+@test "read returns at most length minus position bytes" {
+	check() {
+		run kbuf-io "$KBUF_DEV/$1" write 0123456789 pread 4 100
+		assert_output "$(printf '%s\n' 10 6)"
+	}
+	kbuf_each_backend check
+}
+
+@test "read returns the bytes written at that position" {
+	check() {
+		run kbuf-io "$KBUF_DEV/$1" write 0123456789 pdump 3 4
+		assert_output "$(printf '%s\n' 10 3456)"
+	}
+	kbuf_each_backend check
+}
+
+@test "read at length returns 0" {
+	check() {
+		run kbuf-io "$KBUF_DEV/$1" write abc read 10
+		assert_output "$(printf '%s\n' 3 0)"
+	}
+	kbuf_each_backend check
+}
+
+@test "read past length but inside capacity returns 0" {
+	check() {
+		run kbuf-io "$KBUF_DEV/$1" write abc pread 100 10
+		assert_output "$(printf '%s\n' 3 0)"
+	}
+	kbuf_each_backend check
+}
+
+@test "read at and beyond capacity returns 0 even when the buffer is full" {
+	check() {
+		local cap
+		cap=$(cap_of "$1")
+		kbuf-ioctl "$KBUF_DEV/$1" set-length "$cap"
+		run kbuf-io "$KBUF_DEV/$1" pread "$cap" 10 pread $((cap + 4096)) 10
+		assert_output "$(printf '%s\n' 0 0)"
+	}
+	kbuf_each_backend check
+}
+
+@test "a write that starts at capacity fails with ENOSPC" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" pwrite "$(cap_of "$1")" x
+		assert_output ENOSPC
+		run kbuf_info "$1" length
+		assert_output 0
+	}
+	kbuf_each_backend check
+}
+
+@test "a write that starts beyond capacity fails with ENOSPC" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" pwrite $(($(cap_of "$1") + 4097)) x
+		assert_output ENOSPC
+	}
+	kbuf_each_backend check
+}
+
+@test "a write that crosses capacity is short and fills the buffer" {
+	check() {
+		local cap
+		cap=$(cap_of "$1")
+		run kbuf-io "$KBUF_DEV/$1" pwrite $((cap - 3)) abcdef \
+			pdump $((cap - 3)) 10
+		assert_output "$(printf '%s\n' 3 abc)"
+		run kbuf_info "$1" length
+		assert_output "$cap"
+	}
+	kbuf_each_backend check
+}
+
+@test "a write inside the length keeps the length and the other bytes" {
+	check() {
+		run kbuf-io "$KBUF_DEV/$1" write abcdef pwrite 2 X info length \
+			pdump 0 10
+		assert_output "$(printf '%s\n' 6 1 6 abXdef)"
+	}
+	kbuf_each_backend check
+}
+
+@test "a write past the length moves the length to its end" {
+	check() {
+		run kbuf-io "$KBUF_DEV/$1" write abc pwrite 3 defg info length
+		assert_output "$(printf '%s\n' 3 4 7)"
+	}
+	kbuf_each_backend check
+}
+
+@test "a write past the length zero-fills the gap even over old bytes" {
+	check() {
+		kbuf-io "$KBUF_DEV/$1" write AAAAAAAAAA >/dev/null
+		kbuf-ioctl "$KBUF_DEV/$1" set-length 2
+		run kbuf-io "$KBUF_DEV/$1" pwrite 6 B pdump 0 10
+		assert_output "$(printf '%s\n' 1 'AA\x00\x00\x00\x00B')"
+	}
+	kbuf_each_backend check
+}
+
+@test "read and write advance the file position" {
+	check() {
+		run kbuf-io "$KBUF_DEV/$1" write abcdef seek 0 cur seek 1 set \
+			read 2 seek 0 cur dump 10
+		assert_output "$(printf '%s\n' 6 6 1 2 3 def)"
+	}
+	kbuf_each_backend check
+}
+
+@test "lseek SEEK_SET to capacity succeeds and to capacity + 1 fails with EINVAL" {
+	check() {
+		local cap
+		cap=$(cap_of "$1")
+		run -1 kbuf-io "$KBUF_DEV/$1" seek "$cap" set seek $((cap + 1)) set \
+			seek 0 cur
+		assert_output "$(printf '%s\n' "$cap" EINVAL "$cap")"
+	}
+	kbuf_each_backend check
+}
+
+@test "lseek to a negative position fails with EINVAL" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" seek 5 set seek -1 set seek -6 cur \
+			seek 0 cur
+		assert_output "$(printf '%s\n' 5 EINVAL EINVAL 5)"
+	}
+	kbuf_each_backend check
+}
+
+@test "lseek SEEK_CUR moves relative to the position up to capacity" {
+	check() {
+		local cap
+		cap=$(cap_of "$1")
+		run -1 kbuf-io "$KBUF_DEV/$1" seek 10 set seek 5 cur \
+			seek $((cap - 15)) cur seek 1 cur
+		assert_output "$(printf '%s\n' 10 15 "$cap" EINVAL)"
+	}
+	kbuf_each_backend check
+}
+
+@test "lseek SEEK_END is relative to length, not capacity" {
+	check() {
+		local cap
+		cap=$(cap_of "$1")
+		run -1 kbuf-io "$KBUF_DEV/$1" write 0123456789 seek 0 end \
+			seek -3 end seek $((cap - 10)) end seek $((cap - 9)) end \
+			seek -11 end
+		assert_output "$(printf '%s\n' 10 10 7 "$cap" EINVAL EINVAL)"
+	}
+	kbuf_each_backend check
+}
+
+@test "lseek SEEK_DATA and SEEK_HOLE behave as on a file of size length" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" write 0123456789 seek 3 data \
+			seek 10 data seek 3 hole seek 10 hole
+		assert_output "$(printf '%s\n' 10 3 ENXIO 10 ENXIO)"
+	}
+	kbuf_each_backend check
+}
+
+@test "lseek SEEK_DATA on an empty buffer fails with ENXIO" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" seek 0 data
+		assert_output ENXIO
+	}
+	kbuf_each_backend check
+}
+
+@test "lseek with an unknown whence fails with EINVAL" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" seek 0 5
+		assert_output EINVAL
+	}
+	kbuf_each_backend check
+}
+
+@test "with O_APPEND every write goes at length whatever the position" {
+	check() {
+		run kbuf-io -a "$KBUF_DEV/$1" write abc seek 0 set write de \
+			pwrite 0 f pdump 0 10
+		assert_output "$(printf '%s\n' 3 0 2 1 abcdef)"
+	}
+	kbuf_each_backend check
+}
+
+@test "with O_APPEND a write to a full buffer fails with ENOSPC" {
+	check() {
+		kbuf-ioctl "$KBUF_DEV/$1" set-length "$(cap_of "$1")"
+		run -1 kbuf-io -a "$KBUF_DEV/$1" write x
+		assert_output ENOSPC
+	}
+	kbuf_each_backend check
+}
+
+@test "an O_TRUNC open with write access sets length to 0" {
+	check() {
+		kbuf-io "$KBUF_DEV/$1" write abc >/dev/null
+		run kbuf-io -w -t "$KBUF_DEV/$1" info length
+		assert_output 0
+	}
+	kbuf_each_backend check
+}
+
+@test "an O_TRUNC open without write access keeps the length" {
+	check() {
+		kbuf-io "$KBUF_DEV/$1" write abc >/dev/null
+		run kbuf-io -r -t "$KBUF_DEV/$1" info length
+		assert_output 3
+	}
+	kbuf_each_backend check
+}
+
+@test "a read into a buffer whose tail is unmapped returns the bytes before the fault" {
+	check() {
+		kbuf-ioctl "$KBUF_DEV/$1" set-length 8192
+		run kbuf-io "$KBUF_DEV/$1" read-split 100 1000 seek 0 cur
+		assert_output "$(printf '%s\n' 100 100)"
+	}
+	kbuf_each_backend check
+}
+
+@test "a read into a wholly unmapped buffer fails with EFAULT and keeps the position" {
+	check() {
+		kbuf-ioctl "$KBUF_DEV/$1" set-length 8192
+		run -1 kbuf-io "$KBUF_DEV/$1" read-bad 1000 seek 0 cur
+		assert_output "$(printf '%s\n' EFAULT 0)"
+	}
+	kbuf_each_backend check
+}
+
+@test "a write from a buffer whose tail is unmapped writes the bytes before the fault" {
+	check() {
+		run kbuf-io "$KBUF_DEV/$1" write-split 100 1000 info length \
+			pdump 98 5
+		assert_output "$(printf '%s\n' 100 100 SS)"
+	}
+	kbuf_each_backend check
+}
+
+@test "a write from a wholly unmapped buffer fails with EFAULT and changes nothing" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" write-bad 1000 info length
+		assert_output "$(printf '%s\n' EFAULT 0)"
+	}
+	kbuf_each_backend check
+}
+
+@test "a read of the whole vmalloc buffer into one user buffer is complete" {
+	local cap
+	cap=$(cap_of vmalloc)
+	kbuf-ioctl "$KBUF_DEV/vmalloc" set-length "$cap"
+	run kbuf-io "$KBUF_DEV/vmalloc" read "$cap"
+	assert_output "$cap"
+}
+
+@test "threads reading, writing, seeking and calling ioctls on one descriptor and many are safe" {
+	run kbuf-hammer -t 12 -s 4 "$KBUF_DEV/kmalloc" "$KBUF_DEV/pages" \
+		"$KBUF_DEV/vmalloc"
+	assert_success
+	assert_output --regexp '^ok [0-9]+$'
+}
+
+@test "threads resizing and mapping while others read and write are safe" {
+	run kbuf-hammer -t 12 -s 4 -m -R 4096,8192,65536,100000 \
+		"$KBUF_DEV/kmalloc" "$KBUF_DEV/pages" "$KBUF_DEV/vmalloc"
+	assert_success
+	assert_output --regexp '^ok [0-9]+$'
+	# Put the default capacities back for the tests after this one.
+	kbuf-ioctl "$KBUF_DEV/kmalloc" resize 65536
+	kbuf-ioctl "$KBUF_DEV/pages" resize $((KBUF_PAGE << 4))
+	kbuf-ioctl "$KBUF_DEV/vmalloc" resize 1048576
+}
+
+@test "a reader killed during long reads leaves the buffer closed and usable" {
+	local size=$((64 << 20)) reads=() i rc=0
+	kbuf_create big vmalloc "$size"
+	kbuf-ioctl "$KBUF_DEV/big" set-length "$size"
+	for ((i = 0; i < 100; i++)); do
+		reads+=(pread 0 "$size")
+	done
+	kbuf_bg kbuf-io "$KBUF_DEV/big" "${reads[@]}"
+	sleep 1
+	kill -KILL "$KBUF_BG_PID"
+	wait "$KBUF_BG_PID" || rc=$?
+	assert_equal "$rc" 137
+	run kbuf_info big opens
+	assert_output 1
+	run kbuf_destroy big
+	assert_success
+}

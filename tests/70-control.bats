@@ -1,0 +1,331 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The control node /dev/kbuf/control: creating and destroying buffers at
+# run time, every refusal with its errno, the GFP choice, the 64-buffer
+# limit, and fresh buffers never showing old memory.
+
+load 'helpers/common'
+
+setup_file() {
+	kbuf_file_setup
+}
+
+teardown_file() {
+	kbuf_file_teardown
+}
+
+create() {
+	kbuf-ioctl "$KBUF_CONTROL" create "$@"
+}
+
+@test "create makes a node and a sysfs directory for each backend" {
+	check() {
+		create "c-$1" "$1" 8192
+		kbuf_settle
+		assert_character_exists "$KBUF_DEV/c-$1"
+		assert_dir_exists "$KBUF_SYS/c-$1"
+		run kbuf_attr "c-$1" backend
+		assert_output "$1"
+		run kbuf_attr "c-$1" capacity
+		assert_output 8192
+		run kbuf_info "c-$1" name
+		assert_output "c-$1"
+	}
+	kbuf_each_backend check
+}
+
+@test "a created buffer works with echo and cat" {
+	check() {
+		kbuf_create "c-$1" "$1" 100
+		echo created >"$KBUF_DEV/c-$1"
+		run cat "$KBUF_DEV/c-$1"
+		assert_output created
+	}
+	kbuf_each_backend check
+}
+
+@test "a created pages buffer has the requested capacity, not the allocation's" {
+	kbuf_create odd pages 5000
+	run kbuf_info odd capacity
+	assert_output 5000
+	run kbuf_info odd map_size
+	assert_output 8192
+	run -1 kbuf-io "$KBUF_DEV/odd" pwrite 5000 x
+	assert_output ENOSPC
+}
+
+@test "destroy removes the node and the sysfs directory" {
+	check() {
+		kbuf_create "d-$1" "$1" 4096
+		kbuf_destroy "d-$1"
+		assert_not_exists "$KBUF_DEV/d-$1"
+		assert_not_exists "$KBUF_SYS/d-$1"
+	}
+	kbuf_each_backend check
+}
+
+@test "a destroyed name can be created again" {
+	kbuf_create again vmalloc 4096
+	kbuf_destroy again
+	kbuf_create again kmalloc 8192
+	run kbuf_attr again backend
+	assert_output kmalloc
+}
+
+@test "names of 1 and 31 characters of a-z, 0-9, _ and - are accepted" {
+	kbuf_create a kmalloc 16
+	kbuf_create abcdefghijklmnopqrstuvwxyz_-019 kmalloc 16
+	assert_character_exists "$KBUF_DEV/abcdefghijklmnopqrstuvwxyz_-019"
+}
+
+@test "a name filling all 32 bytes without a NUL fails with EINVAL" {
+	run -1 create abcdefghijklmnopqrstuvwxyz012345 kmalloc 16
+	assert_output EINVAL
+}
+
+@test "an empty name fails with EINVAL" {
+	run -1 create '' kmalloc 16
+	assert_output EINVAL
+}
+
+@test "names with characters outside a-z, 0-9, _ and - fail with EINVAL" {
+	local name
+	for name in Abc a.b a/b 'a b' .. . 'é' 'a:b' 'a*'; do
+		run -1 create "$name" kmalloc 16
+		assert_output EINVAL
+	done
+}
+
+@test "the name control fails with EINVAL" {
+	run -1 create control kmalloc 16
+	assert_output EINVAL
+}
+
+@test "a name in use fails with EEXIST" {
+	kbuf_create twice pages 4096
+	run -1 create twice vmalloc 4096
+	assert_output EEXIST
+	run -1 create vmalloc vmalloc 4096
+	assert_output EEXIST
+}
+
+@test "an unknown backend fails with EINVAL" {
+	run -1 create nob 3 4096
+	assert_output EINVAL
+	run -1 create nob 4294967295 4096
+	assert_output EINVAL
+}
+
+@test "an unknown gfp fails with EINVAL" {
+	run -1 create nog kmalloc 4096 2
+	assert_output EINVAL
+}
+
+@test "nonzero flags or reserved fail with EINVAL" {
+	run -1 create nof kmalloc 4096 kernel 1
+	assert_output EINVAL
+	run -1 create nof kmalloc 4096 kernel 0 1
+	assert_output EINVAL
+}
+
+@test "vmalloc with gfp atomic fails with EINVAL" {
+	run -1 create va vmalloc 4096 atomic
+	assert_output EINVAL
+	assert_not_exists "$KBUF_DEV/va"
+}
+
+@test "kmalloc and pages with gfp atomic work and show gfp atomic" {
+	check() {
+		kbuf_create "at-$1" "$1" 16384 atomic
+		run kbuf_attr "at-$1" gfp
+		assert_output atomic
+		run kbuf_info "at-$1" gfp
+		assert_output atomic
+		kbuf-ioctl "$KBUF_DEV/at-$1" set-length 16384
+		run cmp "$KBUF_DEV/at-$1" <(head -c 16384 /dev/zero)
+		assert_success
+	}
+	check kmalloc
+	check pages
+}
+
+@test "size 0 fails with EINVAL" {
+	check() {
+		run -1 create "z-$1" "$1" 0
+		assert_output EINVAL
+	}
+	kbuf_each_backend check
+}
+
+@test "a size over the backend's limit fails with EINVAL" {
+	run -1 create big kmalloc 4194305
+	assert_output EINVAL
+	run -1 create big pages 4194305
+	assert_output EINVAL
+	run -1 create big vmalloc 1073741825
+	assert_output EINVAL
+	run -1 create big vmalloc 18446744073709551615
+	assert_output EINVAL
+}
+
+@test "a size at the kmalloc and pages limits works" {
+	kbuf_create lk kmalloc 4194304
+	kbuf_create lp pages 4194304
+	run kbuf_info lk capacity
+	assert_output 4194304
+	run kbuf_info lp capacity
+	assert_output 4194304
+}
+
+@test "a 65th buffer fails with ENOSPC" {
+	local i n
+	n=$(find "$KBUF_SYS/" -mindepth 1 -maxdepth 1 | wc -l)
+	for ((i = n; i < 64; i++)); do
+		create "n$i" kmalloc 16
+	done
+	kbuf_settle
+	assert_equal "$(find "$KBUF_SYS/" -mindepth 1 -maxdepth 1 | wc -l)" 64
+	run -1 create one-too-many kmalloc 16
+	assert_output ENOSPC
+	kbuf_destroy n63
+	kbuf_create one-more kmalloc 16
+}
+
+@test "without CAP_SYS_ADMIN create fails with EPERM" {
+	run -1 kbuf_without_sys_admin kbuf-ioctl "$KBUF_CONTROL" create np kmalloc 16
+	assert_output EPERM
+	assert_not_exists "$KBUF_DEV/np"
+}
+
+@test "without CAP_SYS_ADMIN destroy fails with EPERM" {
+	kbuf_create np kmalloc 16
+	run -1 kbuf_without_sys_admin kbuf-ioctl "$KBUF_CONTROL" destroy np
+	assert_output EPERM
+	assert_character_exists "$KBUF_DEV/np"
+}
+
+@test "an unprivileged user cannot open the control node" {
+	run -1 kbuf_as_nobody kbuf-ioctl "$KBUF_CONTROL" create np kmalloc 16
+	assert_output EACCES
+}
+
+@test "destroying an unknown name fails with ENOENT" {
+	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy nosuch
+	assert_output ENOENT
+}
+
+@test "destroy fails with EBUSY while the buffer is open" {
+	check() {
+		kbuf_create "o-$1" "$1" 4096
+		exec 5<"$KBUF_DEV/o-$1"
+		run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "o-$1"
+		assert_output EBUSY
+		exec 5<&-
+		kbuf_destroy "o-$1"
+	}
+	kbuf_each_backend check
+}
+
+@test "destroy fails with EBUSY while the buffer is mapped" {
+	kbuf_create mapped vmalloc 8192
+	kbuf_hold_mapping "$KBUF_DEV/mapped"
+	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy mapped
+	assert_output EBUSY
+	kbuf_bg_kill "$KBUF_BG_PID"
+	kbuf_destroy mapped
+}
+
+@test "the buffers made at load can be destroyed and the module still unloads" {
+	local b
+	for b in "${KBUF_BACKENDS[@]}"; do
+		kbuf_destroy "$b"
+		assert_not_exists "$KBUF_DEV/$b"
+	done
+	kbuf_reload
+	assert_character_exists "$KBUF_DEV/vmalloc"
+}
+
+@test "a NULL or unmapped argument to create or destroy fails with EFAULT" {
+	run -1 kbuf-ioctl "$KBUF_CONTROL" badptr create null
+	assert_output EFAULT
+	run -1 kbuf-ioctl "$KBUF_CONTROL" badptr create unmapped
+	assert_output EFAULT
+	run -1 kbuf-ioctl "$KBUF_CONTROL" badptr destroy null
+	assert_output EFAULT
+	run -1 kbuf-ioctl "$KBUF_CONTROL" badptr destroy unmapped
+	assert_output EFAULT
+}
+
+@test "read and write on the control node fail with EINVAL" {
+	run -1 kbuf-io "$KBUF_CONTROL" read 10
+	assert_output EINVAL
+	run -1 kbuf-io "$KBUF_CONTROL" write x
+	assert_output EINVAL
+}
+
+@test "buffer ioctls and unknown commands on the control node fail with ENOTTY" {
+	run -1 kbuf-ioctl "$KBUF_CONTROL" info
+	assert_output ENOTTY
+	run -1 kbuf-ioctl "$KBUF_CONTROL" set-length 1
+	assert_output ENOTTY
+	run -1 kbuf-ioctl "$KBUF_CONTROL" resize 4096
+	assert_output ENOTTY
+	run -1 kbuf-ioctl "$KBUF_CONTROL" clear
+	assert_output ENOTTY
+	run -1 kbuf-ioctl "$KBUF_CONTROL" raw $((0x5401))
+	assert_output ENOTTY
+}
+
+# Wait up to 30 s for a line matching regex $1 in the background output.
+wait_bg_line() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -qE "$1" "$BATS_TEST_TMPDIR/bg.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/bg.out" >&2
+	return 1
+}
+
+@test "create and destroy send add and remove uevents" {
+	command -v udevadm >/dev/null || skip "no udevadm in the guest"
+	kbuf_bg stdbuf -oL udevadm monitor --kernel --subsystem-match=kbuf
+	wait_bg_line '^KERNEL - '
+	kbuf_create ev vmalloc 4096
+	wait_bg_line '^KERNEL\[.*\] +add +/devices/virtual/kbuf/ev \(kbuf\)'
+	run udevadm info --query=property --name="$KBUF_DEV/ev"
+	assert_line 'SUBSYSTEM=kbuf'
+	assert_line "DEVNAME=$KBUF_DEV/ev"
+	kbuf_destroy ev
+	wait_bg_line '^KERNEL\[.*\] +remove +/devices/virtual/kbuf/ev \(kbuf\)'
+	kbuf_bg_kill "$KBUF_BG_PID"
+}
+
+@test "buffers created and destroyed many times always start as zeros" {
+	check() {
+		local i dev="$KBUF_DEV/s-$1"
+		for ((i = 0; i < 10; i++)); do
+			kbuf_create "s-$1" "$1" 65536
+			kbuf-ioctl "$dev" set-length 65536
+			run cmp "$dev" <(head -c 65536 /dev/zero)
+			assert_success
+			head -c 65536 /dev/zero | tr '\0' '\377' >"$dev"
+			kbuf_destroy "s-$1"
+		done
+	}
+	kbuf_each_backend check
+}
+
+@test "a created buffer maps as zeros too" {
+	check() {
+		kbuf_create "m-$1" "$1" 65536
+		kbuf-mmap "$KBUF_DEV/m-$1" fill 0 65536 255
+		kbuf_destroy "m-$1"
+		kbuf_create "m-$1" "$1" 65536
+		run kbuf-mmap "$KBUF_DEV/m-$1" zero 0 65536
+		assert_output zero
+		kbuf_destroy "m-$1"
+	}
+	kbuf_each_backend check
+}

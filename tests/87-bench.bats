@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kbufctl bench: that it runs and reports every figure, as a table and as
+# JSON, and refuses bad options. A functional test, not a timed one: the
+# figures themselves are not checked (make bench measures them).
+
+load 'helpers/common'
+
+setup_file() {
+	PATH="$BATS_TEST_DIRNAME/../user/kbufctl:$PATH"
+	export PATH
+	kbuf_file_setup
+}
+
+teardown_file() {
+	kbuf_file_teardown
+}
+
+# The quickest run that still has every figure: one sample of 20 ms each.
+bench() {
+	kbufctl bench --repeat 1 --size 64K --block 4K --time 20 "$@"
+}
+
+@test "bench prints a table with every figure for each buffer" {
+	local b
+	run -0 bench kmalloc pages vmalloc
+	for b in "${KBUF_BACKENDS[@]}"; do
+		assert_line --regexp "^/dev/kbuf/$b: $b, 64 KiB used of [0-9]+ [KM]iB, map (page|pfn); median of 1 "
+	done
+	assert_line --index 1 --regexp '^FIGURE +BLOCK +UNIT +KBUF +PEER +PEER VALUE +RATIO$'
+	assert_line --regexp '^read +4 KiB +MB/s +[0-9.]+ \[[0-9.]+\.\.[0-9.]+\] +tmpfs +[0-9.]+ .* [0-9]+\.[0-9]{2}$'
+	assert_line --regexp '^write +4 KiB +MB/s .* tmpfs '
+	assert_line --regexp '^read +4 KiB +MB/s .* memcpy '
+	assert_line --regexp '^write +4 KiB +MB/s .* memcpy '
+	assert_line --regexp '^read call +64 B +ns .* /dev/zero '
+	assert_line --regexp '^mmap\+touch +64 KiB +us .* memfd '
+	assert_line --regexp '^mapped read +64 KiB +MB/s .* anon '
+	assert_line --regexp '^mapped write +64 KiB +MB/s .* anon '
+	assert_line --regexp '^2 readers +64 KiB +MB/s .* 1 reader '
+	assert_line --regexp '^tmpfs 2 readers +64 KiB +MB/s .* tmpfs 1 reader '
+	# 3 buffers x (header, titles, 10 rows), a blank line between.
+	[[ ${#lines[@]} -eq 38 ]]
+}
+
+@test "bench leaves the buffer unmapped, closed and full" {
+	run -0 bench vmalloc
+	[[ $(kbuf_attr vmalloc mappings) == 0 ]]
+	[[ $(kbuf_attr vmalloc opens) == 0 ]]
+	[[ $(kbuf_attr vmalloc length) == 65536 ]]
+	[[ -z $(find /dev/shm -name 'kbufctl-bench.*') ]]
+}
+
+@test "bench --json parses with jq and has the expected keys" {
+	run -0 bench --json kmalloc vmalloc
+	echo "$output" | jq -e '.repeat == 1 and (.buffers | length) == 2'
+	echo "$output" | jq -e '.buffers[1] | .name == "vmalloc" and
+		.backend == "vmalloc" and .size == 65536 and
+		.capacity == 1048576 and (.map_mode | type) == "string"'
+	echo "$output" | jq -e '[.buffers[].rows[]] | length == 20 and
+		all(has("figure", "block", "unit", "better", "value",
+			"peer", "peer_value", "ratio")) and
+		all(.value | has("median", "min", "max")) and
+		all(.ratio > 0)'
+	run -0 jq -r '.buffers[0].rows[] | "\(.figure)/\(.peer)"' <<<"$output"
+	assert_line 'read/tmpfs'
+	assert_line 'read/memcpy'
+	assert_line 'read call//dev/zero'
+	assert_line 'mmap+touch/memfd'
+	assert_line 'mapped write/anon'
+	assert_line '2 readers/1 reader'
+}
+
+@test "bench skips block sizes larger than the size in use" {
+	run -0 kbufctl bench --repeat 1 --time 10 --size 4K --block 64,1M \
+		--json vmalloc
+	run -0 jq -r '[.buffers[0].rows[] | select(.figure == "read") |
+		.block] | unique | join(",")' <<<"$output"
+	assert_output '64'
+}
+
+@test "bench refuses bad options with exit status 2" {
+	run -2 kbufctl bench
+	assert_output --partial 'missing DEV'
+	run -2 kbufctl bench --repeat 0 vmalloc
+	assert_output --partial "repeat '0' is not 1 to 99"
+	run -2 kbufctl bench --block 4K,0 vmalloc
+	assert_output --partial "block '0' is not 1 to 1G"
+	run -2 kbufctl bench --block 4X vmalloc
+	assert_output --partial "block '4X' is not a size"
+	run -2 kbufctl bench --size 0 vmalloc
+	run -2 kbufctl bench --time 99999 vmalloc
+	run -2 kbufctl bench --scaling vmalloc
+	run -2 kbufctl bench --frob vmalloc
+	assert_output --partial "Try 'kbufctl bench --help'"
+	run -0 kbufctl bench --help
+	assert_line --index 0 --regexp '^Usage: kbufctl bench'
+}
+
+@test "bench of a missing buffer exits 1" {
+	run -1 kbufctl bench nosuch
+	assert_output --partial '/dev/kbuf/nosuch'
+}

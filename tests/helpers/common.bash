@@ -1,0 +1,380 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Loaded by every tests/*.bats file (load 'helpers/common'). Runs inside the
+# test-bed guest as root; the harness exports:
+#   KBUF_KO    the kbuf.ko built for the running kernel
+#   KBUF_KVER  the running kernel's release
+#   KBUF_OUT   a writable output directory
+#   PATH       with tests/helpers/bin (kbuf-ioctl, kbuf-io, kbuf-mmap,
+#              kbuf-hammer) and user/
+#
+# Each suite's setup_file calls kbuf_load with the parameters it needs and
+# kbuf_file_setup; its teardown_file calls kbuf_file_teardown, which unloads
+# the module and fails on any kernel warning logged while the file ran.
+# The default setup/teardown also fail a test after which the kernel log
+# shows a warning, and clean up background processes and extra buffers.
+
+bats_require_minimum_version 1.5.0
+
+# The bats libraries run dirname(1) for every file they source: some twenty
+# fork+execs per test, which under TCG with the root file system on 9p cost
+# seconds. This function gives the same answer for their paths.
+# shellcheck disable=SC2317 # called by the libraries only
+dirname() {
+	local p=${1%/}
+	[[ $p == */* ]] || {
+		echo .
+		return
+	}
+	p=${p%/*}
+	echo "${p:-/}"
+}
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+unset -f dirname
+
+KBUF_DEV=/dev/kbuf
+KBUF_SYS=/sys/class/kbuf
+KBUF_CONTROL=$KBUF_DEV/control
+KBUF_BACKENDS=(kmalloc pages vmalloc)
+# x86-64, the only architecture of the test bed (getconf costs an exec).
+KBUF_PAGE=4096
+# What a kernel log line must never say during the tests (\b keeps BUG
+# from matching DEBUG).
+KBUF_DMESG_BAD='\bBUG\b|\bWARNING\b|Oops|KASAN|UBSAN|circular locking'
+KBUF_DMESG_BAD+='|possible recursive locking|inconsistent lock state'
+KBUF_DMESG_BAD+='|kmemleak.*unreferenced|blocked for more than'
+KBUF_DMESG_BAD+='|soft lockup|general protection|Call Trace'
+
+# Where the state shared by setup_file, the tests and teardown_file lives.
+kbuf_state_dir() {
+	printf '%s\n' "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}"
+}
+
+# ---- kernel log ---------------------------------------------------------
+
+# Remember how far the kernel log goes now (in this shell and in a file,
+# so that a later process of the same bats file can read only newer lines).
+kbuf_dmesg_mark() {
+	local -a log
+	mapfile -t log < <(dmesg)
+	KBUF_DMESG_MARK=${#log[@]}
+	printf '%s\n' "$KBUF_DMESG_MARK" >"$(kbuf_state_dir)/dmesg.mark.${1:-test}"
+}
+
+# Print the kernel log lines logged since kbuf_dmesg_mark [NAME]. If the
+# ring buffer wrapped since (fewer lines than at the mark), print it all.
+kbuf_dmesg_since_mark() {
+	local mark file
+	local -a log
+	file="$(kbuf_state_dir)/dmesg.mark.${1:-test}"
+	if [[ -z ${1:-} && -n ${KBUF_DMESG_MARK:-} ]]; then
+		mark=$KBUF_DMESG_MARK
+	elif [[ -f $file ]]; then
+		mark=$(<"$file")
+	else
+		mark=0
+	fi
+	mapfile -t log < <(dmesg)
+	((${#log[@]} >= mark)) || mark=0
+	((${#log[@]} > mark)) || return 0
+	printf '%s\n' "${log[@]:mark}"
+}
+
+# Fail (with the lines) if the kernel logged a warning, oops, sanitizer or
+# lockdep report since kbuf_dmesg_mark [NAME].
+kbuf_dmesg_check() {
+	local line bad=
+	while IFS= read -r line; do
+		[[ $line =~ $KBUF_DMESG_BAD ]] && bad+="$line"$'\n'
+	done < <(kbuf_dmesg_since_mark "$@")
+	if [[ -n $bad ]]; then
+		printf '%s' "$bad" |
+			batslib_decorate 'kernel log shows a warning' | fail
+		return 1
+	fi
+}
+
+# ---- module load and unload --------------------------------------------
+
+# Wait for udev to finish processing events, if a udevd is running.
+kbuf_settle() {
+	if udevadm control --ping >/dev/null 2>&1; then
+		udevadm settle --timeout=30
+	fi
+}
+
+# Wait up to $2 tenths of a second (default 100) for path $1 to exist.
+kbuf_wait_for() {
+	local i
+	for ((i = 0; i < ${2:-100}; i++)); do
+		[[ -e $1 ]] && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for $1" >&2
+	return 1
+}
+
+# Wait up to $2 tenths of a second (default 100) for path $1 to be gone.
+kbuf_wait_gone() {
+	local i
+	for ((i = 0; i < ${2:-100}; i++)); do
+		[[ -e $1 || -L $1 ]] || return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for $1 to go" >&2
+	return 1
+}
+
+kbuf_loaded() {
+	[[ -e /sys/module/kbuf ]]
+}
+
+# insmod kbuf.ko with parameters; wait for its nodes.
+kbuf_load() {
+	if [[ -z ${KBUF_KO:-} || ! -f $KBUF_KO ]]; then
+		echo "KBUF_KO='${KBUF_KO:-}' is not a built module" >&2
+		return 1
+	fi
+	# A file before may have failed to unload: start clean.
+	if kbuf_loaded; then
+		echo "kbuf was still loaded: unloading it first" >&2
+		kbuf_unload || return 1
+	fi
+	insmod "$KBUF_KO" "$@" || return 1
+	kbuf_settle
+	kbuf_wait_for "$KBUF_DEV/vmalloc"
+}
+
+# rmmod kbuf; the module and every node of it must be gone.
+kbuf_unload() {
+	rmmod kbuf || return 1
+	kbuf_settle
+	if kbuf_loaded; then
+		echo "/sys/module/kbuf still exists after rmmod" >&2
+		return 1
+	fi
+	kbuf_wait_gone "$KBUF_DEV" 50 || {
+		ls -la "$KBUF_DEV" >&2
+		return 1
+	}
+}
+
+# Unload and load again with other parameters (inside one test).
+kbuf_reload() {
+	kbuf_unload && kbuf_load "$@"
+}
+
+# The usual bodies of setup_file and teardown_file.
+kbuf_file_setup() {
+	kbuf_dmesg_mark file
+	kbuf_load "$@"
+}
+
+kbuf_file_teardown() {
+	local rc=0
+	kbuf_bg_kill_all
+	if kbuf_loaded; then
+		kbuf_unload || rc=1
+	fi
+	kbuf_odirect_cleanup
+	kbuf_dmesg_check file || rc=1
+	return "$rc"
+}
+
+# ---- per test ----------------------------------------------------------
+
+kbuf_test_setup() {
+	kbuf_dmesg_mark
+	KBUF_ON_BACKEND=
+}
+
+kbuf_test_teardown() {
+	local rc=0
+	# Descriptors a test opened with exec 5<... and did not close.
+	exec 5<&- 6<&-
+	if [[ -z ${BATS_TEST_COMPLETED:-} && -n ${KBUF_ON_BACKEND:-} ]]; then
+		echo "# failed while testing backend $KBUF_ON_BACKEND" >&2
+	fi
+	kbuf_bg_kill_all
+	kbuf_destroy_extra
+	kbuf_dmesg_check || rc=1
+	return "$rc"
+}
+
+setup() {
+	kbuf_test_setup
+}
+
+teardown() {
+	kbuf_test_teardown
+}
+
+# Run "$@ BACKEND" for each backend; on a failure, teardown names it.
+kbuf_each_backend() {
+	local b
+	for b in "${KBUF_BACKENDS[@]}"; do
+		KBUF_ON_BACKEND=$b
+		"$@" "$b"
+	done
+	KBUF_ON_BACKEND=
+}
+
+# ---- buffers -----------------------------------------------------------
+
+# One field of KBUF_IOC_INFO for buffer $1 (a name or a path).
+kbuf_info() {
+	local dev=$1
+	[[ $dev == /* || $dev == fd:* ]] || dev=$KBUF_DEV/$dev
+	kbuf-ioctl -r "$dev" info "$2"
+}
+
+# A sysfs attribute of buffer $1.
+kbuf_attr() {
+	cat "$KBUF_SYS/$1/$2"
+}
+
+# Zero buffer $1 and set its length to 0.
+kbuf_clear() {
+	kbuf-ioctl "$KBUF_DEV/$1" clear
+}
+
+# kbuf_create NAME BACKEND SIZE [GFP]: make a buffer and wait for its node.
+kbuf_create() {
+	kbuf-ioctl "$KBUF_CONTROL" create "$@" || return 1
+	kbuf_settle
+	kbuf_wait_for "$KBUF_DEV/$1"
+}
+
+kbuf_destroy() {
+	kbuf-ioctl "$KBUF_CONTROL" destroy "$1" || return 1
+	kbuf_settle
+}
+
+# Destroy every buffer but the three made at load (teardown of a test).
+kbuf_destroy_extra() {
+	local d name destroyed=
+	[[ -e $KBUF_CONTROL ]] || return 0
+	for d in "$KBUF_SYS"/*; do
+		[[ -e $d ]] || continue
+		name=${d##*/}
+		case $name in
+		kmalloc | pages | vmalloc) ;;
+		*)
+			kbuf-ioctl "$KBUF_CONTROL" destroy "$name" >/dev/null || true
+			destroyed=1
+			;;
+		esac
+	done
+	[[ -z $destroyed ]] || kbuf_settle
+}
+
+# The expected capacity of a default buffer (module defaults).
+kbuf_default_capacity() {
+	case $1 in
+	kmalloc) echo 65536 ;;
+	pages) echo $((KBUF_PAGE << 4)) ;;
+	vmalloc) echo 1048576 ;;
+	esac
+}
+
+# ---- privileges --------------------------------------------------------
+
+# Run a command as nobody, with no capabilities and no groups.
+kbuf_as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+}
+
+# Run a command as root but without CAP_SYS_ADMIN (gone from the bounding
+# set, so the exec'd program never gets it).
+kbuf_without_sys_admin() {
+	setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin -- "$@"
+}
+
+# ---- background processes ----------------------------------------------
+
+# Start "$@" in the background, its output in $BATS_TEST_TMPDIR/bg.out,
+# fd 3 (bats' own) closed. Sets KBUF_BG_PID.
+kbuf_bg() {
+	"$@" >>"${BATS_TEST_TMPDIR:-/tmp}/bg.out" 2>&1 3>&- &
+	KBUF_BG_PID=$!
+	echo "$KBUF_BG_PID" >>"$(kbuf_state_dir)/bg.pids"
+}
+
+# Kill and reap one background process.
+kbuf_bg_kill() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+kbuf_bg_kill_all() {
+	local f pid
+	f="$(kbuf_state_dir)/bg.pids"
+	[[ -f $f ]] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null || true
+	done <"$f"
+	while read -r pid; do
+		# Not our child in teardown_file: poll until it is gone.
+		wait "$pid" 2>/dev/null || while kill -0 "$pid" 2>/dev/null; do
+			sleep 0.1
+		done
+	done <"$f"
+	rm -f "$f"
+}
+
+# kbuf_hold_mapping DEV [kbuf-mmap options]: map DEV in a background
+# process that keeps the mapping (closing its descriptor first) until
+# killed. Returns when the mapping exists; KBUF_BG_PID is the process.
+kbuf_hold_mapping() {
+	local ready
+	ready="$(mktemp -u "${BATS_TEST_TMPDIR:-/tmp}/ready.XXXXXX")"
+	kbuf_bg kbuf-mmap "$@" close ready "$ready" sleep 600
+	kbuf_wait_for "$ready" 300
+}
+
+# ---- O_DIRECT ----------------------------------------------------------
+
+KBUF_ODIRECT_MNT=/tmp/kbuf-odirect
+
+# Print a directory on a block file system where O_DIRECT really pins user
+# pages (get_user_pages), making one (ext4 on a loop device in /tmp) if
+# needed. tmpfs does not count: its O_DIRECT is buffered I/O in disguise.
+# On failure prints why and returns 1.
+kbuf_odirect_dir() {
+	local img=/tmp/kbuf-odirect.img tool
+	if mountpoint -q "$KBUF_ODIRECT_MNT"; then
+		echo "$KBUF_ODIRECT_MNT"
+		return 0
+	fi
+	for tool in losetup mkfs.ext4 mount; do
+		command -v "$tool" >/dev/null || {
+			echo "$tool is not installed in the guest"
+			return 1
+		}
+	done
+	modprobe loop >/dev/null 2>&1 || true
+	modprobe ext4 >/dev/null 2>&1 || true
+	mkdir -p "$KBUF_ODIRECT_MNT"
+	if ! truncate -s 32M "$img" || ! mkfs.ext4 -q -F "$img" >/dev/null 2>&1 ||
+		! mount -o loop "$img" "$KBUF_ODIRECT_MNT" >/dev/null 2>&1; then
+		rm -f "$img"
+		echo "cannot mount an ext4 image on a loop device"
+		return 1
+	fi
+	if ! kbuf-io - odirect-probe "$KBUF_ODIRECT_MNT" >/dev/null 2>&1; then
+		echo "O_DIRECT does not work on ext4 over loop"
+		return 1
+	fi
+	echo "$KBUF_ODIRECT_MNT"
+}
+
+kbuf_odirect_cleanup() {
+	if mountpoint -q "$KBUF_ODIRECT_MNT" 2>/dev/null; then
+		umount "$KBUF_ODIRECT_MNT" || true
+	fi
+	rm -f /tmp/kbuf-odirect.img
+	rmdir "$KBUF_ODIRECT_MNT" 2>/dev/null || true
+}

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbuf-mmap: map a kbuf buffer and work through the mapping.
+ *
+ *   kbuf-mmap [-r|-w] [-p] [-P PROT] [-o OFF] [-l LEN] DEV [OP [ARGS]]...
+ *
+ * DEV (a path, or fd:N) is opened O_RDWR, O_RDONLY (-r) or O_WRONLY (-w)
+ * and mapped MAP_SHARED (MAP_PRIVATE with -p) with PROT (letters of "rwx",
+ * or "none"; default "rw", "r" with -r) at offset OFF (default 0) for LEN
+ * bytes (default the buffer's map_size). If mmap fails, the errno name is
+ * printed and the exit status is 1. Then the operations run in order;
+ * those that fail print the errno name and make the exit status 1.
+ *
+ *   show OFF LEN               the bytes, unprintable ones as \xHH
+ *   zero OFF LEN               "zero", or "nonzero at N"
+ *   write OFF STR              copy STR into the mapping
+ *   fill OFF LEN BYTE          memset
+ *   close                      close the descriptor, keep the mapping
+ *   info KEY                   a field of KBUF_IOC_INFO (reopening DEV
+ *                              read-only if the descriptor is closed)
+ *   fork-write OFF STR         a child writes STR through the mapping
+ *   fork-info KEY              a child prints a field of KBUF_IOC_INFO
+ *   mremap NEWLEN              resize the mapping (MREMAP_MAYMOVE)
+ *   munmap OFF LEN             unmap part of the mapping
+ *   mprotect PROT              on the whole mapping
+ *   phys                       physical address of the first page, from
+ *                              /proc/self/pagemap
+ *   vmreadv OFF LEN            process_vm_readv of the mapping: count
+ *   procmem OFF LEN            pread of /proc/self/mem at it: count
+ *   odirect-read FILE OFF LEN  O_DIRECT read of FILE into the mapping
+ *   odirect-write FILE OFF LEN O_DIRECT write of the mapping to FILE
+ *   read-self OFF LEN          pread(fd, map + OFF, LEN, 0): count
+ *   write-self OFF LEN         pwrite(fd, map + OFF, LEN, 0): count
+ *   ready FILE                 create FILE (tells a test we are mapped)
+ *   wait-file FILE             wait up to 60 s for FILE to exist
+ *   sleep SECONDS
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "kbuf-test.h"
+
+static long psz;
+static const char *dev;
+static int fd = -1;
+static unsigned char *map;
+static size_t map_len;
+
+static void bad_usage(void)
+{
+	errx(KT_USAGE,
+	     "usage: kbuf-mmap [-r|-w] [-p] [-P PROT] [-o OFF] [-l LEN] DEV [OP [ARGS]]...");
+}
+
+static int parse_prot(const char *s)
+{
+	int prot = PROT_NONE;
+
+	if (!strcmp(s, "none"))
+		return prot;
+	for (; *s; s++) {
+		if (*s == 'r')
+			prot |= PROT_READ;
+		else if (*s == 'w')
+			prot |= PROT_WRITE;
+		else if (*s == 'x')
+			prot |= PROT_EXEC;
+		else
+			errx(KT_USAGE, "bad protection '%c'", *s);
+	}
+	return prot;
+}
+
+/* Check that [off, off + len) lies in the mapping; returns the address. */
+static unsigned char *at(const char *offs, const char *lens, size_t *lenp)
+{
+	size_t off = kt_u64(offs), len = lens ? kt_u64(lens) : 0;
+
+	if (off > map_len || len > map_len - off)
+		errx(KT_USAGE, "range %zu+%zu outside the mapping (%zu)", off,
+		     len, map_len);
+	if (lenp)
+		*lenp = len;
+	return map + off;
+}
+
+/* Print a count or the errno name; returns 1 on failure. */
+static int report(ssize_t ret)
+{
+	if (ret < 0) {
+		kt_perr(errno);
+		return 1;
+	}
+	printf("%zd\n", ret);
+	fflush(stdout);
+	return 0;
+}
+
+static int check(int ret)
+{
+	if (ret < 0) {
+		kt_perr(errno);
+		return 1;
+	}
+	return 0;
+}
+
+static int do_info(const char *key)
+{
+	struct kbuf_info info;
+	int ifd = fd;
+
+	if (ifd < 0)
+		ifd = kt_open(dev, O_RDONLY);
+	if (ioctl(ifd, KBUF_IOC_INFO, &info) < 0) {
+		kt_perr(errno);
+		return 1;
+	}
+	if (ifd != fd)
+		close(ifd);
+	if (kt_print_info(&info, key))
+		errx(KT_USAGE, "no field '%s'", key);
+	fflush(stdout);
+	return 0;
+}
+
+static int do_fork(void (*fn)(const char *, const char *), const char *a,
+		   const char *b)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		err(KT_USAGE, "fork");
+	if (!pid) {
+		fn(a, b);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		err(KT_USAGE, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		printf("child failed (status 0x%x)\n", status);
+		return 1;
+	}
+	return 0;
+}
+
+static void child_write(const char *offs, const char *str)
+{
+	memcpy(at(offs, NULL, NULL), str, strlen(str));
+}
+
+static void child_info(const char *key, const char *unused)
+{
+	(void)unused;
+	if (do_info(key))
+		_exit(1);
+}
+
+static int do_mremap(size_t newlen)
+{
+	void *p = mremap(map, map_len, newlen, MREMAP_MAYMOVE);
+
+	if (p == MAP_FAILED) {
+		kt_perr(errno);
+		return 1;
+	}
+	map = p;
+	map_len = newlen;
+	return 0;
+}
+
+static int do_phys(void)
+{
+	unsigned long long entry;
+	int pfd;
+
+	/* Both map modes fill every page table entry at mmap() time. */
+	pfd = open("/proc/self/pagemap", O_RDONLY);
+	if (pfd < 0)
+		err(KT_USAGE, "/proc/self/pagemap");
+	if (pread(pfd, &entry, sizeof(entry),
+		  (unsigned long)map / psz * sizeof(entry)) != sizeof(entry))
+		err(KT_USAGE, "pagemap");
+	close(pfd);
+	if (!(entry >> 63)) {
+		printf("not present\n");
+		return 1;
+	}
+	printf("%llu\n", (entry & ((1ULL << 55) - 1)) * psz);
+	return 0;
+}
+
+static int do_vmreadv(unsigned char *p, size_t len)
+{
+	unsigned char *buf = calloc(1, len ? len : 1);
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = p, .iov_len = len };
+	ssize_t ret;
+
+	if (!buf)
+		err(KT_USAGE, "calloc");
+	ret = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	if (ret >= 0 && memcmp(buf, p, ret)) {
+		printf("process_vm_readv returned other bytes\n");
+		free(buf);
+		return 1;
+	}
+	free(buf);
+	return report(ret);
+}
+
+static int do_procmem(unsigned char *p, size_t len)
+{
+	unsigned char *buf = calloc(1, len ? len : 1);
+	ssize_t ret;
+	int mfd;
+
+	if (!buf)
+		err(KT_USAGE, "calloc");
+	mfd = open("/proc/self/mem", O_RDONLY);
+	if (mfd < 0)
+		err(KT_USAGE, "/proc/self/mem");
+	ret = pread(mfd, buf, len, (off_t)(unsigned long)p);
+	close(mfd);
+	if (ret >= 0 && memcmp(buf, p, ret)) {
+		printf("/proc/self/mem returned other bytes\n");
+		free(buf);
+		return 1;
+	}
+	free(buf);
+	return report(ret);
+}
+
+static int do_odirect(const char *file, unsigned char *p, size_t len,
+		      int writing)
+{
+	ssize_t ret;
+	int dfd;
+
+	dfd = open(file,
+		   writing ? O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT :
+			     O_RDONLY | O_DIRECT,
+		   0600);
+	if (dfd < 0)
+		err(KT_USAGE, "%s", file);
+	ret = writing ? pwrite(dfd, p, len, 0) : pread(dfd, p, len, 0);
+	close(dfd);
+	return report(ret);
+}
+
+static int wait_file(const char *file)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 6000; i++) {
+		if (!stat(file, &st))
+			return 0;
+		usleep(10000);
+	}
+	printf("timed out waiting for %s\n", file);
+	return 1;
+}
+
+static int do_zero(unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i]) {
+			printf("nonzero at %zu\n", i);
+			return 0;
+		}
+	}
+	printf("zero\n");
+	return 0;
+}
+
+/* Run the operation at argv[0]; returns how many words it used. */
+static int run_op(char **argv, int argc, int *failed)
+{
+	const char *op = argv[0];
+	unsigned char *p;
+	size_t len;
+
+#define IS(name, n) kt_is(op, name, argc, n)
+	if (IS("show", 2)) {
+		p = at(argv[1], argv[2], &len);
+		kt_print_escaped(p, len);
+		return 3;
+	}
+	if (IS("zero", 2)) {
+		p = at(argv[1], argv[2], &len);
+		*failed |= do_zero(p, len);
+		return 3;
+	}
+	if (IS("write", 2)) {
+		len = strlen(argv[2]);
+		memcpy(at(argv[1], NULL, NULL), argv[2], len);
+		return 3;
+	}
+	if (IS("fill", 3)) {
+		p = at(argv[1], argv[2], &len);
+		memset(p, (int)kt_u64(argv[3]), len);
+		return 4;
+	}
+	if (IS("close", 0)) {
+		*failed |= check(close(fd));
+		fd = -1;
+		return 1;
+	}
+	if (IS("info", 1)) {
+		*failed |= do_info(argv[1]);
+		return 2;
+	}
+	if (IS("fork-write", 2)) {
+		*failed |= do_fork(child_write, argv[1], argv[2]);
+		return 3;
+	}
+	if (IS("fork-info", 1)) {
+		*failed |= do_fork(child_info, argv[1], NULL);
+		return 2;
+	}
+	if (IS("mremap", 1)) {
+		*failed |= do_mremap(kt_u64(argv[1]));
+		return 2;
+	}
+	if (IS("munmap", 2)) {
+		p = at(argv[1], argv[2], &len);
+		*failed |= check(munmap(p, len));
+		return 3;
+	}
+	if (IS("mprotect", 1)) {
+		*failed |= check(mprotect(map, map_len, parse_prot(argv[1])));
+		return 2;
+	}
+	if (IS("phys", 0)) {
+		*failed |= do_phys();
+		return 1;
+	}
+	if (IS("vmreadv", 2)) {
+		p = at(argv[1], argv[2], &len);
+		*failed |= do_vmreadv(p, len);
+		return 3;
+	}
+	if (IS("procmem", 2)) {
+		p = at(argv[1], argv[2], &len);
+		*failed |= do_procmem(p, len);
+		return 3;
+	}
+	if (IS("odirect-read", 3) || IS("odirect-write", 3)) {
+		p = at(argv[2], argv[3], &len);
+		*failed |= do_odirect(argv[1], p, len,
+				      !strcmp(op, "odirect-write"));
+		return 4;
+	}
+	if (IS("read-self", 2)) {
+		p = at(argv[1], argv[2], &len);
+		*failed |= report(pread(fd, p, len, 0));
+		return 3;
+	}
+	if (IS("write-self", 2)) {
+		p = at(argv[1], argv[2], &len);
+		*failed |= report(pwrite(fd, p, len, 0));
+		return 3;
+	}
+	if (IS("ready", 1)) {
+		close(open(argv[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+		return 2;
+	}
+	if (IS("wait-file", 1)) {
+		*failed |= wait_file(argv[1]);
+		return 2;
+	}
+	if (IS("sleep", 1)) {
+		sleep(kt_u64(argv[1]));
+		return 2;
+	}
+#undef IS
+	bad_usage();
+	return argc;
+}
+
+int main(int argc, char **argv)
+{
+	int flags = O_RDWR, prot = -1, mflags = MAP_SHARED, opt, failed = 0;
+	off_t off = 0;
+	long long len = -1;
+	struct kbuf_info info;
+	int i;
+
+	psz = sysconf(_SC_PAGESIZE);
+	while ((opt = getopt(argc, argv, "+rwpP:o:l:")) != -1) {
+		switch (opt) {
+		case 'r':
+			flags = O_RDONLY;
+			break;
+		case 'w':
+			flags = O_WRONLY;
+			break;
+		case 'p':
+			mflags = MAP_PRIVATE;
+			break;
+		case 'P':
+			prot = parse_prot(optarg);
+			break;
+		case 'o':
+			off = (off_t)kt_u64(optarg);
+			break;
+		case 'l':
+			len = (long long)kt_u64(optarg);
+			break;
+		default:
+			bad_usage();
+		}
+	}
+	if (optind >= argc)
+		bad_usage();
+	dev = argv[optind];
+	fd = kt_open(dev, flags);
+	if (prot < 0)
+		prot = flags == O_RDONLY ? PROT_READ : PROT_READ | PROT_WRITE;
+	if (len < 0) {
+		if (ioctl(fd, KBUF_IOC_INFO, &info) < 0)
+			err(KT_USAGE, "KBUF_IOC_INFO");
+		len = info.map_size;
+	}
+	map = mmap(NULL, len, prot, mflags, fd, off);
+	if (map == MAP_FAILED) {
+		kt_perr(errno);
+		return 1;
+	}
+	map_len = len;
+	for (i = optind + 1; i < argc;)
+		i += run_op(argv + i, argc - i, &failed);
+	return failed;
+}
