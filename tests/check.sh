@@ -1,0 +1,220 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check: installs what is missing, runs the static gates, builds user
+# space, then for each test kernel builds the module against its headers and
+# boots it once under QEMU to run every tests/*.bats file (tests/vm/boot.sh).
+#
+# Counting: every bats test is one test; so is every static gate and, per
+# kernel, each of three harness checks (module builds, guest finishes,
+# kernel log clean). The last line printed is "N passed, N failed" (", N
+# skipped" when some were), summed over everything; the exit status is
+# non-zero if anything failed.
+#
+# Environment: KBUF_KERNELS="kver ..." (default: newest 6.1 and 6.12),
+# KBUF_FILTER=STR (only tests/*STR*.bats), KBUF_VM_TIMEOUT (s per guest,
+# default 1500), KBUF_SKIP_STATIC=1 and KBUF_SKIP_DEPS=1 (developer loops).
+set -euo pipefail
+
+# shellcheck source=vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
+
+# What the kernel log must never say. \b keeps BUG from matching DEBUG.
+KBUF_DMESG_BAD='\bBUG\b|\bWARNING\b|Oops|KASAN|UBSAN|circular locking'
+KBUF_DMESG_BAD+='|possible recursive locking|kmemleak.*unreferenced'
+KBUF_DMESG_BAD+='|hung_task|soft lockup|Call Trace'
+
+TOTAL_PASS=0
+TOTAL_FAIL=0
+TOTAL_SKIP=0
+
+count() {
+	TOTAL_PASS=$((TOTAL_PASS + $1))
+	TOTAL_FAIL=$((TOTAL_FAIL + $2))
+	TOTAL_SKIP=$((TOTAL_SKIP + $3))
+}
+
+# "N passed, N failed" plus ", N skipped" when N > 0.
+summary() {
+	local s="$1 passed, $2 failed"
+	(($3 > 0)) && s+=", $3 skipped"
+	printf '%s\n' "$s"
+}
+
+# Prints "passed failed skipped" for a TAP file. Tests the plan announced
+# but that never reported (bats or the guest died) count as failed.
+tap_counts() {
+	awk '
+	/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); plan += $0 + 0; next }
+	/^ok / { if (tolower($0) ~ /# skip/) s++; else p++; next }
+	/^not ok / { f++ }
+	END {
+		miss = plan - (p + f + s)
+		if (miss > 0) f += miss
+		printf "%d %d %d\n", p, f, s
+	}' "$1"
+}
+
+# Counts "ok"/"not ok" lines of tests/static.sh (one per gate).
+static_gates() {
+	local log="$KBUF_OUTROOT/static.txt" p f s
+	if [[ -n ${KBUF_SKIP_STATIC:-} ]]; then
+		echo "static gates skipped (KBUF_SKIP_STATIC)"
+		return
+	fi
+	bash "$KBUF_ROOT/tests/static.sh" | tee "$log" || true
+	read -r p f s < <(tap_counts "$log")
+	echo "static: $(summary "$p" "$f" "$s")"
+	count "$p" "$f" "$s"
+}
+
+# make -C DIR if DIR has a Makefile: one gate each.
+build_user() {
+	local d
+	for d in user tests/helpers; do
+		[[ -f $KBUF_ROOT/$d/Makefile ]] || continue
+		if make -s -C "$KBUF_ROOT/$d" >"$KBUF_OUTROOT/make-${d//\//-}.log" 2>&1; then
+			echo "ok - make -C $d"
+			count 1 0 0
+		else
+			echo "not ok - make -C $d"
+			sed 's/^/  /' "$KBUF_OUTROOT/make-${d//\//-}.log" | tail -n 30
+			count 0 1 0
+		fi
+	done
+}
+
+# The tree to build the module against: Debian's headers, or for the
+# pseudo-kernel "debug" the debug kernel's own tree (make check-debug).
+kernel_build_dir() {
+	if [[ $1 == debug ]]; then
+		echo "${KBUF_DEBUG_TREE:?KBUF_DEBUG_TREE unset}"
+	else
+		echo "/lib/modules/$1/build"
+	fi
+}
+
+# Boot KVER (or the debug kernel) once and run the suites.
+boot_suites() {
+	local kver=$1 out=$2 limit=${KBUF_VM_TIMEOUT:-1500}
+	if [[ $kver == debug ]]; then
+		KBUF_VMLINUZ=$KBUF_DEBUG_TREE/arch/x86/boot/bzImage \
+			bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" suites "$limit"
+	else
+		bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" suites "$limit"
+	fi
+}
+
+# Copy driver/ to OUT/driver and build it against KVER's headers.
+build_module() {
+	local kver=$1 out=$2 kdir
+	kdir=$(kernel_build_dir "$kver")
+	[[ -d $KBUF_ROOT/driver ]] || {
+		echo "$kver: no driver/ directory"
+		return 1
+	}
+	[[ -d $kdir ]] || {
+		echo "$kver: no headers at $kdir"
+		return 1
+	}
+	kbuf_stage_driver "$out"
+	make -C "$kdir" M="$out/driver" W=1 modules >"$out/build.log" 2>&1 &&
+		[[ -f $out/driver/kbuf.ko ]] && return 0
+	echo "$kver: module build failed ($out/build.log):"
+	tail -n 30 "$out/build.log" | sed 's/^/  /'
+	return 1
+}
+
+# Succeeds if the guest's kernel log is clean. A guest that died left no
+# dmesg.txt: its console.log has the kernel messages instead.
+dmesg_clean() {
+	local kver=$1 out=$2 log=$2/dmesg.txt bad
+	[[ -f $log ]] || log=$out/console.log
+	[[ -f $log ]] || return 0
+	# The command line itself says hung_task_panic: not a report.
+	bad=$(grep -avi 'command line:' "$log" | grep -aE "$KBUF_DMESG_BAD" || true)
+	if [[ -s $out/kmemleak.txt ]]; then
+		bad+=$'\n'"kmemleak report: $out/kmemleak.txt"
+	fi
+	[[ -z $bad ]] && return 0
+	echo "$kver: kernel log shows problems ($log):"
+	printf '%s\n' "$bad" | head -n 40 | sed 's/^/  /'
+	return 1
+}
+
+# Host-side suites around the guests: tests/host/NN-*.bats run as root on
+# this machine (DKMS installs the module for the test kernels before the
+# guests boot and removes it after). $1 is a glob of file names. Skipped
+# when KBUF_FILTER names something else.
+host_suites() {
+	local f log p fl s
+	# DKMS builds for Debian's kernels, not for the debug kernel's tree.
+	[[ " ${kernels[*]} " != *" debug "* ]] || return 0
+	for f in "$KBUF_ROOT"/tests/host/$1.bats; do
+		[[ -f $f ]] || continue
+		[[ -z ${KBUF_FILTER:-} || $f == *"$KBUF_FILTER"* || $KBUF_FILTER == dkms ]] ||
+			continue
+		log="$KBUF_OUTROOT/host-$(basename "$f" .bats).tap"
+		KBUF_TEST_KERNELS="${kernels[*]}" bats --tap "$f" >"$log" 2>&1 || true
+		sed 's/^/host: /' "$log"
+		read -r p fl s < <(tap_counts "$log")
+		count "$p" "$fl" "$s"
+	done
+}
+
+# Build, boot, collect for one kernel; prints its summary line.
+run_kernel() {
+	local kver=$1 out="$KBUF_OUTROOT/$1" p=0 f=0 s=0 tp tf ts start
+	start=$(kbuf_now)
+	kbuf_lock "$out/.check.lock"
+	if ! build_module "$kver" "$out"; then
+		echo "$kver: $(summary 0 1 0) (module did not build)"
+		count 0 1 0
+		return
+	fi
+	p=$((p + 1))
+	if boot_suites "$kver" "$out"; then
+		p=$((p + 1))
+	else
+		echo "$kver: the guest did not finish"
+		f=$((f + 1))
+	fi
+	if dmesg_clean "$kver" "$out"; then p=$((p + 1)); else f=$((f + 1)); fi
+	if [[ -f $out/tap.txt ]]; then
+		read -r tp tf ts < <(tap_counts "$out/tap.txt")
+		p=$((p + tp)) f=$((f + tf)) s=$((s + ts))
+		grep -a '^not ok' "$out/tap.txt" | sed "s/^/  $kver: /" || true
+	fi
+	echo "$kver: build and guest took $(kbuf_since "$start") s; results in $out"
+	echo "$kver: $(summary "$p" "$f" "$s")"
+	count "$p" "$f" "$s"
+}
+
+main() {
+	local kver start
+	local -a kernels
+	start=$(kbuf_now)
+	mkdir -p "$KBUF_OUTROOT"
+	if [[ -z ${KBUF_SKIP_DEPS:-} ]] && ! bash "$KBUF_ROOT/tests/deps.sh"; then
+		echo "dependencies missing: see above"
+		summary 0 1 0
+		return 1
+	fi
+	static_gates
+	build_user
+	mapfile -t kernels < <(kbuf_kernels)
+	((${#kernels[@]} > 0)) || {
+		echo "no test kernel installed"
+		count 0 1 0
+	}
+	host_suites '[0-8][0-9]-*'
+	for kver in "${kernels[@]}"; do
+		run_kernel "$kver"
+	done
+	host_suites '9[0-9]-*'
+	echo "check: $(kbuf_since "$start") s"
+	summary "$TOTAL_PASS" "$TOTAL_FAIL" "$TOTAL_SKIP"
+	((TOTAL_FAIL == 0))
+}
+
+main "$@"

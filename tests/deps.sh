@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Installs the Debian packages make check needs, and only those missing.
+# As root: apt-get update (only when something is missing) and install.
+# Otherwise: prints the one apt-get line to run and fails.
+set -euo pipefail
+
+KBUF_PACKAGES=(
+	# the test kernels and their headers (6.1 is Debian 12's default,
+	# 6.12 the newest backport)
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# the guests: QEMU, the initramfs, udev inside
+	qemu-system-x86 busybox-static cpio xz-utils udev kmod util-linux procps
+	# the suites
+	bats bats-assert bats-support bats-file dkms python3 jq
+	# 32-bit build of a C helper (compat_ioctl); ext4 on a loop device
+	# for O_DIRECT into mappings; groupadd for the udev suite
+	gcc-multilib e2fsprogs passwd
+	# make check-debug: building the debug kernel from linux-source-6.1
+	bc bison flex libelf-dev libssl-dev
+	# the static gates and builds; linux-source-6.1 ships checkpatch.pl
+	build-essential sparse shellcheck cppcheck clang-format linux-source-6.1
+)
+
+# Print the packages of KBUF_PACKAGES that are not installed.
+missing_packages() {
+	local p status
+	for p in "${KBUF_PACKAGES[@]}"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) ||
+			status=
+		[[ $status == installed ]] || printf '%s\n' "$p"
+	done
+}
+
+main() {
+	local -a missing
+	mapfile -t missing < <(missing_packages)
+	((${#missing[@]} == 0)) && return 0
+	if ((EUID != 0)); then
+		echo "deps: missing packages; as root run:" >&2
+		echo "apt-get install --no-install-recommends ${missing[*]}"
+		return 1
+	fi
+	echo "deps: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+main "$@"

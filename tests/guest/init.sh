@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# PID 1 of the test-bed guest, started by the initramfs with switch_root.
+# The root file system is the host's, read-only over 9p (with tmpfs
+# overlays on /etc, /var, /root, /usr/src, /usr/local and /lib/modules), the
+# work tree is mounted read-write at its host path. Sets up /dev, /sys, a
+# real systemd-udevd with the project's rules, runs the mode given on the
+# kernel command line and powers off. PID 1 must never exit (the kernel
+# would panic and hide why): every path ends in power_off.
+#
+# Kernel command line:
+#   kbuftest.cmd=suites|demo|script   what to run
+#   kbuftest.out=DIR                  results directory (inside the work tree)
+#   kbuftest.work=DIR                 the work tree
+#   kbuftest.filter=STR               suites: only tests/*STR*.bats
+#   kbuftest.script=FILE              script: run FILE (relative to the tree)
+set -euo pipefail
+
+TEE_PID=
+
+# Value of kernel command-line parameter $1, or $2 when it is absent.
+cmdline_arg() {
+	local w v=$2
+	for w in $(</proc/cmdline); do
+		[[ $w == "$1="* ]] && v=${w#*=}
+	done
+	printf '%s\n' "$v"
+}
+
+uptime_s() {
+	cut -d' ' -f1 /proc/uptime
+}
+
+# Flush the console copy, sync the shares and power off; never returns.
+power_off() {
+	trap - EXIT ERR
+	set +e
+	echo
+	echo "guest: powering off"
+	exec >/dev/console 2>&1
+	# tee ends once every writer closed the pipe; a process a test left
+	# behind may hold it: wait 5 s at most.
+	local i
+	for ((i = 0; i < 50; i++)); do
+		if [[ -z $TEE_PID ]] || ! kill -0 "$TEE_PID" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	sync
+	echo o >/proc/sysrq-trigger
+	while :; do sleep 60; done
+}
+
+mount_if_needed() {
+	local type=$1 dir=$2 opts=${3:-defaults}
+	[[ -d $dir ]] || return 0
+	mountpoint -q "$dir" && return 0
+	mount -t "$type" -o "$opts" "$type" "$dir" ||
+		echo "guest: cannot mount $type on $dir"
+}
+
+mount_basics() {
+	mount_if_needed proc /proc
+	mount_if_needed sysfs /sys
+	mount_if_needed devtmpfs /dev mode=755
+	# devtmpfs has no /dev/fd: bash process substitution needs it.
+	[[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
+	[[ -e /dev/stdin ]] || ln -s /proc/self/fd/0 /dev/stdin
+	[[ -e /dev/stdout ]] || ln -s /proc/self/fd/1 /dev/stdout
+	[[ -e /dev/stderr ]] || ln -s /proc/self/fd/2 /dev/stderr
+	mkdir -p /dev/pts /dev/shm
+	mount_if_needed devpts /dev/pts gid=5,mode=620,ptmxmode=666
+	mount_if_needed tmpfs /dev/shm mode=1777
+	mount_if_needed debugfs /sys/kernel/debug
+	mount_if_needed tracefs /sys/kernel/tracing
+	mount_if_needed configfs /sys/kernel/config
+}
+
+# What the guest's scripts print goes to the kernel console (ttyS0, saved in
+# console.log with the kernel's messages around it) and to ttyS1, which the
+# host shows live.
+setup_output() {
+	exec </dev/null
+	if [[ -c /dev/ttyS1 ]]; then
+		stty -F /dev/ttyS1 raw -echo 2>/dev/null || true
+		exec > >(tee /dev/ttyS1 >/dev/console) 2>&1
+		TEE_PID=$!
+	else
+		exec >/dev/console 2>&1
+	fi
+}
+
+# The project's rules are installed before udevd starts, so the first
+# "add" events already see them; /run/udev/rules.d is where local, temporary
+# rules belong.
+start_udev() {
+	local work=$1 rules
+	mkdir -p /run/udev/rules.d
+	# An empty 80-drivers.rules in /run masks Debian's: udev then loads no
+	# drivers for the emulated hardware (kvm, ahci, watchdog, cpufreq,
+	# crypto...), which took 6-20 s under TCG and is useless here. kbuf
+	# is loaded explicitly by the tests; all other rules stay active.
+	: >/run/udev/rules.d/80-drivers.rules
+	for rules in "$work"/udev/*.rules; do
+		[[ -e $rules ]] && cp "$rules" /run/udev/rules.d/
+	done
+	/lib/systemd/systemd-udevd --daemon || {
+		echo "guest: systemd-udevd did not start"
+		return 0
+	}
+	udevadm control --reload || true
+	udevadm trigger --action=add || true
+	udevadm settle --timeout=60 || echo "guest: udevadm settle timed out"
+	echo "guest: udev ready at $(uptime_s) s"
+}
+
+# Environment for the suites and the demo.
+export_test_env() {
+	local work=$1 out=$2
+	export KBUF_ROOT=$work KBUF_OUT=$out KBUF_KO=$out/driver/kbuf.ko
+	KBUF_KVER=$(uname -r)
+	export KBUF_KVER
+	export BATS_LIB_PATH=/usr/lib/bats
+	export PATH=$work/user:$work/tests/helpers/bin:$PATH
+	export HOME=/root TERM=dumb LANG=C.UTF-8
+}
+
+# kmemleak (debug kernels only) reports a leak after two scans that both
+# find the object unreferenced.
+save_kmemleak() {
+	local out=$1 k=/sys/kernel/debug/kmemleak
+	[[ -w $k ]] || return 0
+	echo scan >"$k" || return 0
+	sleep 1
+	echo scan >"$k" || return 0
+	cat "$k" >"$out/kmemleak.txt" || true
+}
+
+run_suites() {
+	local work=$1 out=$2 filter files rc=0
+	filter=$(cmdline_arg kbuftest.filter "${KBUF_FILTER:-}")
+	shopt -s nullglob
+	files=("$work"/tests/*"$filter"*.bats)
+	shopt -u nullglob
+	cd "$work"
+	echo "guest: ${#files[@]} bats files, filter '${filter}'"
+	if ((${#files[@]} == 0)); then
+		echo "1..0" >"$out/tap.txt"
+	else
+		bats --tap --timing "${files[@]}" | tee "$out/tap.txt" ||
+			rc=$?
+	fi
+	save_kmemleak "$out"
+	return "$rc"
+}
+
+run_file() {
+	local out=$1 script=$2 log=$3 rc=0
+	if [[ ! -f $script ]]; then
+		echo "guest: $script does not exist (yet)" | tee "$log"
+		return 1
+	fi
+	bash "$script" 2>&1 | tee "$log" || rc=$?
+	return "$rc"
+}
+
+run_mode() {
+	local work=$1 out=$2 mode=$3
+	case $mode in
+	suites) run_suites "$work" "$out" ;;
+	demo) cd "$work" && run_file "$out" "$work/tests/demo-guest.sh" "$out/demo.txt" ;;
+	script)
+		cd "$work" && run_file "$out" \
+			"$work/$(cmdline_arg kbuftest.script '')" "$out/script.txt"
+		;;
+	*) echo "guest: unknown mode '$mode'" && return 1 ;;
+	esac
+}
+
+main() {
+	local work out mode rc=0
+	mount_basics
+	setup_output
+	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	work=$(cmdline_arg kbuftest.work '')
+	out=$(cmdline_arg kbuftest.out '')
+	mode=$(cmdline_arg kbuftest.cmd suites)
+	hostname kbuf-guest
+	ip link set lo up 2>/dev/null || true
+	echo "guest: $(uname -r) up after $(uptime_s) s; mode $mode"
+	[[ -n $work && -d $out ]] || {
+		echo "guest: bad kbuftest.work/kbuftest.out"
+		return 1
+	}
+	start_udev "$work"
+	export_test_env "$work" "$out"
+	run_mode "$work" "$out" "$mode" || rc=$?
+	dmesg >"$out/dmesg.txt" || true
+	cat /proc/sys/kernel/tainted >"$out/tainted.txt" || true
+	echo "guest: finished with status $rc after $(uptime_s) s"
+	echo "$rc" >"$out/done"
+}
+
+trap power_off EXIT
+main "$@" || echo "guest: init failed"
+power_off

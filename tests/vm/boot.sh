@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Usage: tests/vm/boot.sh KVER OUTDIR MODE [TIMEOUT]
+#
+# Boots /boot/vmlinuz-KVER under qemu-system-x86_64 with the host's root file
+# system (read-only) and the work tree (read-write) shared over virtio-9p, and
+# runs tests/guest/init.sh MODE in it (suites, demo, or shell-free modes that
+# init.sh knows). OUTDIR must lie inside the work tree: the guest writes its
+# results there (done, tap.txt, dmesg.txt, ...). The kernel's own console goes
+# to OUTDIR/console.log; what the guest's scripts print is shown live here.
+#
+# Environment:
+#   KBUF_FILTER   run only tests/*KBUF_FILTER*.bats (suites mode)
+#   KBUF_APPEND   extra kernel command-line arguments (e.g. init_on_alloc=0)
+#   KBUF_ACCEL    kvm or tcg: skip the cached KVM probe
+#   KBUF_VM_MEM   guest memory (default 2G); KBUF_VM_SMP (default 2)
+#   KBUF_VMLINUZ  boot this image instead of /boot/vmlinuz-KVER (the debug
+#                 kernel of make check-debug, which has 9p built in: its
+#                 initramfs carries no modules)
+#
+# Exits 0 only if the guest wrote OUTDIR/done.
+set -euo pipefail
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Boot arguments that turn silent memory corruption and warnings into loud
+# failures on Debian's stock kernels (measured in vm-facts.md): SLUB red
+# zones and poisoning, page poisoning, freed memory zeroed, and any WARN,
+# soft lockup or hung task panics the guest (the host then reports a guest
+# that did not finish, with the splat in console.log).
+# KBUF_DEBUG_ARGS in the environment replaces them (empty: none).
+if [[ -z ${KBUF_DEBUG_ARGS+set} ]]; then
+	KBUF_DEBUG_ARGS="slub_debug=FZPU page_poison=1 init_on_free=1"
+	KBUF_DEBUG_ARGS+=" panic_on_warn=1 softlockup_panic=1 hung_task_panic=1"
+fi
+
+# The key under which the KVM verdict is cached: a different host kernel,
+# QEMU or /dev/kvm may change the answer.
+kvm_key() {
+	printf '%s %s %s\n' "$(uname -r)" \
+		"$(qemu-system-x86_64 --version | head -n 1)" \
+		"$(stat -c %t:%T /dev/kvm 2>/dev/null || echo none)"
+}
+
+# Boot KVER's kernel under KVM into the initramfs probe mode; succeed if it
+# reached user space. A hung KVM guest (as on this nested machine) is cut
+# short by the timeout, so the probe costs at most 20 s once per host.
+kvm_probe() {
+	local kver=$1 initrd=$2 log
+	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+	log=$(mktemp)
+	timeout --foreground -k 5 20 qemu-system-x86_64 -accel kvm -cpu host -m 256M \
+		-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 kbuftest.cmd=probe" \
+		-display none -monitor none -serial "file:$log" -nic none \
+		-no-reboot </dev/null >/dev/null 2>&1 || true
+	grep -q KBUF-PROBE-OK "$log"
+	local rc=$?
+	rm -f "$log"
+	return "$rc"
+}
+
+# Print "kvm" or "tcg", probing once and caching the verdict.
+choose_accel() {
+	local kver=$1 initrd=$2 cache="$KBUF_ROOT/tests/out/kvm-verdict" key verdict
+	if [[ -n ${KBUF_ACCEL:-} ]]; then
+		echo "$KBUF_ACCEL"
+		return
+	fi
+	key=$(kvm_key)
+	if [[ -f $cache && $(head -n 1 "$cache") == "$key" ]]; then
+		sed -n 2p "$cache"
+		return
+	fi
+	verdict=tcg
+	kvm_probe "$kver" "$initrd" && verdict=kvm
+	mkdir -p "$(dirname "$cache")"
+	printf '%s\n%s\n' "$key" "$verdict" >"$cache"
+	kbuf_log "boot: KVM probe says $verdict (cached in $cache)"
+	echo "$verdict"
+}
+
+accel_args() {
+	case $1 in
+	kvm) echo "-accel kvm -cpu ${KBUF_VM_CPU:-host} -machine q35" ;;
+	# thread=multi: one host thread per guest CPU; -cpu max gives the
+	# guest every feature TCG emulates (SMAP/SMEP included). Do not trim
+	# it with svm=off: Debian's static busybox then aborts in glibc's
+	# _dl_get_origin. q35: virtio-pci probes in 0.1 s instead of 4 s on
+	# i440fx (ACPI PCI link setup).
+	*) echo "-accel tcg,thread=multi -cpu ${KBUF_VM_CPU:-max} -machine q35" ;;
+	esac
+}
+
+# The two 9p shares. security_model=none: files are accessed with QEMU's own
+# credentials and ownership changes are ignored, which works both as root
+# and as an ordinary developer. multidevs=remap: the host root spans several
+# file systems (/proc, /sys, ...) whose inode numbers would otherwise clash.
+fsdev_args() {
+	local work=$1
+	printf '%s\n' \
+		-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap" \
+		-device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot" \
+		-fsdev "local,id=work,path=$work,security_model=none,multidevs=remap" \
+		-device "virtio-9p-pci,fsdev=work,mount_tag=work"
+}
+
+kernel_cmdline() {
+	local out=$1 mode=$2
+	local cmd="console=ttyS0,115200 loglevel=7 panic=-1 $KBUF_DEBUG_ARGS"
+	cmd+=" kbuftest.work=$KBUF_ROOT kbuftest.cmd=$mode kbuftest.out=$out"
+	[[ -n ${KBUF_FILTER:-} ]] && cmd+=" kbuftest.filter=$KBUF_FILTER"
+	[[ -n ${KBUF_APPEND:-} ]] && cmd+=" $KBUF_APPEND"
+	echo "$cmd"
+}
+
+# Wait for one of KBUF_VM_SLOTS machine-wide guest slots (default: one per
+# two host CPUs). Each TCG guest keeps two host threads busy; more guests
+# than cores only slow every guest down until timeouts, soft-lockup and
+# hung-task detectors fire in them. The slot is held until QEMU exits.
+take_vm_slot() {
+	local dir=${TMPDIR:-/tmp}/kbuf-testbed-slots-$EUID n i fd waited=
+	n=${KBUF_VM_SLOTS:-$(($(nproc) / 2))}
+	((n >= 1)) || n=1
+	mkdir -p "$dir"
+	while :; do
+		for ((i = 0; i < n; i++)); do
+			exec {fd}>"$dir/slot$i"
+			flock -n "$fd" && return 0
+			exec {fd}>&-
+		done
+		[[ -n $waited ]] || kbuf_log "boot: waiting for a free VM slot ($n in use)"
+		waited=1
+		sleep 2
+	done
+}
+
+# Remove the previous run's results so that a stale "done" cannot pass.
+clean_outdir() {
+	local out=$1
+	mkdir -p "$out"
+	rm -f "$out"/{done,tap.txt,dmesg.txt,kmemleak.txt,console.log,demo.txt,boot.txt}
+}
+
+run_qemu() {
+	local kver=$1 out=$2 mode=$3 limit=$4 initrd=$5 accel=$6
+	local -a fsdev
+	mapfile -t fsdev < <(fsdev_args "$KBUF_ROOT")
+	# --foreground keeps timeout in our process group, so that Ctrl-C (or
+	# killing the group) stops QEMU too; by default timeout makes its own.
+	# shellcheck disable=SC2046 # accel_args is a list of words on purpose
+	timeout --foreground -k 10 "$limit" qemu-system-x86_64 $(accel_args "$accel") \
+		-smp "${KBUF_VM_SMP:-2}" -m "${KBUF_VM_MEM:-2G}" \
+		-kernel "$(kernel_image "$kver")" -initrd "$initrd" \
+		-append "$(kernel_cmdline "$out" "$mode")" \
+		-nodefaults -display none -vga none -monitor none -nic none -no-reboot \
+		-serial "file:$out/console.log" \
+		-chardev stdio,id=live,signal=on -serial chardev:live \
+		"${fsdev[@]}" </dev/null
+}
+
+kernel_image() {
+	echo "${KBUF_VMLINUZ:-/boot/vmlinuz-$1}"
+}
+
+main() {
+	local kver=${1:?usage: boot.sh KVER OUTDIR MODE [TIMEOUT]}
+	local out=${2:?OUTDIR} mode=${3:?MODE} limit=${4:-1800}
+	local vmdir="$KBUF_OUTROOT/vm/$kver" accel start rc=0
+
+	[[ -f $(kernel_image "$kver") ]] || kbuf_die "no $(kernel_image "$kver")"
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd)
+	[[ $out == "$KBUF_ROOT"/* ]] || kbuf_die "OUTDIR must be inside $KBUF_ROOT"
+	[[ $KBUF_ROOT != *[[:space:]]* ]] || kbuf_die "work tree path has spaces"
+	kbuf_lock "$out/.boot.lock"
+	bash "$KBUF_ROOT/tests/vm/initramfs.sh" "$kver" "$vmdir"
+	accel=$(choose_accel "$kver" "$vmdir/initramfs.img")
+	clean_outdir "$out"
+	take_vm_slot
+	start=$(kbuf_now)
+	run_qemu "$kver" "$out" "$mode" "$limit" "$vmdir/initramfs.img" "$accel" ||
+		rc=$?
+	kbuf_log "boot: $kver $mode ($accel) ran $(kbuf_since "$start") s, qemu status $rc"
+	if [[ ! -f $out/done ]]; then
+		[[ $rc == 124 ]] && kbuf_log "boot: timed out after $limit s"
+		kbuf_log "boot: guest did not finish; last console lines ($out/console.log):"
+		tail -n 40 "$out/console.log" >&2 || true
+		return 1
+	fi
+}
+
+main "$@"

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Shared helpers of the test bed, sourced by tests/check.sh, tests/static.sh,
+# tests/demo.sh and tests/vm/*.sh. Defines no behaviour when sourced.
+
+# Absolute path of the work tree: the guest mounts it at the same path, so
+# every path printed or passed on the kernel command line means the same
+# thing on both sides.
+KBUF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KBUF_OUTROOT=${KBUF_OUTROOT:-$KBUF_ROOT/tests/out}
+
+kbuf_log() {
+	printf '%s\n' "$*" >&2
+}
+
+kbuf_die() {
+	kbuf_log "error: $*"
+	exit 1
+}
+
+# Print the newest /boot/vmlinuz-* whose release matches the regex $1.
+# Release strings are compared with sort -V so that 6.1.0-100 beats 6.1.0-56.
+kbuf_newest_kernel() {
+	local re=$1 f rel
+	for f in /boot/vmlinuz-*; do
+		[[ -e $f ]] || continue
+		rel=${f#/boot/vmlinuz-}
+		if [[ $rel =~ $re ]]; then printf '%s\n' "$rel"; fi
+	done | sort -V | tail -n 1
+}
+
+# The test kernels, one per line: Debian 12's default 6.1 kernel and the
+# newest 6.12 backport. Flavours such as -rt- or -cloud- do not match the
+# patterns on purpose. KBUF_KERNELS="kver ..." overrides (e.g. one kernel
+# for a quick run).
+kbuf_kernels() {
+	local k
+	if [[ -n ${KBUF_KERNELS:-} ]]; then
+		for k in $KBUF_KERNELS; do printf '%s\n' "$k"; done
+		return
+	fi
+	kbuf_newest_kernel '^6\.1\.[0-9]+-[0-9]+-amd64$'
+	kbuf_newest_kernel '^6\.12\.[0-9]+\+deb12-amd64$'
+}
+
+# Seconds since the epoch with milliseconds, for timing reports.
+kbuf_now() {
+	date +%s.%N
+}
+
+# Elapsed seconds since $1 (a kbuf_now value), one decimal.
+kbuf_since() {
+	awk -v a="$1" -v b="$(kbuf_now)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# The C files every style gate looks at: driver, UAPI, user space and C test
+# helpers. Missing directories are simply empty sets.
+kbuf_c_files() {
+	local d
+	for d in driver driver/uapi tests/helpers; do
+		[[ -d $KBUF_ROOT/$d ]] || continue
+		find "$KBUF_ROOT/$d" -maxdepth 1 -type f -name '*.[ch]' \
+			! -name '*.mod.c'
+	done
+	[[ -d $KBUF_ROOT/user ]] &&
+		find "$KBUF_ROOT/user" -type f -name '*.[ch]' ! -name '*.mod.c'
+	return 0
+}
+
+# Copy driver/ to $1/driver for an out-of-tree build there, so that builds
+# for several kernels do not clobber each other or the source tree. The
+# Kbuild reads the version from ../dkms.conf: copy that too.
+kbuf_stage_driver() {
+	local dest=$1
+	rm -rf "$dest/driver"
+	mkdir -p "$dest"
+	cp -a "$KBUF_ROOT/driver" "$dest/driver"
+	if [[ -f $KBUF_ROOT/dkms.conf ]]; then
+		cp "$KBUF_ROOT/dkms.conf" "$dest/dkms.conf"
+	fi
+}
+
+# Take an exclusive lock on file $1 for the rest of this process, waiting
+# while another run holds it: developers and helpers share tests/out, and
+# two runs in one output directory would clobber each other's results.
+kbuf_lock() {
+	local file=$1 fd
+	mkdir -p "$(dirname "$file")"
+	exec {fd}>"$file"
+	if ! flock -n "$fd"; then
+		kbuf_log "waiting for another run holding $file"
+		flock "$fd"
+	fi
+}
