@@ -9,6 +9,9 @@
 #                         modules, otherwise inside the test-bed guest
 #   make check            every test: static gates, then the bats suites
 #                         inside Debian's real kernels under QEMU
+#   make check-debug      the suites again inside a KASAN/kmemleak/lockdep
+#                         kernel built from linux-source-6.1 (once, cached)
+#   make bench            kbufctl bench in the guest, into docs/bench.md
 #   make install          module, UAPI header, kbufctl, man pages, udev rule
 #   make uninstall        removes exactly what install added
 #   make dkms-install     registers, builds and installs the module with DKMS
@@ -47,8 +50,14 @@ user:
 check:
 	bash tests/check.sh
 
+check-debug:
+	bash tests/check-debug.sh
+
 demo:
 	bash tests/demo.sh
+
+bench:
+	bash tests/bench.sh
 
 clean:
 	$(MAKE) -C driver clean KVER=$(KVER) 2>/dev/null || true
@@ -106,10 +115,12 @@ DKMS_SRC = /usr/src/kbuf-$(VERSION)
 DKMS_FILES = dkms.conf driver/Kbuild driver/Makefile driver/*.c driver/*.h \
 	driver/uapi/kbuf.h
 
+# Run once per kernel (KVER=...): the sources are registered on the first.
 dkms-install:
 	install -d $(DKMS_SRC)/driver/uapi
 	for f in $(DKMS_FILES); do install -m 0644 $$f $(DKMS_SRC)/$$f; done
-	dkms add -m kbuf -v $(VERSION)
+	dkms status -m kbuf -v $(VERSION) | grep -q . || \
+		dkms add -m kbuf -v $(VERSION)
 	dkms build -m kbuf -v $(VERSION) -k $(KVER)
 	dkms install -m kbuf -v $(VERSION) -k $(KVER)
 

@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check-debug: the whole bats suite inside a kernel built for finding
+# bugs (KASAN, kmemleak, lockdep, DEBUG_ATOMIC_SLEEP, UBSAN, fault
+# injection: tests/debug/kernel.config), built once from Debian's
+# linux-source-6.1 and cached outside the work tree. The module is rebuilt
+# against that tree on every run. Same output as make check; the kernel log
+# check fails on any KASAN, UBSAN, lockdep, BUG/WARNING or kmemleak report.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+bash "$here/deps.sh"
+KBUF_DEBUG_TREE=$(bash "$here/debug/build-kernel.sh")
+export KBUF_DEBUG_TREE
+# KASAN and lockdep make the guest several times slower than a stock one.
+export KBUF_KERNELS=debug KBUF_SKIP_DEPS=1 KBUF_SKIP_STATIC=1
+export KBUF_VM_TIMEOUT=${KBUF_VM_TIMEOUT:-5400}
+exec bash "$here/check.sh"

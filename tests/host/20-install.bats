@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs on the host (tests/check.sh): make install with DESTDIR and PREFIX,
+# as a packager would, puts every file where it belongs, and make uninstall
+# removes exactly those.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/../.." || return 1
+	KVER=${KBUF_TEST_KERNELS%% *}
+	STAGE=$BATS_TEST_TMPDIR/stage
+}
+
+kbuf_install() {
+	make -s install KVER="$KVER" DESTDIR="$STAGE" "$@"
+}
+
+@test "make install with DESTDIR and PREFIX=/usr installs what a package needs" {
+	run kbuf_install PREFIX=/usr
+	assert_success
+	assert_file_exists "$STAGE/lib/modules/$KVER/extra/kbuf.ko"
+	assert_file_executable "$STAGE/usr/bin/kbufctl"
+	assert_file_exists "$STAGE/usr/include/linux/kbuf.h"
+	assert_file_exists "$STAGE/usr/share/man/man1/kbufctl.1"
+	assert_file_exists "$STAGE/usr/share/man/man4/kbuf.4"
+	assert_file_exists "$STAGE/usr/lib/udev/rules.d/60-kbuf.rules"
+	assert_file_exists "$STAGE/etc/modprobe.d/kbuf.conf"
+	assert_file_exists "$STAGE/etc/modules-load.d/kbuf.conf"
+}
+
+@test "the installed modprobe.d and modules-load.d examples are commented out" {
+	kbuf_install
+	run grep -v '^#' "$STAGE/etc/modprobe.d/kbuf.conf" \
+		"$STAGE/etc/modules-load.d/kbuf.conf"
+	assert_failure
+	assert_output ""
+}
+
+@test "the default PREFIX puts the rule in /etc/udev/rules.d and the tool in /usr/local" {
+	kbuf_install
+	assert_file_exists "$STAGE/etc/udev/rules.d/60-kbuf.rules"
+	assert_file_executable "$STAGE/usr/local/bin/kbufctl"
+}
+
+@test "the installed UAPI header compiles on its own" {
+	kbuf_install PREFIX=/usr
+	run gcc -fsyntax-only -I"$STAGE/usr/include" -x c - <<<'#include <linux/kbuf.h>
+int main(void) { return KBUF_IOC_INFO != 0 ? 0 : 1; }'
+	assert_success
+}
+
+@test "make uninstall removes exactly what make install added" {
+	kbuf_install PREFIX=/usr
+	run make -s uninstall KVER="$KVER" DESTDIR="$STAGE" PREFIX=/usr
+	assert_success
+	run find "$STAGE" -type f
+	assert_output ""
+}
