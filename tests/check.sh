@@ -190,6 +190,50 @@ run_kernel() {
 	count "$p" "$f" "$s"
 }
 
+# One kernel in the background: its output to OUT/check.log, its counts to
+# OUT/counts.
+run_kernel_bg() {
+	local kver=$1 out="$KBUF_OUTROOT/$1"
+	mkdir -p "$out"
+	# shellcheck disable=SC2030,SC2031 # the subshell counts for itself
+	(
+		TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0
+		run_kernel "$kver"
+		echo "$TOTAL_PASS $TOTAL_FAIL $TOTAL_SKIP" >"$out/counts"
+	) >"$out/check.log" 2>&1 &
+}
+
+# The guests run the suites mostly one process at a time: a TCG guest keeps
+# about one host core busy, so on a machine with a core per kernel the
+# kernels run side by side (KBUF_PARALLEL=0 runs them one after another,
+# with the guests' output live).
+run_kernels() {
+	local kver p f s
+	if (($# < 2)) || [[ ${KBUF_PARALLEL:-1} == 0 ]] || (($(nproc) < $#)); then
+		for kver in "$@"; do
+			run_kernel "$kver"
+		done
+		return
+	fi
+	export KBUF_VM_SLOTS=${KBUF_VM_SLOTS:-$#}
+	echo "running $* side by side; logs in $KBUF_OUTROOT/KVER/check.log"
+	for kver in "$@"; do
+		rm -f "$KBUF_OUTROOT/$kver/counts"
+		run_kernel_bg "$kver"
+	done
+	wait
+	for kver in "$@"; do
+		grep -a -v '^#' "$KBUF_OUTROOT/$kver/check.log" | grep -a -E "^$kver:|^  " || true
+		if read -r p f s <"$KBUF_OUTROOT/$kver/counts"; then
+			count "$p" "$f" "$s"
+		else
+			echo "$kver: the run died (see $KBUF_OUTROOT/$kver/check.log)"
+			count 0 1 0
+		fi
+	done
+}
+
+# shellcheck disable=SC2031 # run_kernel_bg's subshells count for themselves
 main() {
 	local kver start
 	local -a kernels
@@ -208,9 +252,7 @@ main() {
 		count 0 1 0
 	}
 	host_suites '[0-8][0-9]-*'
-	for kver in "${kernels[@]}"; do
-		run_kernel "$kver"
-	done
+	run_kernels "${kernels[@]}"
 	host_suites '9[0-9]-*'
 	echo "check: $(kbuf_since "$start") s"
 	summary "$TOTAL_PASS" "$TOTAL_FAIL" "$TOTAL_SKIP"
