@@ -13,7 +13,7 @@
 #
 # Environment: KBUF_KERNELS="kver ..." (default: newest 6.1 and 6.12),
 # KBUF_FILTER=STR (only tests/*STR*.bats), KBUF_VM_TIMEOUT (s per guest,
-# default 1500), KBUF_SKIP_STATIC=1 and KBUF_SKIP_DEPS=1 (developer loops).
+# default 2700), KBUF_SKIP_STATIC=1 and KBUF_SKIP_DEPS=1 (developer loops).
 set -euo pipefail
 
 # shellcheck source=vm/lib.sh
@@ -110,7 +110,7 @@ kernel_build_dir() {
 
 # Boot KVER (or the debug kernel) once and run the suites.
 boot_suites() {
-	local kver=$1 out=$2 limit=${KBUF_VM_TIMEOUT:-1500}
+	local kver=$1 out=$2 limit=${KBUF_VM_TIMEOUT:-2700}
 	if [[ $kver == debug ]]; then
 		KBUF_VMLINUZ=$KBUF_DEBUG_TREE/arch/x86/boot/bzImage \
 			bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" suites "$limit"
