@@ -1,0 +1,266 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make bench: measures kbuf against its peers with `kbufctl bench` inside
+# the test-bed guest (Debian's default 6.1 kernel; KBUF_KERNELS="kver"
+# picks another) and writes docs/bench.md, with the figures as JSON in
+# docs/bench-page.json, docs/bench-pfn.json and docs/bench-scaling.json.
+#
+# The module is loaded twice, with map_mode=page and map_mode=pfn, each
+# time with three 4 MiB buffers (kmalloc_size=4M pages_order=10
+# vmalloc_size=4M) so that every backend has the 1 MiB block size; then
+# `kbufctl bench --scaling` creates buffers of growing size.
+#
+# The guest boots without the test bed's debug arguments (slub_debug, page
+# poisoning, init_on_free): they would slow the allocators and copies down
+# and distort the figures. The same file is the guest's script: booted in
+# the guest's "script" mode it finds itself there and measures.
+#
+# Environment: KBUF_BENCH_REPEAT (samples per figure, default 5),
+# KBUF_BENCH_TIME (ms per sample, default 100).
+set -euo pipefail
+
+# shellcheck source=vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
+
+BENCH_REPEAT=${KBUF_BENCH_REPEAT:-5}
+BENCH_TIME=${KBUF_BENCH_TIME:-100}
+BENCH_PARAMS="kmalloc_size=4194304 pages_order=10 vmalloc_size=4194304"
+
+# ---- in the guest -------------------------------------------------------
+
+in_guest() {
+	[[ -r /proc/cmdline && $(</proc/cmdline) == *kbuftest.cmd=script* &&
+		-n ${KBUF_KO:-} && -n ${KBUF_OUT:-} ]]
+}
+
+guest_load() {
+	# shellcheck disable=SC2086 # a list of parameters on purpose
+	insmod "$KBUF_KO" $BENCH_PARAMS "$@"
+	udevadm settle --timeout=30 2>/dev/null || true
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -e /dev/kbuf/vmalloc ]] && return 0
+		sleep 0.1
+	done
+	echo "bench: /dev/kbuf/vmalloc did not appear" >&2
+	return 1
+}
+
+# The sysfs counters of the buffers: evidence of what the run did.
+guest_counters() {
+	local b a
+	for b in kmalloc pages vmalloc; do
+		printf '%s:' "$b"
+		for a in map_mode reads writes bytes_read bytes_written mmaps; do
+			printf ' %s=%s' "$a" "$(<"/sys/class/kbuf/$b/$a")"
+		done
+		echo
+	done
+}
+
+guest_main() {
+	local out=$KBUF_OUT mode
+	local -a opts=(--repeat "$BENCH_REPEAT" --time "$BENCH_TIME")
+	PATH=$KBUF_ROOT/user/kbufctl:$PATH
+	{
+		echo "kernel: $(uname -r)"
+		echo "cpus: $(nproc)"
+		echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+		echo "memory: $(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
+		echo "cmdline: $(</proc/cmdline)"
+	} >"$out/bench-env.txt"
+	for mode in page pfn; do
+		echo "bench: map_mode=$mode"
+		guest_load "map_mode=$mode"
+		kbufctl bench "${opts[@]}" --size 4M --json kmalloc pages vmalloc \
+			>"$out/bench-$mode.json"
+		guest_counters >"$out/bench-$mode-counters.txt"
+		rmmod kbuf
+	done
+	echo "bench: scaling"
+	guest_load
+	kbufctl bench --scaling --repeat 3 --time "$BENCH_TIME" --json \
+		>"$out/bench-scaling.json"
+	rmmod kbuf
+}
+
+# ---- on the host: docs/bench.md -----------------------------------------
+
+# The rows of one load's JSON as a Markdown table.
+md_rows() {
+	jq -r '
+	def num: if . >= 100 then (. | round | tostring)
+		elif . >= 10 then ((. * 10 | round) / 10 | tostring)
+		else ((. * 100 | round) / 100 | tostring) end;
+	def val: "\(.median | num) [\(.min | num)..\(.max | num)]";
+	def size: if . >= 1048576 then "\(. / 1048576) MiB"
+		elif . >= 1024 then "\(. / 1024) KiB" else "\(.) B" end;
+	.buffers[] | .name as $n | .map_mode as $m | .rows[] |
+	"| \($n) (\($m)) | \(.figure) | \(.block | size) | \(.unit) | " +
+	"\(.value | val) | \(.peer) | \(.peer_value | val) | " +
+	"**\((.ratio * 100 | round) / 100)** |"' "$1"
+}
+
+# The goals of the issue against the medians: one line per goal.
+md_goals() {
+	jq -r -n --slurpfile page "$1" --slurpfile pfn "$2" '
+	def r2: (. * 100 | round) / 100;
+	def rows($d; f): [$d[0].buffers[] | .name as $n | .map_mode as $m |
+		.rows[] | select(f) | {n: $n, m: $m, r: .ratio}];
+	def show($rs; ok): ($rs | map("\(.n) \(.r | r2)" +
+		(if (.r | ok) then "" else " (missed)" end)) | join(", ")) +
+		" | " + (if ($rs | length) > 0 and ($rs | all(.r | ok))
+		then "met" else "**missed**" end);
+	def goal($t; $rs; ok): "| \($t) | " + show($rs; ok) + " |";
+	goal("1 MiB read >= 1.0x tmpfs";
+		rows($page; .figure == "read" and .block == 1048576 and
+			.peer == "tmpfs"); . >= 1.0),
+	goal("1 MiB write >= 1.0x tmpfs";
+		rows($page; .figure == "write" and .block == 1048576 and
+			.peer == "tmpfs"); . >= 1.0),
+	goal("1 MiB read >= 0.8x memcpy";
+		rows($page; .figure == "read" and .peer == "memcpy"); . >= 0.8),
+	goal("1 MiB write >= 0.8x memcpy";
+		rows($page; .figure == "write" and .peer == "memcpy"); . >= 0.8),
+	goal("64 B read cost <= 1.2x /dev/zero";
+		rows($page; .figure == "read call"); . <= 1.2),
+	goal("mmap+touch, map mode page, <= 1.0x memfd";
+		rows($page; .figure == "mmap+touch") |
+			map(select(.m == "page")); . <= 1.0),
+	"| mmap+touch, map mode pfn (reported) | " +
+		(rows($pfn; .figure == "mmap+touch") |
+			map("\(.n) \(.r | r2)") | join(", ")) + " | - |",
+	goal("mapped read 1.0x anon (+-5 %), page";
+		rows($page; .figure == "mapped read"); . >= 0.95 and . <= 1.05),
+	goal("mapped write 1.0x anon (+-5 %), page";
+		rows($page; .figure == "mapped write"); . >= 0.95 and . <= 1.05),
+	goal("mapped read 1.0x anon (+-5 %), pfn";
+		rows($pfn; .figure == "mapped read"); . >= 0.95 and . <= 1.05),
+	goal("mapped write 1.0x anon (+-5 %), pfn";
+		rows($pfn; .figure == "mapped write"); . >= 0.95 and . <= 1.05),
+	goal("2 readers >= 1.7x one reader";
+		rows($page; .figure == "2 readers"); . >= 1.7),
+	"| (reference) tmpfs: 2 readers against one | " +
+		(rows($page; .figure == "tmpfs 2 readers") |
+			map("\(.n) run \(.r | r2)") | join(", ")) + " | - |"'
+}
+
+md_scaling() {
+	jq -r '
+	def num: if . >= 100 then (. | round | tostring)
+		else ((. * 100 | round) / 100 | tostring) end;
+	def size: if . >= 1073741824 then "\(. / 1073741824) GiB"
+		elif . >= 1048576 then "\(. / 1048576) MiB"
+		else "\(. / 1024) KiB" end;
+	.scaling[] |
+	"| \(.backend) | \(.size | size) | " +
+	(if .error != "" then "fails: \(.error) | - | - |" else
+	"\(.create_us.median | num) [\(.create_us.min | num)..\(.create_us.max | num)] | " +
+	(if .read_tmpfs_mbs > 0 then "\(.read_mbs | num) (\(.read_mbs / .read_tmpfs_mbs | num)x tmpfs)" else "-" end) + " | " +
+	(if .mmap_memfd_us > 0 then "\(.mmap_us | num) (\(.mmap_us / .mmap_memfd_us | num)x memfd)" else "-" end) + " |"
+	end)' "$1"
+}
+
+write_md() {
+	local out=$1 md=$KBUF_ROOT/docs/bench.md
+	local head='| Buffer (map) | Figure | Block | Unit | kbuf: median [min..max] | Peer | Peer: median [min..max] | Ratio |'
+	local rule='|---|---|---|---|---|---|---|---|'
+	{
+		cat <<-EOF
+		# kbuf benchmark
+
+		Generated by \`make bench\` (tests/bench.sh) with \`kbufctl bench\`; do not
+		edit. Raw figures: [bench-page.json](bench-page.json),
+		[bench-pfn.json](bench-pfn.json), [bench-scaling.json](bench-scaling.json).
+
+		The guest is emulated (QEMU TCG) on a shared machine, so absolute speeds
+		mean little: what counts are the **ratios** to the peer measured in the
+		same process right after each figure. Each figure is the median of
+		$BENCH_REPEAT samples of about $BENCH_TIME ms, [min..max] beside it. A ratio
+		is kbuf / peer: above 1 is better for MB/s, below 1 is better for ns
+		and us.
+
+		\`\`\`
+		$(sed 's/^cmdline: .*kbuftest/cmdline: ... kbuftest/' "$out/bench-env.txt")
+		module: kbuf.ko $BENCH_PARAMS map_mode=page|pfn
+		command: kbufctl bench --repeat $BENCH_REPEAT --time $BENCH_TIME --size 4M kmalloc pages vmalloc
+		\`\`\`
+
+		## What is measured
+
+		- **read / write** against **tmpfs**: sequential \`pread\`/\`pwrite\` of
+		  one block size through the buffer and through a file of the same
+		  size in /dev/shm; the largest block also against **memcpy** of the
+		  whole size between two user buffers (the limit of a copy).
+		- **read call**: the cost of a 64-byte \`pread\` against \`/dev/zero\`.
+		- **mmap+touch**: \`mmap\` of the whole buffer, one write to each page,
+		  \`munmap\`; against \`memfd_create\` + \`ftruncate\` +
+		  \`mmap(MAP_POPULATE)\` + the same touches + \`munmap\` + \`close\`.
+		  kmalloc buffers are always mapped by pfn.
+		- **mapped read / write**: summing / \`memset\` of the whole mapping,
+		  already faulted in, against anonymous memory.
+		- **2 readers**: two threads, each with its own descriptor, reading
+		  64 KiB blocks; aggregate throughput against one thread. The same for
+		  the tmpfs file shows what the machine allows.
+
+		## Goals
+
+		| Goal (median ratios) | Measured | Verdict |
+		|---|---|---|
+		EOF
+		md_goals "$out/bench-page.json" "$out/bench-pfn.json"
+		printf '\n## map_mode=page\n\n%s\n%s\n' "$head" "$rule"
+		md_rows "$out/bench-page.json"
+		# shellcheck disable=SC2016 # a Markdown fence, not a command
+		printf '\nCounters after the run:\n\n```\n%s\n```\n' \
+			"$(<"$out/bench-page-counters.txt")"
+		printf '\n## map_mode=pfn\n\n%s\n%s\n' "$head" "$rule"
+		md_rows "$out/bench-pfn.json"
+		cat <<-'EOF'
+
+		## Scaling
+
+		`kbufctl bench --scaling`: for each backend, buffers of growing size are
+		created through /dev/kbuf/control (the create time is the median of the
+		repeats and includes zeroing the memory and registering the device),
+		read in 64 KiB blocks (up to 16 MiB) and mapped (up to 256 MiB). The
+		last size of each backend is one past its limit: the driver refuses it.
+
+		| Backend | Size | Create us [min..max] | Read 64 KiB MB/s | mmap+touch us |
+		|---|---|---|---|---|
+		EOF
+		md_scaling "$out/bench-scaling.json"
+	} >"$md"
+	cp "$out/bench-page.json" "$out/bench-pfn.json" \
+		"$out/bench-scaling.json" "$KBUF_ROOT/docs/"
+	echo "bench: wrote $md"
+}
+
+# ---- on the host --------------------------------------------------------
+
+host_main() {
+	local kver out rc
+	local -a kernels
+	# Not "| head -n 1": with pipefail its SIGPIPE would fail the script.
+	mapfile -t kernels < <(kbuf_kernels)
+	kver=${kernels[0]:-}
+	[[ -n $kver ]] || kbuf_die "no test kernel installed (bash tests/deps.sh)"
+	out=$KBUF_OUTROOT/bench-$kver
+	kbuf_lock "$out/.bench.lock"
+	make -s -C "$KBUF_ROOT/user"
+	kbuf_stage_driver "$out"
+	make -s -C "/lib/modules/$kver/build" M="$out/driver" modules >&2
+	echo "bench: running in a $kver guest (QEMU, several minutes)"
+	KBUF_DEBUG_ARGS="" KBUF_APPEND="kbuftest.script=tests/bench.sh" \
+		bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" script 1800
+	read -r rc <"$out/done"
+	((rc == 0)) || kbuf_die "the guest's bench failed ($out/script.txt)"
+	write_md "$out"
+}
+
+if in_guest; then
+	guest_main "$@"
+else
+	host_main "$@"
+fi
