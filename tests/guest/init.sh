@@ -14,6 +14,8 @@
 #   kbuftest.out=DIR                  results directory (inside the work tree)
 #   kbuftest.work=DIR                 the work tree
 #   kbuftest.filter=STR               suites: only tests/*STR*.bats
+#   kbuftest.timing=1                 suites: bats --timing (two execs of
+#                                     date(1) per test, about 0.1 s)
 #   kbuftest.script=FILE              script: run FILE (relative to the tree)
 set -euo pipefail
 
@@ -140,7 +142,9 @@ save_kmemleak() {
 
 run_suites() {
 	local work=$1 out=$2 filter files rc=0
+	local -a opts=(--tap)
 	filter=$(cmdline_arg kbuftest.filter "${KBUF_FILTER:-}")
+	[[ $(cmdline_arg kbuftest.timing 0) == 0 ]] || opts+=(--timing)
 	shopt -s nullglob
 	files=("$work"/tests/*"$filter"*.bats)
 	shopt -u nullglob
@@ -149,7 +153,7 @@ run_suites() {
 	if ((${#files[@]} == 0)); then
 		echo "1..0" >"$out/tap.txt"
 	else
-		bats --tap --timing "${files[@]}" | tee "$out/tap.txt" ||
+		bats "${opts[@]}" "${files[@]}" | tee "$out/tap.txt" ||
 			rc=$?
 	fi
 	save_kmemleak "$out"

@@ -12,9 +12,11 @@
 #
 # Environment:
 #   KBUF_FILTER   run only tests/*KBUF_FILTER*.bats (suites mode)
+#   KBUF_TIMING   1: bats --timing (each test's time in the TAP)
 #   KBUF_APPEND   extra kernel command-line arguments (e.g. init_on_alloc=0)
 #   KBUF_ACCEL    kvm or tcg: skip the cached KVM probe
 #   KBUF_VM_MEM   guest memory (default 2G); KBUF_VM_SMP (default 2)
+#   KBUF_TCG      the -accel argument under TCG (default tcg,thread=multi)
 #   KBUF_VMLINUZ  boot this image instead of /boot/vmlinuz-KVER (the debug
 #                 kernel of make check-debug, which has 9p built in: its
 #                 initramfs carries no modules)
@@ -97,7 +99,7 @@ accel_args() {
 	# it with svm=off: Debian's static busybox then aborts in glibc's
 	# _dl_get_origin. q35: virtio-pci probes in 0.1 s instead of 4 s on
 	# i440fx (ACPI PCI link setup).
-	*) echo "-accel tcg,thread=multi -cpu ${KBUF_VM_CPU:-max} -machine q35" ;;
+	*) echo "-accel ${KBUF_TCG:-tcg,thread=multi} -cpu ${KBUF_VM_CPU:-max} -machine q35" ;;
 	esac
 }
 
@@ -124,17 +126,19 @@ kernel_cmdline() {
 	local cmd="console=ttyS0,115200 loglevel=5 panic=-1 $KBUF_DEBUG_ARGS"
 	cmd+=" kbuftest.work=$KBUF_ROOT kbuftest.cmd=$mode kbuftest.out=$out"
 	[[ -n ${KBUF_FILTER:-} ]] && cmd+=" kbuftest.filter=$KBUF_FILTER"
+	[[ ${KBUF_TIMING:-0} == 0 ]] || cmd+=" kbuftest.timing=1"
 	[[ -n ${KBUF_APPEND:-} ]] && cmd+=" $KBUF_APPEND"
 	echo "$cmd"
 }
 
-# Wait for one of KBUF_VM_SLOTS machine-wide guest slots (default: one per
-# two host CPUs). Each TCG guest keeps two host threads busy; more guests
-# than cores only slow every guest down until timeouts, soft-lockup and
-# hung-task detectors fire in them. The slot is held until QEMU exits.
+# Wait for one of KBUF_VM_SLOTS machine-wide guest slots (default: host
+# CPUs divided by the guest's virtual CPUs). Each busy virtual CPU keeps a
+# host thread busy under TCG; more of them than cores only slow every guest
+# down until timeouts, soft-lockup and hung-task detectors fire in them.
+# The slot is held until QEMU exits.
 take_vm_slot() {
 	local dir=${TMPDIR:-/tmp}/kbuf-testbed-slots-$EUID n i fd waited=
-	n=${KBUF_VM_SLOTS:-$(($(nproc) / 2))}
+	n=${KBUF_VM_SLOTS:-$(($(nproc) / ${KBUF_VM_SMP:-2}))}
 	((n >= 1)) || n=1
 	mkdir -p "$dir"
 	while :; do
