@@ -14,6 +14,8 @@
 #   kbuftest.out=DIR                  results directory (inside the work tree)
 #   kbuftest.work=DIR                 the work tree
 #   kbuftest.filter=STR               suites: only tests/*STR*.bats
+#   kbuftest.shard=I/N                suites: only shard I of N (the files
+#                                     split by test count; see shard_files)
 #   kbuftest.timing=1                 suites: bats --timing (two execs of
 #                                     date(1) per test, about 0.1 s)
 #   kbuftest.script=FILE              script: run FILE (relative to the tree)
@@ -130,26 +132,52 @@ export_test_env() {
 }
 
 # kmemleak (debug kernels only) reports a leak after two scans that both
-# find the object unreferenced.
+# find the object unreferenced, and only objects older than 5 s.
 save_kmemleak() {
 	local out=$1 k=/sys/kernel/debug/kmemleak
 	[[ -w $k ]] || return 0
+	sleep 5
 	echo scan >"$k" || return 0
 	sleep 1
 	echo scan >"$k" || return 0
 	cat "$k" >"$out/kmemleak.txt" || true
 }
 
+# Print the files of shard I of N ($1 = "I/N") among the arguments: the
+# files, most tests first, each go to the shard with the fewest tests so
+# far, so that N guests running one shard each end at about the same time.
+# Every guest computes the same split.
+shard_files() {
+	local spec=$1 i n line f c k best
+	shift
+	i=${spec%/*} n=${spec#*/}
+	local -a load=()
+	for ((k = 0; k < n; k++)); do load[k]=0; done
+	while IFS= read -r line; do
+		f=${line%:*} c=${line##*:}
+		best=0
+		for ((k = 1; k < n; k++)); do
+			((load[k] < load[best])) && best=$k
+		done
+		load[best]=$((load[best] + c + 1))
+		((best == i - 1)) && printf '%s\n' "$f"
+	done < <(grep -H -c '^@test' "$@" | sort -t: -k2,2 -rn -k1,1)
+}
+
 run_suites() {
-	local work=$1 out=$2 filter files rc=0
+	local work=$1 out=$2 filter shard files rc=0
 	local -a opts=(--tap)
 	filter=$(cmdline_arg kbuftest.filter "${KBUF_FILTER:-}")
 	[[ $(cmdline_arg kbuftest.timing 0) == 0 ]] || opts+=(--timing)
 	shopt -s nullglob
 	files=("$work"/tests/*"$filter"*.bats)
 	shopt -u nullglob
+	shard=$(cmdline_arg kbuftest.shard '')
+	if [[ -n $shard && ${#files[@]} -gt 0 ]]; then
+		mapfile -t files < <(shard_files "$shard" "${files[@]}" | sort)
+	fi
 	cd "$work"
-	echo "guest: ${#files[@]} bats files, filter '${filter}'"
+	echo "guest: ${#files[@]} bats files, filter '${filter}'${shard:+, shard $shard}"
 	if ((${#files[@]} == 0)); then
 		echo "1..0" >"$out/tap.txt"
 	else

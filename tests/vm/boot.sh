@@ -13,6 +13,7 @@
 # Environment:
 #   KBUF_FILTER   run only tests/*KBUF_FILTER*.bats (suites mode)
 #   KBUF_TIMING   1: bats --timing (each test's time in the TAP)
+#   KBUF_SHARD    I/N: run only shard I of N of the bats files (suites mode)
 #   KBUF_APPEND   extra kernel command-line arguments (e.g. init_on_alloc=0)
 #   KBUF_ACCEL    kvm or tcg: skip the cached KVM probe
 #   KBUF_VM_MEM   guest memory (default 2G); KBUF_VM_SMP (default 2)
@@ -127,6 +128,7 @@ kernel_cmdline() {
 	cmd+=" kbuftest.work=$KBUF_ROOT kbuftest.cmd=$mode kbuftest.out=$out"
 	[[ -n ${KBUF_FILTER:-} ]] && cmd+=" kbuftest.filter=$KBUF_FILTER"
 	[[ ${KBUF_TIMING:-0} == 0 ]] || cmd+=" kbuftest.timing=1"
+	[[ -z ${KBUF_SHARD:-} ]] || cmd+=" kbuftest.shard=$KBUF_SHARD"
 	[[ -n ${KBUF_APPEND:-} ]] && cmd+=" $KBUF_APPEND"
 	echo "$cmd"
 }
@@ -157,7 +159,7 @@ take_vm_slot() {
 clean_outdir() {
 	local out=$1
 	mkdir -p "$out"
-	rm -f "$out"/{done,tap.txt,dmesg.txt,kmemleak.txt,console.log,demo.txt,boot.txt}
+	rm -f "$out"/{done,tap.txt,dmesg.txt,kmemleak.txt,console.log,demo.txt,boot.txt,fault.txt}
 }
 
 run_qemu() {

@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# A real make install and make uninstall, as root on a running system:
+# the guest's /etc, /usr/local and /lib/modules are throw-away overlays.
+# The host built the tree for this kernel ($KBUF_OUT/install-tree, see
+# stage_install_tree in tests/check.sh), so nothing compiles here.
+#
+# So that what is checked is what make install put in place, the file hides
+# what the harness and DKMS installed before it: the rule copied to
+# /run/udev/rules.d (which would override /etc's), the DKMS module (which
+# modprobe would prefer), and the kbuf group (make install must create it).
+
+load 'helpers/common'
+
+TREE=${KBUF_OUT:-}/install-tree
+HIDDEN=/run/kbuf-install-hidden
+DKMS_KO=/lib/modules/${KBUF_KVER:-}/updates/dkms/kbuf.ko
+INSTALL_DIRS=(/lib/modules /usr/local /etc/udev /etc/modprobe.d
+	/etc/modules-load.d)
+
+# Every file (not directory) under the places install writes to.
+kbuf_tree_listing() {
+	find "${INSTALL_DIRS[@]}" -xdev ! -type d 2>/dev/null | sort
+}
+
+setup_file() {
+	[[ -f $TREE/driver/kbuf.ko ]] ||
+		skip "no install tree built for this kernel ($TREE): the debug kernel has no headers package"
+	kbuf_dmesg_mark file
+	! kbuf_loaded || kbuf_unload
+	mkdir -p "$HIDDEN"
+	if [[ -f /run/udev/rules.d/60-kbuf.rules ]]; then
+		mv /run/udev/rules.d/60-kbuf.rules "$HIDDEN/"
+	fi
+	if [[ -f $DKMS_KO ]]; then
+		mv "$DKMS_KO" "$HIDDEN/"
+	fi
+	if getent group kbuf >/dev/null; then
+		getent group kbuf >"$HIDDEN/group"
+		groupdel kbuf
+	fi
+	depmod -a "$KBUF_KVER"
+	udevadm control --reload
+	kbuf_tree_listing >"$HIDDEN/before"
+}
+
+teardown_file() {
+	local gid
+	! kbuf_loaded || rmmod kbuf
+	if [[ -f $HIDDEN/60-kbuf.rules ]]; then
+		mv "$HIDDEN/60-kbuf.rules" /run/udev/rules.d/
+	fi
+	if [[ -f $HIDDEN/kbuf.ko ]]; then
+		mv "$HIDDEN/kbuf.ko" "$DKMS_KO"
+	fi
+	if [[ -f $HIDDEN/group ]]; then
+		getent group kbuf >/dev/null && groupdel kbuf
+		gid=$(cut -d: -f3 "$HIDDEN/group")
+		groupadd --system --gid "$gid" kbuf
+	fi
+	rm -rf "$HIDDEN"
+	depmod -a "$KBUF_KVER"
+	udevadm control --reload
+	kbuf_file_teardown
+}
+
+@test "make install as root installs the module, tool, header, man pages and rule" {
+	run make -s -C "$TREE" install KVER="$KBUF_KVER"
+	assert_success
+	assert_file_exists "/lib/modules/$KBUF_KVER/extra/kbuf.ko"
+	assert_file_executable /usr/local/bin/kbufctl
+	assert_file_exists /usr/local/include/linux/kbuf.h
+	assert_file_exists /usr/local/share/man/man1/kbufctl.1
+	assert_file_exists /usr/local/share/man/man4/kbuf.4
+	assert_file_exists /etc/udev/rules.d/60-kbuf.rules
+	assert_file_exists /etc/modprobe.d/kbuf.conf
+	assert_file_exists /etc/modules-load.d/kbuf.conf
+}
+
+@test "make install ran depmod: modprobe finds the module in extra/" {
+	run modinfo -n kbuf
+	assert_output "/lib/modules/$KBUF_KVER/extra/kbuf.ko"
+	run modinfo -F version kbuf
+	assert_output "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TREE/dkms.conf")"
+}
+
+@test "make install created the kbuf system group and recorded it" {
+	run getent group kbuf
+	assert_success
+	# A system group: its id is below the first ordinary user's.
+	local gid
+	gid=$(cut -d: -f3 <<<"$output")
+	(( gid < $(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs) ))
+	run grep -x 'group:kbuf' /usr/local/share/kbuf/install-manifest
+	assert_success
+}
+
+@test "after make install, modprobe kbuf gives nodes with the installed rule's modes" {
+	run modprobe kbuf
+	assert_success
+	kbuf_settle
+	kbuf_wait_for "$KBUF_DEV/vmalloc"
+	run stat -c '%U %G %a' "$KBUF_DEV/kmalloc" "$KBUF_DEV/control"
+	assert_output "$(printf '%s\n' 'root kbuf 660' 'root root 600')"
+	run /usr/local/bin/kbufctl list
+	assert_success
+	assert_line --regexp '^kmalloc +'
+	run rmmod kbuf
+	assert_success
+}
+
+@test "make uninstall removes exactly the files make install added, and the group" {
+	run make -s -C "$TREE" uninstall KVER="$KBUF_KVER"
+	assert_success
+	run getent group kbuf
+	assert_failure
+	run diff -u "$HIDDEN/before" <(kbuf_tree_listing)
+	assert_success
+	run modprobe kbuf
+	assert_failure
+	assert_output --partial 'not found'
+}

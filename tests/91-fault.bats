@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Allocation failures, injected one at a time (kbuf-fault, with
+# /proc/thread-self/fail-nth): every allocation made while loading the
+# module, creating, resizing, mapping and opening a buffer fails once, in
+# turn. Each failure must give ENOMEM (a load: an error) and leave nothing
+# behind; the file's teardown then looks for leaks with kmemleak.
+#
+# Debian's stock kernels have no fault injection: this file runs in the
+# debug kernel of make check-debug and is skipped elsewhere.
+
+load 'helpers/common'
+
+KBUF_FAULT_DIRS=(/sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc)
+
+# Aim failslab and fail_page_alloc at every allocation (by default they
+# skip those that may sleep, and fail_page_alloc those below order 1), and
+# keep them quiet: fail-nth alone decides which call fails.
+kbuf_fault_arm() {
+	local d
+	for d in "${KBUF_FAULT_DIRS[@]}"; do
+		echo N >"$d/ignore-gfp-wait"
+		echo 0 >"$d/verbose"
+	done
+	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
+	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
+}
+
+# The kernel's defaults back.
+kbuf_fault_disarm() {
+	local d
+	for d in "${KBUF_FAULT_DIRS[@]}"; do
+		[[ -d $d ]] || continue
+		echo Y >"$d/ignore-gfp-wait"
+		echo 2 >"$d/verbose"
+	done
+	[[ -d ${KBUF_FAULT_DIRS[1]} ]] || return 0
+	echo Y >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
+	echo 1 >/sys/kernel/debug/fail_page_alloc/min-order
+}
+
+# Every attempt of a sweep that gets far enough adds and removes devices:
+# thousands of uevents, which udevd under the debug kernel takes minutes to
+# work through. The sweeps are about the kernel side, and devtmpfs makes
+# the nodes without udev: udevd is stopped for this file (the kernel drops
+# uevents nobody listens to) and started again after.
+kbuf_udevd_stop() {
+	udevadm control --exit 2>/dev/null || true
+}
+
+kbuf_udevd_start() {
+	/lib/systemd/systemd-udevd --daemon || return 1
+	udevadm settle --timeout=120
+}
+
+setup_file() {
+	local d
+	[[ -e /proc/thread-self/fail-nth ]] ||
+		skip "this kernel has no fault injection (CONFIG_FAULT_INJECTION; Debian's kernels lack it): make check-debug runs this file"
+	for d in "${KBUF_FAULT_DIRS[@]}"; do
+		[[ -d $d ]] || skip "$d is missing (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS)"
+	done
+	rm -f "$KBUF_OUT/fault.txt"
+	kbuf_fault_arm
+	kbuf_udevd_stop
+	kbuf_file_setup
+}
+
+teardown_file() {
+	local rc=0
+	kbuf_fault_disarm
+	kbuf_file_teardown || rc=1
+	kbuf_udevd_start || rc=1
+	return "$rc"
+}
+
+# Run a sweep; it must end with the uninjected run and have failed at
+# least one allocation. Appends the figure to $KBUF_OUT/fault.txt.
+kbuf_sweep() {
+	run kbuf-fault "$@"
+	assert_success
+	assert_line --regexp '^allocations [1-9][0-9]* enomem [0-9]+ ok [0-9]+$'
+	printf '%s: %s\n' "$*" "${lines[-1]}" >>"$KBUF_OUT/fault.txt"
+}
+
+@test "every allocation of a module load fails once and leaves nothing loaded" {
+	kbuf_unload
+	kbuf_sweep load "$KBUF_KO" "kmalloc_size=8192 pages_order=1 vmalloc_size=8192"
+	run kbuf_loaded
+	assert_failure
+	kbuf_load
+}
+
+@test "every allocation of a create fails once with ENOMEM for each backend" {
+	check() {
+		kbuf_sweep create "f-$1" "$1" 16384
+		# The last, uninjected create was destroyed: the name is free.
+		kbuf_create "f-$1" "$1" 4096
+		kbuf_destroy "f-$1"
+	}
+	kbuf_each_backend check
+}
+
+@test "every allocation of an atomic create fails once with ENOMEM" {
+	# vmalloc may sleep: it refuses atomic creates.
+	kbuf_sweep create fa-kmalloc kmalloc 16384 atomic
+	kbuf_sweep create fa-pages pages 16384 atomic
+}
+
+@test "every allocation of a resize fails once and keeps size and data" {
+	check() {
+		kbuf_create "r-$1" "$1" 8192
+		kbuf_sweep resize "$KBUF_DEV/r-$1" 32768
+		run kbuf_info "r-$1" capacity
+		assert_output 8192
+		kbuf_destroy "r-$1"
+	}
+	kbuf_each_backend check
+}
+
+@test "every allocation of an mmap fails once and leaves no mapping, map_mode=page" {
+	check() {
+		kbuf_sweep mmap "$KBUF_DEV/$1"
+		run kbuf_info "$1" mappings
+		assert_output 0
+	}
+	kbuf_each_backend check
+}
+
+@test "every allocation of an mmap fails once and leaves no mapping, map_mode=pfn" {
+	kbuf_reload map_mode=pfn
+	check() {
+		kbuf_sweep mmap "$KBUF_DEV/$1"
+		run kbuf_info "$1" mappings
+		assert_output 0
+	}
+	kbuf_each_backend check
+	kbuf_reload
+}
+
+@test "every allocation of an open fails once and leaves the open count" {
+	check() {
+		kbuf_sweep open "$KBUF_DEV/$1"
+		run kbuf_info "$1" opens
+		# kbuf_info's own descriptor.
+		assert_output 1
+	}
+	kbuf_each_backend check
+}
+
+@test "kmemleak finds nothing after the sweeps and an unload" {
+	local k=/sys/kernel/debug/kmemleak
+	[[ -w $k ]] || skip "this kernel has no kmemleak (CONFIG_DEBUG_KMEMLEAK)"
+	kbuf_unload
+	# Only objects older than 5 s are reported, after two scans.
+	sleep 5
+	echo scan >"$k"
+	echo scan >"$k"
+	# Less the one leak of Linux 6.1's own that the load sweep provokes
+	# (see the filter).
+	run awk -f "$KBUF_ROOT/tests/helpers/kmemleak-known.awk" "$k"
+	assert_output ''
+	kbuf_load
+}

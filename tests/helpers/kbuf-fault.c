@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbuf-fault: fail every allocation of one operation, one at a time.
+ *
+ *   kbuf-fault load KO [PARAMS]
+ *   kbuf-fault create NAME BACKEND SIZE [GFP]
+ *   kbuf-fault resize DEV SIZE
+ *   kbuf-fault mmap DEV
+ *   kbuf-fault open DEV
+ *
+ * For N = 1, 2, ... it writes N to /proc/thread-self/fail-nth, which makes
+ * the N-th fault-injection point this thread passes fail (an allocation
+ * under failslab or fail_page_alloc, with ignore-gfp-wait off), runs the
+ * operation once and reads fail-nth back: 0 means the failure was
+ * injected. The sweep ends at the first N the operation did not reach, so
+ * every allocation the operation makes, the driver's and the kernel's on
+ * its behalf, fails once.
+ *
+ * An injected failure must give ENOMEM (a load: any error) and leave
+ * nothing behind (checked per operation below), or, where the failed
+ * allocation was optional, succeed whole (checked too); a success is
+ * undone before the next N. The last, uninjected run must succeed.
+ *
+ * Prints one line per N ("N ENOMEM", "N ok", or a load's errno name), then
+ * "allocations M enomem E ok K". Exits 0 if every run was clean, 1 at the
+ * first that was not (the line says why), 2 on usage errors.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "kbuf-test.h"
+
+/* A sweep that reaches this many allocations is not ending. */
+#define KF_MAX_NTH 100000U
+
+struct kf_op {
+	const char *name;
+	int nargs;
+	/* Once before the sweep; may open descriptors. */
+	void (*prepare)(char **argv);
+	/* The operation: 0 or an errno. Runs with fail-nth armed. */
+	int (*run)(char **argv);
+	/* After a failed run: NULL if nothing changed, else what did. */
+	const char *(*check_failed)(char **argv);
+	/* After a successful run: NULL if all is there, else what is not. */
+	const char *(*check_ok)(char **argv);
+	/* After a successful run: put things back as they were. */
+	void (*undo)(char **argv);
+	/* Any errno is a clean failure (the module loader's own paths). */
+	bool any_errno;
+};
+
+static int kf_nth_fd = -1;
+static int kf_fd = -1;
+
+static void kf_nth_write(unsigned int n)
+{
+	char s[16];
+	int len = snprintf(s, sizeof(s), "%u", n);
+
+	if (pwrite(kf_nth_fd, s, len, 0) != len)
+		err(1, "write fail-nth %u", n);
+}
+
+static unsigned int kf_nth_read(void)
+{
+	char s[16] = "";
+
+	if (pread(kf_nth_fd, s, sizeof(s) - 1, 0) <= 0)
+		err(1, "read fail-nth");
+	return (unsigned int)strtoul(s, NULL, 10);
+}
+
+static struct kbuf_info kf_info(int fd)
+{
+	struct kbuf_info info;
+
+	if (ioctl(fd, KBUF_IOC_INFO, &info) < 0)
+		err(1, "KBUF_IOC_INFO");
+	return info;
+}
+
+static bool kf_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* ---- load ------------------------------------------------------------- */
+
+static void load_prepare(char **argv)
+{
+	if (kf_exists("/sys/module/kbuf"))
+		errx(1, "kbuf is loaded: unload it before the load sweep");
+	kf_fd = kt_open(argv[0], O_RDONLY);
+}
+
+static int load_run(char **argv)
+{
+	const char *params = argv[1] ? argv[1] : "";
+
+	return syscall(SYS_finit_module, kf_fd, params, 0) ? errno : 0;
+}
+
+static const char *load_check_failed(char **argv)
+{
+	(void)argv;
+	if (kf_exists("/sys/module/kbuf"))
+		return "/sys/module/kbuf exists after a failed load";
+	if (kf_exists("/sys/class/kbuf"))
+		return "/sys/class/kbuf exists after a failed load";
+	return NULL;
+}
+
+/* An injected failure the load survived must not have cost a piece. */
+static const char *load_check_ok(char **argv)
+{
+	static const char *const paths[] = {
+		"/sys/class/kbuf/kmalloc",
+		"/sys/class/kbuf/pages",
+		"/sys/class/kbuf/vmalloc",
+		"/sys/class/misc/kbuf-control",
+	};
+	unsigned int i;
+
+	(void)argv;
+	for (i = 0; i < ARRAY_SIZE(paths); i++)
+		if (!kf_exists(paths[i]))
+			return "a loaded module is missing a buffer or the control node";
+	return NULL;
+}
+
+static void load_undo(char **argv)
+{
+	(void)argv;
+	if (syscall(SYS_delete_module, "kbuf", O_NONBLOCK))
+		err(1, "delete_module after a load");
+}
+
+/* ---- create ----------------------------------------------------------- */
+
+static struct kbuf_create kf_create;
+
+static void create_prepare(char **argv)
+{
+	static const char *const backends[] = { "kmalloc", "pages", "vmalloc" };
+	unsigned int i;
+
+	memset(&kf_create, 0, sizeof(kf_create));
+	if (strlen(argv[0]) >= KBUF_NAME_LEN)
+		errx(KT_USAGE, "name too long");
+	strcpy(kf_create.name, argv[0]);
+	for (i = 0; i < ARRAY_SIZE(backends); i++)
+		if (!strcmp(argv[1], backends[i]))
+			break;
+	if (i == ARRAY_SIZE(backends))
+		errx(KT_USAGE, "no backend '%s'", argv[1]);
+	kf_create.backend = i;
+	kf_create.size = kt_u64(argv[2]);
+	kf_create.gfp = KBUF_GFP_KERNEL;
+	if (argv[3] && !strcmp(argv[3], "atomic"))
+		kf_create.gfp = KBUF_GFP_ATOMIC;
+	else if (argv[3] && strcmp(argv[3], "kernel"))
+		errx(KT_USAGE, "no gfp '%s'", argv[3]);
+	kf_fd = kt_open("/dev/kbuf/control", O_RDWR);
+}
+
+static int create_run(char **argv)
+{
+	(void)argv;
+	return ioctl(kf_fd, KBUF_IOC_CREATE, &kf_create) ? errno : 0;
+}
+
+static int create_destroy(void)
+{
+	struct kbuf_destroy d;
+
+	memcpy(d.name, kf_create.name, sizeof(d.name));
+	return ioctl(kf_fd, KBUF_IOC_DESTROY, &d) ? errno : 0;
+}
+
+static const char *create_check_failed(char **argv)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/kbuf/%s", argv[0]);
+	if (kf_exists(path))
+		return "the sysfs directory exists after a failed create";
+	if (create_destroy() != ENOENT)
+		return "destroy did not say ENOENT after a failed create";
+	return NULL;
+}
+
+static const char *create_check_ok(char **argv)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/kbuf/%s/capacity", argv[0]);
+	if (!kf_exists(path))
+		return "a created buffer has no sysfs attributes";
+	return NULL;
+}
+
+static void create_undo(char **argv)
+{
+	int e = create_destroy();
+
+	if (e)
+		errx(1, "destroy %s after a create: %s", argv[0],
+		     kt_errname(e));
+}
+
+/* ---- resize ----------------------------------------------------------- */
+
+static struct kbuf_info kf_before;
+static unsigned char *kf_data;
+
+/* Fill the buffer with a pattern the checks can find again. */
+static void resize_fill(void)
+{
+	__u64 i, len = kf_before.capacity;
+
+	for (i = 0; i < len; i++)
+		kf_data[i] = (unsigned char)(i * 7 + 3);
+	if (pwrite(kf_fd, kf_data, len, 0) != (ssize_t)len)
+		err(1, "fill the buffer");
+	kf_before = kf_info(kf_fd);
+}
+
+static void resize_prepare(char **argv)
+{
+	kf_fd = kt_open(argv[0], O_RDWR);
+	kf_before = kf_info(kf_fd);
+	kf_data = malloc(kf_before.capacity * 2 + 1);
+	if (!kf_data)
+		err(1, "malloc");
+	resize_fill();
+}
+
+static int resize_run(char **argv)
+{
+	__u64 size = kt_u64(argv[1]);
+
+	return ioctl(kf_fd, KBUF_IOC_RESIZE, &size) ? errno : 0;
+}
+
+static const char *resize_check_failed(char **argv)
+{
+	struct kbuf_info now = kf_info(kf_fd);
+	unsigned char *p = kf_data + kf_before.capacity;
+	__u64 len = kf_before.length;
+
+	(void)argv;
+	if (now.capacity != kf_before.capacity)
+		return "the capacity changed after a failed resize";
+	if (now.length != kf_before.length)
+		return "the length changed after a failed resize";
+	if (pread(kf_fd, p, len, 0) != (ssize_t)len || memcmp(p, kf_data, len))
+		return "the data changed after a failed resize";
+	return NULL;
+}
+
+static const char *resize_check_ok(char **argv)
+{
+	if (kf_info(kf_fd).capacity != kt_u64(argv[1]))
+		return "a resize that succeeded did not change the capacity";
+	return NULL;
+}
+
+static void resize_undo(char **argv)
+{
+	__u64 size = kf_before.capacity;
+
+	(void)argv;
+	if (ioctl(kf_fd, KBUF_IOC_RESIZE, &size))
+		err(1, "resize back to %llu", (unsigned long long)size);
+	resize_fill();
+}
+
+/* ---- mmap ------------------------------------------------------------- */
+
+static void *kf_map;
+
+static void mmap_prepare(char **argv)
+{
+	kf_fd = kt_open(argv[0], O_RDWR);
+	kf_before = kf_info(kf_fd);
+	if (!kf_before.map_size)
+		errx(KT_USAGE, "%s cannot be mapped", argv[0]);
+}
+
+static int mmap_run(char **argv)
+{
+	(void)argv;
+	kf_map = mmap(NULL, kf_before.map_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, kf_fd, 0);
+	return kf_map == MAP_FAILED ? errno : 0;
+}
+
+/* Is any mapping of this process backed by @dev? */
+static bool mmap_in_maps(const char *dev)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		err(1, "/proc/self/maps");
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, dev);
+	fclose(f);
+	return found;
+}
+
+static const char *mmap_check_failed(char **argv)
+{
+	if (kf_info(kf_fd).mappings != kf_before.mappings)
+		return "the mapping count changed after a failed mmap";
+	if (mmap_in_maps(argv[0]))
+		return "a mapping of the device exists after a failed mmap";
+	return NULL;
+}
+
+static const char *mmap_check_ok(char **argv)
+{
+	(void)argv;
+	if (kf_info(kf_fd).mappings != kf_before.mappings + 1)
+		return "an mmap that succeeded is not counted";
+	return NULL;
+}
+
+static void mmap_undo(char **argv)
+{
+	unsigned char *p = kf_map;
+
+	(void)argv;
+	/* The mapping works: touching it raises no SIGBUS. */
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
+	if (munmap(kf_map, kf_before.map_size))
+		err(1, "munmap");
+}
+
+/* ---- open ------------------------------------------------------------- */
+
+static int kf_opened = -1;
+
+static void open_prepare(char **argv)
+{
+	kf_fd = kt_open(argv[0], O_RDONLY);
+	kf_before = kf_info(kf_fd);
+}
+
+static int open_run(char **argv)
+{
+	kf_opened = open(argv[0], O_RDWR | O_CLOEXEC);
+	return kf_opened < 0 ? errno : 0;
+}
+
+static const char *open_check_failed(char **argv)
+{
+	(void)argv;
+	if (kf_info(kf_fd).opens != kf_before.opens)
+		return "the open count changed after a failed open";
+	return NULL;
+}
+
+static const char *open_check_ok(char **argv)
+{
+	(void)argv;
+	if (kf_info(kf_fd).opens != kf_before.opens + 1)
+		return "an open that succeeded is not counted";
+	return NULL;
+}
+
+static void open_undo(char **argv)
+{
+	(void)argv;
+	close(kf_opened);
+}
+
+static const struct kf_op kf_ops[] = {
+	{
+		.name = "load",
+		.nargs = 1,
+		.prepare = load_prepare,
+		.run = load_run,
+		.check_failed = load_check_failed,
+		.check_ok = load_check_ok,
+		.undo = load_undo,
+		.any_errno = true,
+	},
+	{
+		.name = "create",
+		.nargs = 3,
+		.prepare = create_prepare,
+		.run = create_run,
+		.check_failed = create_check_failed,
+		.check_ok = create_check_ok,
+		.undo = create_undo,
+	},
+	{
+		.name = "resize",
+		.nargs = 2,
+		.prepare = resize_prepare,
+		.run = resize_run,
+		.check_failed = resize_check_failed,
+		.check_ok = resize_check_ok,
+		.undo = resize_undo,
+	},
+	{
+		.name = "mmap",
+		.nargs = 1,
+		.prepare = mmap_prepare,
+		.run = mmap_run,
+		.check_failed = mmap_check_failed,
+		.check_ok = mmap_check_ok,
+		.undo = mmap_undo,
+	},
+	{
+		.name = "open",
+		.nargs = 1,
+		.prepare = open_prepare,
+		.run = open_run,
+		.check_failed = open_check_failed,
+		.check_ok = open_check_ok,
+		.undo = open_undo,
+	},
+};
+
+static int kf_sweep(const struct kf_op *op, char **argv)
+{
+	unsigned int n, enomem = 0, ok = 0;
+	const char *why;
+	bool injected;
+	int e;
+
+	for (n = 1; n <= KF_MAX_NTH; n++) {
+		kf_nth_write(n);
+		e = op->run(argv);
+		injected = kf_nth_read() == 0;
+		if (!injected) {
+			kf_nth_write(0);
+			why = e ? "failed with no failure injected" :
+				  op->check_ok(argv);
+			if (why) {
+				printf("%u %s: %s\n", n,
+				       e ? kt_errname(e) : "ok", why);
+				return 1;
+			}
+			op->undo(argv);
+			printf("allocations %u enomem %u ok %u\n", n - 1,
+			       enomem, ok);
+			return 0;
+		}
+		if (!e) {
+			why = op->check_ok(argv);
+			if (why) {
+				printf("%u ok: %s\n", n, why);
+				return 1;
+			}
+			ok++;
+			printf("%u ok\n", n);
+			op->undo(argv);
+			continue;
+		}
+		if (e != ENOMEM && !op->any_errno) {
+			printf("%u %s: an allocation failure must give ENOMEM\n",
+			       n, kt_errname(e));
+			return 1;
+		}
+		why = op->check_failed(argv);
+		if (why) {
+			printf("%u %s: %s\n", n, kt_errname(e), why);
+			return 1;
+		}
+		enomem += e == ENOMEM;
+		printf("%u %s\n", n, kt_errname(e));
+		fflush(stdout);
+	}
+	printf("no end after %u allocations\n", KF_MAX_NTH);
+	return 1;
+}
+
+static const struct kf_op *kf_find(int argc, char **argv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kf_ops); i++)
+		if (kt_is(argv[1], kf_ops[i].name, argc - 1, kf_ops[i].nargs))
+			return &kf_ops[i];
+	errx(KT_USAGE, "no operation '%s'", argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+	const struct kf_op *op;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		errx(KT_USAGE, "usage: kbuf-fault OP ARGS...");
+	op = kf_find(argc, argv);
+	kf_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (kf_nth_fd < 0)
+		err(KT_USAGE,
+		    "/proc/thread-self/fail-nth (no CONFIG_FAULT_INJECTION?)");
+	op->prepare(argv + 2);
+	return kf_sweep(op, argv + 2);
+}
