@@ -12,6 +12,8 @@
 #   make check-debug      the suites again inside a KASAN/kmemleak/lockdep
 #                         kernel built from linux-source-6.1 (once, cached)
 #   make bench            kbufctl bench in the guest, into docs/bench.md
+#   make soak             long stress, fault and load/unload runs in the
+#                         debug kernel, into docs/reliability.md
 #   make install          module, UAPI header, kbufctl, man pages, udev rule
 #   make uninstall        removes exactly what install added
 #   make dkms-install     registers, builds and installs the module with DKMS
@@ -36,7 +38,7 @@ endif
 SYSCONFDIR ?= /etc
 MANIFEST := $(DESTDIR)$(DATADIR)/install-manifest
 
-.PHONY: all module user check check-debug demo bench clean \
+.PHONY: all module user check check-debug demo bench soak clean \
 	install uninstall dkms-install dkms-uninstall
 
 all: module user
@@ -58,6 +60,9 @@ demo:
 
 bench:
 	bash tests/bench.sh
+
+soak:
+	bash tests/soak.sh
 
 clean:
 	$(MAKE) -C driver clean KVER=$(KVER) 2>/dev/null || true

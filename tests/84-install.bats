@@ -47,6 +47,8 @@ setup_file() {
 
 teardown_file() {
 	local gid
+	# setup_file skipped: nothing was hidden.
+	[[ -d $HIDDEN ]] || return 0
 	! kbuf_loaded || rmmod kbuf
 	if [[ -f $HIDDEN/60-kbuf.rules ]]; then
 		mv "$HIDDEN/60-kbuf.rules" /run/udev/rules.d/

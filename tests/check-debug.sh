@@ -25,4 +25,8 @@ for ((i = 1; i <= shards; i++)); do
 done
 export KBUF_KERNELS KBUF_SKIP_DEPS=1 KBUF_SKIP_STATIC=1
 export KBUF_VM_TIMEOUT=${KBUF_VM_TIMEOUT:-5400}
+# KASAN finds what slub_debug's red zones would, and slub_debug on top of it
+# only slows every allocation down; the rest of the test bed's arguments
+# (panic on a warning, a soft lockup or a hung task) stay.
+export KBUF_DEBUG_ARGS=${KBUF_DEBUG_ARGS-"init_on_alloc=0 panic_on_warn=1 softlockup_panic=1 hung_task_panic=1"}
 exec bash "$here/check.sh"

@@ -415,11 +415,31 @@ static __u64 kst_want_maps(const struct kst_target *t)
 	return t->map.addr ? 1 + t->map.split : 0;
 }
 
+/* How many mappings of @path /proc/self/maps lists (for a divergence). */
+static unsigned int kst_maps_of(const char *path)
+{
+	char line[512];
+	unsigned int n = 0;
+	size_t len = strlen(path);
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, path);
+
+		n += p && (p[len] == '\n' || p[len] == ' ');
+	}
+	fclose(f);
+	return n;
+}
+
 /* KBUF_IOC_INFO must agree with the model (counts: private only). */
 static void kst_check_info(struct kst_worker *w, struct kst_target *t)
 {
 	struct kbuf_info info;
 	long got = kst_res(ioctl(t->fd, KBUF_IOC_INFO, &info));
+	__u64 want;
 
 	if (!kst_expect(w, got, 0, "KBUF_IOC_INFO"))
 		return;
@@ -428,8 +448,16 @@ static void kst_check_info(struct kst_worker *w, struct kst_target *t)
 	    !kst_field(w, "map_size", info.map_size, kst_map_size(t->m)) ||
 	    !kst_field(w, "backend", info.backend, t->m->backend) || t->sdev)
 		return;
-	if (kst_field(w, "mappings", info.mappings, kst_want_maps(t)))
-		kst_field(w, "opens", info.opens, kst_want_opens(t));
+	want = kst_want_maps(t);
+	if (info.mappings != want) {
+		/* Does the process still have them? Kernel or model at fault. */
+		kst_fail(w, KST_F_DIVERGE,
+			 "INFO says mappings %llu, the model %llu, maps %u",
+			 (unsigned long long)info.mappings,
+			 (unsigned long long)want, kst_maps_of(t->path));
+		return;
+	}
+	kst_field(w, "opens", info.opens, kst_want_opens(t));
 }
 
 /*

@@ -1,0 +1,286 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make soak: the long reliability runs behind docs/reliability.md, in the
+# debug kernel of make check-debug (KASAN, kmemleak, lockdep, fault
+# injection) booted with two virtual CPUs, so that threads really race:
+#
+#   - kbufctl stress, 4 threads x 2 processes, KBUF_SOAK_OPS operations
+#     (default 1000000) on each backend in each map mode;
+#   - kbuf-fault sweeps: every allocation of a load, of creates (both GFP
+#     choices), resizes, mmaps (both map modes) and opens fails once;
+#   - KBUF_SOAK_CYCLES load/unload cycles (default 100), each creating,
+#     writing and mapping a buffer of every backend, with /proc/vmallocinfo
+#     and the slab total compared before and after;
+#   - a kmemleak scan and a kernel-log scan at the end.
+#
+# Writes docs/reliability.md from the guest's tests/out/soak/soak.txt.
+# Fails if any of it found a problem. The same file is the guest's script.
+set -euo pipefail
+
+# shellcheck source=vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
+
+SOAK_OPS=${KBUF_SOAK_OPS:-1000000}
+SOAK_CYCLES=${KBUF_SOAK_CYCLES:-100}
+
+# ---- in the guest -------------------------------------------------------
+
+in_guest() {
+	[[ -r /proc/cmdline && $(</proc/cmdline) == *kbuftest.script=tests/soak.sh* ]]
+}
+
+cmdline_arg() {
+	local w v=$2
+	for w in $(</proc/cmdline); do
+		[[ $w == "$1="* ]] && v=${w#*=}
+	done
+	printf '%s\n' "$v"
+}
+
+PROBLEMS=0
+
+# Record one result line; "problem" lines count.
+record() {
+	printf '%s\n' "$*" | tee -a "${KBUF_OUT:?}/soak.txt"
+	[[ $1 != problem ]] || PROBLEMS=$((PROBLEMS + 1))
+}
+
+guest_load() {
+	insmod "${KBUF_KO:?}" "$@" || return 1
+	udevadm settle --timeout=60 2>/dev/null || true
+}
+
+guest_stress() {
+	local ops=$1 mode b seed=1 json
+	for mode in page pfn; do
+		guest_load "map_mode=$mode"
+		for b in kmalloc pages vmalloc; do
+			json=$(kbufctl stress --threads 4 --procs 2 --ops "$ops" \
+				--seed "$seed" --create "$b" --json) ||
+				record problem "stress $mode $b exited non-zero"
+			record "stress $mode $b $(jq -r '"ops=\(.ops) seconds=\(.seconds) ops_per_sec=\(.ops_per_sec) divergences=\(.divergences) unexpected_errnos=\(.unexpected_errnos) failures=\(.failures) seed=\(.seed)"' <<<"$json")"
+			[[ $(jq -r '.divergences + .unexpected_errnos + .failures' <<<"$json") == 0 ]] ||
+				record problem "stress $mode $b: $(jq -r .first_failure <<<"$json")"
+			seed=$((seed + 1))
+		done
+		rmmod kbuf
+	done
+}
+
+fault_arm() {
+	local d
+	for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+		echo N >"$d/ignore-gfp-wait"
+		echo 0 >"$d/verbose"
+	done
+	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
+	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
+}
+
+# One sweep; its "allocations A enomem E ok K" line is recorded.
+fault_sweep() {
+	local last
+	last=$(kbuf-fault "$@" | tail -n 1) || {
+		record problem "fault $*: $last"
+		return 0
+	}
+	record "fault $1 ${*:2} | $last"
+}
+
+guest_fault() {
+	local b mode
+	fault_arm
+	# The sweeps make thousands of uevents: udevd would take minutes.
+	udevadm control --exit 2>/dev/null || true
+	fault_sweep load "${KBUF_KO:?}" "kmalloc_size=8192 pages_order=1 vmalloc_size=8192"
+	for mode in page pfn; do
+		guest_load "map_mode=$mode"
+		for b in kmalloc pages vmalloc; do
+			[[ $mode == pfn ]] || fault_sweep create "f-$b" "$b" 16384
+			[[ $mode == pfn || $b == vmalloc ]] ||
+				fault_sweep create "fa-$b" "$b" 16384 atomic
+			[[ $mode == pfn ]] || {
+				kbuf-ioctl /dev/kbuf/control create "r-$b" "$b" 8192
+				fault_sweep resize "/dev/kbuf/r-$b" 32768
+				kbuf-ioctl /dev/kbuf/control destroy "r-$b"
+			}
+			fault_sweep mmap "/dev/kbuf/$b"
+			[[ $mode == pfn ]] || fault_sweep open "/dev/kbuf/$b"
+		done
+		rmmod kbuf
+	done
+	/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 || true
+	udevadm settle --timeout=300 2>/dev/null || true
+}
+
+vmalloc_lines() {
+	wc -l </proc/vmallocinfo
+}
+
+slab_kb() {
+	sed -n 's/^Slab: *\([0-9]*\) kB/\1/p' /proc/meminfo
+}
+
+guest_cycles() {
+	local n=$1 i b v0 v1 s0 s1
+	v0=$(vmalloc_lines) s0=$(slab_kb)
+	for ((i = 0; i < n; i++)); do
+		guest_load || { record problem "cycle $i: load failed"; return 0; }
+		for b in kmalloc pages vmalloc; do
+			kbuf-ioctl /dev/kbuf/control create "c-$b" "$b" 65536
+			echo "cycle $i" >"/dev/kbuf/c-$b"
+			kbuf-mmap "/dev/kbuf/c-$b" write 0 C >/dev/null
+		done
+		rmmod kbuf || { record problem "cycle $i: rmmod failed"; return 0; }
+	done
+	udevadm settle --timeout=120 2>/dev/null || true
+	v1=$(vmalloc_lines) s1=$(slab_kb)
+	record "cycles n=$n vmallocinfo_before=$v0 vmallocinfo_after=$v1 slab_kb_before=$s0 slab_kb_after=$s1 kbuf_vmalloc_after=$(grep -c '\[kbuf\]' /proc/vmallocinfo || true)"
+	[[ -e /sys/module/kbuf ]] && record problem "kbuf still loaded after the cycles"
+	return 0
+}
+
+guest_kmemleak() {
+	local k=/sys/kernel/debug/kmemleak n
+	[[ -w $k ]] || { record problem "no kmemleak in this kernel"; return 0; }
+	sleep 5
+	echo scan >"$k"
+	echo scan >"$k"
+	cp "$k" "${KBUF_OUT:?}/soak-kmemleak.txt"
+	n=$(awk -f "$KBUF_ROOT/tests/helpers/kmemleak-known.awk" "$k" |
+		grep -c '^unreferenced object' || true)
+	record "kmemleak leaks=$n known_kernel_leaks=$(($(grep -c '^unreferenced object' "$k" || true) - n))"
+	((n == 0)) || record problem "kmemleak found $n leaks"
+}
+
+guest_dmesg() {
+	local bad n
+	bad='\bBUG\b|\bWARNING\b|Oops|KASAN|UBSAN|circular locking|possible recursive locking'
+	bad+='|inconsistent lock state|blocked for more than|soft lockup|general protection|Call Trace'
+	dmesg >"${KBUF_OUT:?}/soak-dmesg.txt"
+	n=$(awk -f "$KBUF_ROOT/tests/helpers/dmesg-injected.awk" "${KBUF_OUT:?}/soak-dmesg.txt" |
+		grep -cE "$bad" || true)
+	record "dmesg problem_lines=$n"
+	((n == 0)) || record problem "the kernel log shows $n problem lines"
+}
+
+guest_main() {
+	local ops cycles start
+	ops=$(cmdline_arg kbuftest.soak_ops "$SOAK_OPS")
+	cycles=$(cmdline_arg kbuftest.soak_cycles "$SOAK_CYCLES")
+	PATH=$KBUF_ROOT/user/kbufctl:$PATH
+	: >"${KBUF_OUT:?}/soak.txt"
+	record "kernel $(uname -r) cpus=$(nproc) config=KASAN,kmemleak,lockdep,failslab,fail_page_alloc"
+	start=$SECONDS
+	guest_stress "$ops"
+	guest_fault
+	guest_cycles "$cycles"
+	record "badinputs rows=$(grep -c -v -e '^#' -e '^$' "$KBUF_ROOT/tests/bad-input.tsv")"
+	guest_kmemleak
+	guest_dmesg
+	record "elapsed seconds=$((SECONDS - start))"
+	((PROBLEMS == 0))
+}
+
+# ---- on the host: docs/reliability.md -----------------------------------
+
+# Field $2 of the first soak.txt line that starts with $1.
+field() {
+	sed -n "s/^$1.* $2=\\([^ ]*\\).*/\\1/p" "$3" | head -n 1
+}
+
+write_md() {
+	local txt=$1 md=$KBUF_ROOT/docs/reliability.md
+	local stress_total fault_allocs fault_enomem fault_ok sweeps
+	stress_total=$(sed -n 's/^stress .* ops=\([0-9]*\) .*/\1/p' "$txt" |
+		awk '{ s += $1 } END { print s + 0 }')
+	read -r sweeps fault_allocs fault_enomem fault_ok < <(
+		sed -n 's/^fault .*| allocations \([0-9]*\) enomem \([0-9]*\) ok \([0-9]*\)$/\1 \2 \3/p' "$txt" |
+			awk '{ n++; a += $1; e += $2; o += $3 } END { print n + 0, a + 0, e + 0, o + 0 }')
+	{
+		cat <<-EOF
+		# kbuf reliability figures
+
+		Generated by \`make soak\` (tests/soak.sh, KBUF_SOAK_OPS=$SOAK_OPS,
+		KBUF_SOAK_CYCLES=$SOAK_CYCLES); do not edit. The runs happen inside the
+		debug kernel of \`make check-debug\` (Debian's linux-source-6.1 with
+		KASAN, kmemleak, lockdep, DEBUG_ATOMIC_SLEEP, UBSAN, failslab and
+		fail_page_alloc; tests/debug/kernel.config), booted under QEMU with two
+		virtual CPUs. \`make check-debug\` runs the same kinds of checks at CI
+		size: every bats file, a 6000-op stress per backend and map mode
+		(tests/88-stress.bats) and the fault sweeps (tests/91-fault.bats).
+
+		## Summary
+
+		| Figure | Value |
+		|---|---|
+		| stress ops under the debug kernel, 4 threads x 2 processes | $stress_total (per backend and map mode: below) |
+		| allocation failures injected (fail-nth sweeps) | $fault_allocs allocations in $sweeps sweeps, each failed once: $fault_enomem gave ENOMEM cleanly, $fault_ok were absorbed with everything in place |
+		| bad inputs in the table walked by tests/89-bad-input.bats | $(field badinputs rows "$txt") |
+		| load/unload cycles | $(field cycles n "$txt"), /proc/vmallocinfo $(field cycles vmallocinfo_before "$txt") lines before, $(field cycles vmallocinfo_after "$txt") after, $(field cycles kbuf_vmalloc_after "$txt") of kbuf's; slab $(field cycles slab_kb_before "$txt") kB before, $(field cycles slab_kb_after "$txt") kB after |
+		| kmemleak reports after everything | $(field kmemleak leaks "$txt") (Linux 6.1's own kset_register() leak, left out: $(field kmemleak known_kernel_leaks "$txt")) |
+		| kernel log lines with a BUG, WARNING, KASAN, UBSAN, lockdep or hung-task report | $(field dmesg problem_lines "$txt") |
+		| wall time in the guest | $(field elapsed seconds "$txt") s |
+
+		## Stress, per backend and map mode
+
+		| Map mode | Backend | Ops | Ops/s | Divergences | Unexpected errnos | Seed |
+		|---|---|---|---|---|---|---|
+		EOF
+		sed -n 's/^stress \([a-z]*\) \([a-z]*\) ops=\([0-9]*\) seconds=[^ ]* ops_per_sec=\([0-9.]*\) divergences=\([0-9]*\) unexpected_errnos=\([0-9]*\) failures=[0-9]* seed=\([0-9]*\)$/| \1 | \2 | \3 | \4 | \5 | \6 | \7 |/p' "$txt"
+		cat <<-EOF
+
+		## Fault sweeps
+
+		Each sweep makes the 1st, 2nd, ... allocation of one operation fail
+		(/proc/thread-self/fail-nth) until the operation no longer reaches
+		the N-th: so every allocation on the path fails once, kbuf's own and
+		the kernel's on its behalf. "Absorbed" failures hit allocations the
+		kernel can do without (a uevent, a sysfs link); the sweep checked
+		that the buffer or module was then complete.
+
+		| Operation | Allocations | ENOMEM | Absorbed |
+		|---|---|---|---|
+		EOF
+		sed -n 's/^fault \(.*\) | allocations \([0-9]*\) enomem \([0-9]*\) ok \([0-9]*\)$/| \1 | \2 | \3 | \4 |/p' "$txt" |
+			sed 's|/work/[^ ]*/kbuf.ko|kbuf.ko|'
+		cat <<-EOF
+
+		## Raw results
+
+		\`\`\`
+		$(cat "$txt")
+		\`\`\`
+		EOF
+	} >"$md"
+	echo "soak: wrote $md"
+}
+
+# ---- on the host --------------------------------------------------------
+
+host_main() {
+	local out=$KBUF_OUTROOT/soak tree rc
+	kbuf_lock "$out/.soak.lock"
+	bash "$KBUF_ROOT/tests/deps.sh"
+	tree=$(bash "$KBUF_ROOT/tests/debug/build-kernel.sh")
+	make -s -C "$KBUF_ROOT/user"
+	make -s -C "$KBUF_ROOT/tests/helpers"
+	kbuf_stage_driver "$out"
+	make -s -C "$tree" M="$out/driver" modules >&2
+	rm -f "$out/soak.txt"
+	echo "soak: $SOAK_OPS stress ops per backend and map mode, $SOAK_CYCLES load cycles, in the debug kernel (QEMU; long)"
+	KBUF_VMLINUZ=$tree/arch/x86/boot/bzImage KBUF_VM_SMP=2 \
+		KBUF_APPEND="kbuftest.script=tests/soak.sh kbuftest.soak_ops=$SOAK_OPS kbuftest.soak_cycles=$SOAK_CYCLES" \
+		bash "$KBUF_ROOT/tests/vm/boot.sh" debug "$out" script "${KBUF_SOAK_TIMEOUT:-36000}" || true
+	[[ -s $out/soak.txt ]] || kbuf_die "the guest wrote no results ($out/script.txt)"
+	write_md "$out/soak.txt"
+	read -r rc <"$out/done" || rc=1
+	((rc == 0)) || kbuf_die "the soak found problems: see $out/soak.txt"
+}
+
+if in_guest; then
+	guest_main "$@"
+else
+	host_main "$@"
+fi
