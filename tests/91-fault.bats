@@ -11,34 +11,7 @@
 # debug kernel of make check-debug and is skipped elsewhere.
 
 load 'helpers/common'
-
-KBUF_FAULT_DIRS=(/sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc)
-
-# Aim failslab and fail_page_alloc at every allocation (by default they
-# skip those that may sleep, and fail_page_alloc those below order 1), and
-# keep them quiet: fail-nth alone decides which call fails.
-kbuf_fault_arm() {
-	local d
-	for d in "${KBUF_FAULT_DIRS[@]}"; do
-		echo N >"$d/ignore-gfp-wait"
-		echo 0 >"$d/verbose"
-	done
-	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
-	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
-}
-
-# The kernel's defaults back.
-kbuf_fault_disarm() {
-	local d
-	for d in "${KBUF_FAULT_DIRS[@]}"; do
-		[[ -d $d ]] || continue
-		echo Y >"$d/ignore-gfp-wait"
-		echo 2 >"$d/verbose"
-	done
-	[[ -d ${KBUF_FAULT_DIRS[1]} ]] || return 0
-	echo Y >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
-	echo 1 >/sys/kernel/debug/fail_page_alloc/min-order
-}
+load 'helpers/fault'
 
 # Every attempt of a sweep that gets far enough adds and removes devices:
 # thousands of uevents, which udevd under the debug kernel takes minutes to
@@ -64,11 +37,15 @@ setup_file() {
 	rm -f "$KBUF_OUT/fault.txt"
 	kbuf_fault_arm
 	kbuf_udevd_stop
+	# bats runs teardown_file after a skipped setup_file too: it undoes
+	# only what this one did.
+	: >"$BATS_FILE_TMPDIR/armed"
 	kbuf_file_setup
 }
 
 teardown_file() {
 	local rc=0
+	[[ -f $BATS_FILE_TMPDIR/armed ]] || return 0
 	kbuf_fault_disarm
 	kbuf_file_teardown || rc=1
 	kbuf_udevd_start || rc=1

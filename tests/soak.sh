@@ -20,6 +20,8 @@ set -euo pipefail
 
 # shellcheck source=vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
+# shellcheck source=helpers/fault.bash
+. "$(dirname "${BASH_SOURCE[0]}")/helpers/fault.bash"
 
 SOAK_OPS=${KBUF_SOAK_OPS:-1000000}
 SOAK_CYCLES=${KBUF_SOAK_CYCLES:-100}
@@ -68,16 +70,6 @@ guest_stress() {
 	done
 }
 
-fault_arm() {
-	local d
-	for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
-		echo N >"$d/ignore-gfp-wait"
-		echo 0 >"$d/verbose"
-	done
-	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
-	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
-}
-
 # One sweep; its "allocations A enomem E ok K" line is recorded.
 fault_sweep() {
 	local last
@@ -90,7 +82,7 @@ fault_sweep() {
 
 guest_fault() {
 	local b mode
-	fault_arm
+	kbuf_fault_arm
 	# The sweeps make thousands of uevents: udevd would take minutes.
 	udevadm control --exit 2>/dev/null || true
 	fault_sweep load "${KBUF_KO:?}" "kmalloc_size=8192 pages_order=1 vmalloc_size=8192"
