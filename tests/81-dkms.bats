@@ -13,8 +13,10 @@ setup_file() {
 	KBUF_DKMS_KO=$(compgen -G "/lib/modules/$(uname -r)/updates/dkms/kbuf.ko*" ||
 		true)
 	export KBUF_DKMS_KO
-	[[ -n $KBUF_DKMS_KO ]] ||
-		skip "no DKMS build for $(uname -r): the host step did not run (or this is the debug kernel, which has no headers package)"
+	if [[ -z $KBUF_DKMS_KO ]]; then
+		kbuf_file_skip "no DKMS build for $(uname -r): the host step did not run (or this is the debug kernel, which has no headers package)"
+		return 0
+	fi
 	KBUF_VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' \
 		"$BATS_TEST_DIRNAME/../dkms.conf")
 	export KBUF_VERSION
