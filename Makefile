@@ -92,7 +92,10 @@ install: all
 	install -D -m 0644 udev/kbuf-modules-load.conf \
 		$(DESTDIR)$(SYSCONFDIR)/modules-load.d/kbuf.conf
 	install -d $(dir $(MANIFEST))
-	printf '%s\n' $(MODDIR)/kbuf.ko $(INSTALLED) > $(MANIFEST)
+	@# modules_install compresses as the kernel's own modules are (Debian's
+	@# 6.12: kbuf.ko.xz): record the file it really wrote.
+	ko=$$(cd $(DESTDIR)$(MODDIR) && ls kbuf.ko* | head -n 1) && \
+		printf '%s\n' $(MODDIR)/$$ko $(INSTALLED) > $(MANIFEST)
 	@if [ -z "$(DESTDIR)" ]; then \
 		depmod -a $(KVER); \
 		if ! getent group kbuf >/dev/null; then \

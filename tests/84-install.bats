@@ -15,7 +15,7 @@ load 'helpers/common'
 
 TREE=${KBUF_OUT:-}/install-tree
 HIDDEN=/run/kbuf-install-hidden
-DKMS_KO=/lib/modules/${KBUF_KVER:-}/updates/dkms/kbuf.ko
+DKMS_DIR=/lib/modules/${KBUF_KVER:-}/updates/dkms
 INSTALL_DIRS=(/lib/modules /usr/local /etc/udev /etc/modprobe.d
 	/etc/modules-load.d)
 
@@ -35,9 +35,11 @@ setup_file() {
 	if [[ -f /run/udev/rules.d/60-kbuf.rules ]]; then
 		mv /run/udev/rules.d/60-kbuf.rules "$HIDDEN/"
 	fi
-	if [[ -f $DKMS_KO ]]; then
-		mv "$DKMS_KO" "$HIDDEN/"
-	fi
+	# DKMS compresses like the kernel's own modules (6.12: .ko.xz).
+	local ko
+	for ko in "$DKMS_DIR"/kbuf.ko*; do
+		if [[ -f $ko ]]; then mv "$ko" "$HIDDEN/"; fi
+	done
 	if getent group kbuf >/dev/null; then
 		getent group kbuf >"$HIDDEN/group"
 		groupdel kbuf
@@ -48,18 +50,18 @@ setup_file() {
 }
 
 teardown_file() {
-	local gid
+	local gid ko
 	# setup_file skipped: nothing was hidden.
 	[[ -d $HIDDEN ]] || return 0
 	! kbuf_loaded || rmmod kbuf
 	if [[ -f $HIDDEN/60-kbuf.rules ]]; then
 		mv "$HIDDEN/60-kbuf.rules" /run/udev/rules.d/
 	fi
-	if [[ -f $HIDDEN/kbuf.ko ]]; then
-		mv "$HIDDEN/kbuf.ko" "$DKMS_KO"
-	fi
+	for ko in "$HIDDEN"/kbuf.ko*; do
+		if [[ -f $ko ]]; then mv "$ko" "$DKMS_DIR/"; fi
+	done
 	if [[ -f $HIDDEN/group ]]; then
-		getent group kbuf >/dev/null && groupdel kbuf
+		if getent group kbuf >/dev/null; then groupdel kbuf; fi
 		gid=$(cut -d: -f3 "$HIDDEN/group")
 		groupadd --system --gid "$gid" kbuf
 	fi
@@ -72,7 +74,9 @@ teardown_file() {
 @test "make install as root installs the module, tool, header, man pages and rule" {
 	run make -s -C "$TREE" install KVER="$KBUF_KVER"
 	assert_success
-	assert_file_exists "/lib/modules/$KBUF_KVER/extra/kbuf.ko"
+	# Compressed as the kernel's own modules are (6.12: .ko.xz).
+	run compgen -G "/lib/modules/$KBUF_KVER/extra/kbuf.ko*"
+	assert_success
 	assert_file_executable /usr/local/bin/kbufctl
 	assert_file_exists /usr/local/include/linux/kbuf.h
 	assert_file_exists /usr/local/share/man/man1/kbufctl.1
@@ -83,8 +87,10 @@ teardown_file() {
 }
 
 @test "make install ran depmod: modprobe finds the module in extra/" {
+	local ko
+	ko=$(compgen -G "/lib/modules/$KBUF_KVER/extra/kbuf.ko*")
 	run modinfo -n kbuf
-	assert_output "/lib/modules/$KBUF_KVER/extra/kbuf.ko"
+	assert_output "$ko"
 	run modinfo -F version kbuf
 	assert_output "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TREE/dkms.conf")"
 }
