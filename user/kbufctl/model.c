@@ -661,12 +661,29 @@ static void kst_map_good(struct kst_worker *w, struct kst_target *t, int fd,
 	t->map.split = false;
 }
 
+static void kst_munmap(struct kst_worker *w, void *addr, size_t len)
+{
+	if (munmap(addr, len))
+		kst_fail(w, KST_F_TOOL, "munmap: %s", strerror(errno));
+}
+
+/*
+ * Unmap what is left of the mapping. A split mapping goes piece by piece:
+ * the page cut out of its middle is free address space again, and another
+ * thread's mmap may have landed there meanwhile.
+ */
 static void kst_unmap(struct kst_worker *w, struct kst_target *t)
 {
+	size_t page = kst_page();
+
 	if (!t->map.addr)
 		return;
-	if (munmap(t->map.addr, t->map.len))
-		kst_fail(w, KST_F_TOOL, "munmap: %s", strerror(errno));
+	if (t->map.split) {
+		kst_munmap(w, t->map.addr, page);
+		kst_munmap(w, t->map.addr + 2 * page, t->map.len - 2 * page);
+	} else {
+		kst_munmap(w, t->map.addr, t->map.len);
+	}
 	memset(&t->map, 0, sizeof(t->map));
 }
 
@@ -727,8 +744,7 @@ static void kst_do_munmap(struct kst_worker *w, struct kst_target *t)
 	__u64 page = kst_page();
 
 	if (!t->sdev && t->map.len >= 3 * page && kst_below(w, 2)) {
-		if (munmap(t->map.addr + page, page))
-			kst_fail(w, KST_F_TOOL, "munmap: %s", strerror(errno));
+		kst_munmap(w, t->map.addr + page, page);
 		t->map.split = true;
 		kst_check_info(w, t);
 	}
