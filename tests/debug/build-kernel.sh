@@ -5,7 +5,7 @@
 # `make tinyconfig` plus tests/debug/kernel.config (KASAN, kmemleak,
 # lockdep, fault injection, ...). The tree is cached outside the work tree,
 # keyed by the source package's version and the fragment's hash, so later
-# runs only rebuild the module against it. About 10 minutes on 2 cores.
+# runs only rebuild the module against it. About 12 minutes on 2 cores.
 #
 # Prints the path of the built tree (bzImage at arch/x86/boot/bzImage; build
 # kbuf with make -C TREE M=...).
@@ -62,8 +62,9 @@ main() {
 	fi
 	start=$(date +%s)
 	rm -rf "$tree" "$tree.tmp"
-	extract "$tree"
-	configure "$tree"
+	# Only the tree's path goes to stdout: the callers capture it.
+	extract "$tree" >&2
+	configure "$tree" >&2
 	log "building bzImage and modules_prepare (make -j$(nproc))"
 	make -s -C "$tree" -j"$(nproc)" bzImage >&2
 	make -s -C "$tree" -j"$(nproc)" modules_prepare >&2
