@@ -72,9 +72,12 @@ main() {
 	local kver=${1:?usage: initramfs.sh KVER OUTDIR} out=${2:?OUTDIR}
 	local init="$KBUF_ROOT/tests/vm/initramfs-init.sh" img="$out/initramfs.img"
 	local -a mods
-	local hash tmp
+	local hash tmp applets
 
-	if ! /bin/busybox --list 2>/dev/null | grep -qx switch_root; then
+	# Not "busybox --list | grep -q": under pipefail, busybox killed by
+	# SIGPIPE after grep's early exit failed this check now and then.
+	applets=$(/bin/busybox --list 2>/dev/null) || applets=
+	if ! grep -qx switch_root <<<"$applets"; then
 		kbuf_die "no static /bin/busybox with switch_root (busybox-static)"
 	fi
 	mapfile -t mods < <(module_paths "$kver")
