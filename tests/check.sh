@@ -139,6 +139,7 @@ boot_suites() {
 # Copy driver/ to OUT/driver and build it against KVER's headers.
 build_module() {
 	local kver=$1 out=$2 kdir
+	local -a gcov=()
 	kdir=$(kernel_build_dir "$kver")
 	[[ -d $KBUF_ROOT/driver ]] || {
 		echo "$kver: no driver/ directory"
@@ -149,7 +150,8 @@ build_module() {
 		return 1
 	}
 	kbuf_stage_driver "$out"
-	make -C "$kdir" M="$out/driver" W=1 modules >"$out/build.log" 2>&1 &&
+	[[ $kver != debug ]] || gcov=(KBUF_GCOV=y)
+	make -C "$kdir" M="$out/driver" W=1 "${gcov[@]}" modules >"$out/build.log" 2>&1 &&
 		[[ -f $out/driver/kbuf.ko ]] && return 0
 	echo "$kver: module build failed ($out/build.log):"
 	tail -n 30 "$out/build.log" | sed 's/^/  /'
@@ -302,6 +304,19 @@ run_kernels() {
 	done
 }
 
+# The debug kernel's guests saved the module's gcov counters: which lines
+# of driver/ ran (informational; the lines that did not are in the report).
+coverage() {
+	local e
+	local -a outs=()
+	for e in "$@"; do
+		[[ $(entry_kver "$e") == debug ]] && outs+=("$(entry_out "$e")")
+	done
+	((${#outs[@]})) || return 0
+	bash "$KBUF_ROOT/tests/debug/coverage.sh" \
+		"$KBUF_OUTROOT/debug-coverage.txt" "${outs[@]}" || true
+}
+
 # shellcheck disable=SC2031 # run_kernel_bg's subshells count for themselves
 main() {
 	local kver start
@@ -322,6 +337,7 @@ main() {
 	}
 	host_suites '[0-8][0-9]-*'
 	run_kernels "${kernels[@]}"
+	coverage "${kernels[@]}"
 	host_suites '9[0-9]-*'
 	echo "check: $(kbuf_since "$start") s"
 	summary "$TOTAL_PASS" "$TOTAL_FAIL" "$TOTAL_SKIP"

@@ -152,6 +152,16 @@ save_kmemleak() {
 	cat "$k" >"$out/kmemleak.txt" || true
 }
 
+# The debug kernel has CONFIG_GCOV_KERNEL and make check-debug builds the
+# module with gcov: its counters, summed over every load of the module
+# (gcov_persist), are under debugfs at the path the objects were built in.
+save_gcov() {
+	local out=$1 dir=/sys/kernel/debug/gcov$1/driver
+	[[ -d $dir ]] || return 0
+	mkdir -p "$out/gcov"
+	cp "$dir"/*.gcda "$out/gcov/" || echo "guest: could not copy $dir"
+}
+
 # Print the files of shard I of N ($1 = "I/N") among the arguments: the
 # files, most tests first, each go to the shard with the fewest tests so
 # far, so that N guests running one shard each end at about the same time.
@@ -194,6 +204,7 @@ run_suites() {
 			rc=$?
 	fi
 	save_kmemleak "$out"
+	save_gcov "$out"
 	return "$rc"
 }
 
