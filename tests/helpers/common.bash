@@ -102,11 +102,17 @@ kbuf_dmesg_check() {
 
 # ---- module load and unload --------------------------------------------
 
-# Wait for udev to finish processing events, if a udevd is running.
+# Wait for udev to finish processing events, if a udevd is running. If it
+# does not, show what udev is doing: the processes it runs and how long
+# they have run (the debug kernel's guests are slow enough to matter).
 kbuf_settle() {
-	if udevadm control --ping >/dev/null 2>&1; then
-		udevadm settle --timeout=30
-	fi
+	udevadm control --ping >/dev/null 2>&1 || return 0
+	udevadm settle --timeout=30 && return 0
+	local pids
+	echo "udev did not settle in 30 s; its processes:"
+	pids=$(pgrep -d, -f 'udev|chgrp|chmod') &&
+		ps -o pid,ppid,stat,etimes,wchan:32,args -p "$pids"
+	return 1
 }
 
 # Wait up to $2 tenths of a second (default 100) for path $1 to exist.
