@@ -219,7 +219,7 @@ md_usercopy() {
 	def r2: (. * 100 | round) / 100;
 	def calls($d): [$d[0].buffers[] | .name as $n | .rows[] |
 		select(.figure == "read call") | {n: $n, v: .value.median,
-		z: .peer_value.median, r: .ratio}];
+		r: .ratio}];
 	calls($off) as $x | calls($on)[] | .n as $n |
 	($x | map(select(.n == $n))[0]) as $o |
 	"| \($n) | \(.v | round) ns, \(.r | r2)x /dev/zero | " +
@@ -356,8 +356,18 @@ write_md() {
 
 # ---- on the host --------------------------------------------------------
 
+# Boot KVER with this script and kernel arguments $3... in OUT, whose
+# driver/kbuf.ko the guest loads; fail unless the guest's script succeeded.
+bench_boot() {
+	local kver=$1 out=$2 rc
+	KBUF_DEBUG_ARGS="" KBUF_APPEND="kbuftest.script=tests/bench.sh ${*:3}" \
+		bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" script 1800
+	read -r rc <"$out/done" || rc=1
+	((rc == 0)) || kbuf_die "the guest's bench failed ($out/script.txt)"
+}
+
 host_main() {
-	local kver out rc
+	local kver out
 	local -a kernels
 	# Not "| head -n 1": with pipefail its SIGPIPE would fail the script.
 	mapfile -t kernels < <(kbuf_kernels)
@@ -369,19 +379,11 @@ host_main() {
 	kbuf_stage_driver "$out"
 	make -s -C "/lib/modules/$kver/build" M="$out/driver" modules >&2
 	echo "bench: running in a $kver guest (QEMU, several minutes)"
-	KBUF_DEBUG_ARGS="" KBUF_APPEND="kbuftest.script=tests/bench.sh" \
-		bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" script 1800
-	read -r rc <"$out/done"
-	((rc == 0)) || kbuf_die "the guest's bench failed ($out/script.txt)"
+	bench_boot "$kver" "$out"
 	echo "bench: again with hardened_usercopy=off (the 64-byte figures)"
 	mkdir -p "$out/usercopy-off/driver"
 	cp "$out/driver/kbuf.ko" "$out/usercopy-off/driver/"
-	KBUF_DEBUG_ARGS="" \
-		KBUF_APPEND="kbuftest.script=tests/bench.sh hardened_usercopy=off" \
-		bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out/usercopy-off" script 900
-	read -r rc <"$out/usercopy-off/done"
-	((rc == 0)) ||
-		kbuf_die "the guest's bench failed ($out/usercopy-off/script.txt)"
+	bench_boot "$kver" "$out/usercopy-off" hardened_usercopy=off
 	write_md "$out"
 }
 
