@@ -23,8 +23,7 @@ kbuf_udevd_stop() {
 }
 
 kbuf_udevd_start() {
-	/lib/systemd/systemd-udevd --daemon || return 1
-	udevadm settle --timeout=120
+	kbuf_udevd_run && kbuf_settle
 }
 
 setup_file() {

@@ -20,11 +20,6 @@ set -euo pipefail
 # shellcheck source=vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
 
-# What the kernel log must never say. \b keeps BUG from matching DEBUG.
-KBUF_DMESG_BAD='\bBUG\b|\bWARNING\b|Oops|KASAN|UBSAN|circular locking'
-KBUF_DMESG_BAD+='|possible recursive locking|kmemleak.*unreferenced'
-KBUF_DMESG_BAD+='|hung_task|soft lockup|Call Trace'
-
 TOTAL_PASS=0
 TOTAL_FAIL=0
 TOTAL_SKIP=0
@@ -209,7 +204,7 @@ host_suites() {
 	[[ " ${kernels[*]} " != *" debug"[\ %]* ]] || return 0
 	for f in "$KBUF_ROOT"/tests/host/$1.bats; do
 		[[ -f $f ]] || continue
-		[[ -z ${KBUF_FILTER:-} || $f == *"$KBUF_FILTER"* || $KBUF_FILTER == dkms ]] ||
+		kbuf_filter_match "$f" "${KBUF_FILTER:-}" || [[ $KBUF_FILTER == dkms ]] ||
 			continue
 		log="$KBUF_OUTROOT/host-$(basename "$f" .bats).tap"
 		KBUF_TEST_KERNELS="${kernels[*]}" bats --tap "$f" >"$log" 2>&1 || true

@@ -32,14 +32,6 @@ in_guest() {
 	[[ -r /proc/cmdline && $(</proc/cmdline) == *kbuftest.script=tests/soak.sh* ]]
 }
 
-cmdline_arg() {
-	local w v=$2
-	for w in $(</proc/cmdline); do
-		[[ $w == "$1="* ]] && v=${w#*=}
-	done
-	printf '%s\n' "$v"
-}
-
 PROBLEMS=0
 
 # Record one result line; "problem" lines count.
@@ -147,20 +139,18 @@ guest_kmemleak() {
 }
 
 guest_dmesg() {
-	local bad n
-	bad='\bBUG\b|\bWARNING\b|Oops|KASAN|UBSAN|circular locking|possible recursive locking'
-	bad+='|inconsistent lock state|blocked for more than|soft lockup|general protection|Call Trace'
+	local n
 	dmesg >"${KBUF_OUT:?}/soak-dmesg.txt"
 	n=$(awk -f "$KBUF_ROOT/tests/helpers/dmesg-injected.awk" "${KBUF_OUT:?}/soak-dmesg.txt" |
-		grep -cE "$bad" || true)
+		grep -cE "$KBUF_DMESG_BAD" || true)
 	record "dmesg problem_lines=$n"
 	((n == 0)) || record problem "the kernel log shows $n problem lines"
 }
 
 guest_main() {
 	local ops cycles start
-	ops=$(cmdline_arg kbuftest.soak_ops "$SOAK_OPS")
-	cycles=$(cmdline_arg kbuftest.soak_cycles "$SOAK_CYCLES")
+	ops=$(kbuf_cmdline_arg kbuftest.soak_ops "$SOAK_OPS")
+	cycles=$(kbuf_cmdline_arg kbuftest.soak_cycles "$SOAK_CYCLES")
 	PATH=$KBUF_ROOT/user/kbufctl:$PATH
 	: >"${KBUF_OUT:?}/soak.txt"
 	record "kernel $(uname -r) cpus=$(nproc) config=KASAN,kmemleak,lockdep,failslab,fail_page_alloc"

@@ -13,7 +13,7 @@
 #   kbuftest.cmd=suites|demo|script   what to run
 #   kbuftest.out=DIR                  results directory (inside the work tree)
 #   kbuftest.work=DIR                 the work tree
-#   kbuftest.filter=STR               suites: only tests/*STR*.bats
+#   kbuftest.filter=STR[,STR...]      suites: only tests/*STR*.bats
 #   kbuftest.shard=I/N                suites: only shard I of N (the files
 #                                     split by test count; see shard_files)
 #   kbuftest.timing=1                 suites: bats --timing (two execs of
@@ -23,14 +23,10 @@ set -euo pipefail
 
 TEE_PID=
 
-# Value of kernel command-line parameter $1, or $2 when it is absent.
-cmdline_arg() {
-	local w v=$2
-	for w in $(</proc/cmdline); do
-		[[ $w == "$1="* ]] && v=${w#*=}
-	done
-	printf '%s\n' "$v"
-}
+# kbuf_cmdline_arg, kbuf_filter_match; the work tree is at the same path
+# in the guest.
+# shellcheck source=../vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
 
 uptime_s() {
 	cut -d' ' -f1 /proc/uptime
@@ -98,9 +94,11 @@ setup_output() {
 
 # The project's rules are installed before udevd starts, so the first
 # "add" events already see them; /run/udev/rules.d is where local, temporary
-# rules belong.
+# rules belong. udevd runs in the foreground, in the background of this
+# shell, so that what it logs (warnings and errors: a worker killed, a
+# control message refused) lands in $out/udevd.log instead of /dev/null.
 start_udev() {
-	local work=$1 rules
+	local work=$1 out=$2 rules i t0 t
 	mkdir -p /run/udev/rules.d
 	# An empty 80-drivers.rules in /run masks Debian's: udev then loads no
 	# drivers for the emulated hardware (kvm, ahci, watchdog, cpufreq,
@@ -110,14 +108,26 @@ start_udev() {
 	for rules in "$work"/udev/*.rules; do
 		[[ -e $rules ]] && cp "$rules" /run/udev/rules.d/
 	done
-	/lib/systemd/systemd-udevd --daemon || {
-		echo "guest: systemd-udevd did not start"
+	/lib/systemd/systemd-udevd </dev/null >"$out/udevd.log" 2>&1 &
+	for ((i = 0; i < 300; i++)); do
+		udevadm control --ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	udevadm control --ping >/dev/null 2>&1 || {
+		echo "guest: systemd-udevd did not start:"
+		cat "$out/udevd.log"
 		return 0
 	}
+	t0=$SECONDS
 	udevadm control --reload || true
 	udevadm trigger --action=add || true
-	udevadm settle --timeout=60 || echo "guest: udevadm settle timed out"
-	echo "guest: udev ready at $(uptime_s) s"
+	udevadm settle --timeout=300 || echo "guest: udevadm settle timed out"
+	# The tests wait for udev after each load, create or destroy: give them
+	# twice what the whole coldplug took on this kernel, at least 30 s (a
+	# debug kernel under TCG needs minutes where a stock one needs seconds).
+	t=$((2 * (SECONDS - t0)))
+	export KBUF_SETTLE_TIMEOUT=$((t > 30 ? t : 30))
+	echo "guest: udev ready at $(uptime_s) s; settle timeout $KBUF_SETTLE_TIMEOUT s"
 }
 
 # Environment for the suites and the demo.
@@ -184,14 +194,17 @@ shard_files() {
 }
 
 run_suites() {
-	local work=$1 out=$2 filter shard files rc=0
+	local work=$1 out=$2 filter shard files rc=0 f
 	local -a opts=(--tap)
-	filter=$(cmdline_arg kbuftest.filter "${KBUF_FILTER:-}")
-	[[ $(cmdline_arg kbuftest.timing 0) == 0 ]] || opts+=(--timing)
+	filter=$(kbuf_cmdline_arg kbuftest.filter "${KBUF_FILTER:-}")
+	[[ $(kbuf_cmdline_arg kbuftest.timing 0) == 0 ]] || opts+=(--timing)
 	shopt -s nullglob
-	files=("$work"/tests/*"$filter"*.bats)
+	files=()
+	for f in "$work"/tests/*.bats; do
+		kbuf_filter_match "$f" "$filter" && files+=("$f")
+	done
 	shopt -u nullglob
-	shard=$(cmdline_arg kbuftest.shard '')
+	shard=$(kbuf_cmdline_arg kbuftest.shard '')
 	if [[ -n $shard && ${#files[@]} -gt 0 ]]; then
 		mapfile -t files < <(shard_files "$shard" "${files[@]}" | sort)
 	fi
@@ -225,7 +238,7 @@ run_mode() {
 	demo) cd "$work" && run_file "$out" "$work/tests/demo-guest.sh" "$out/demo.txt" ;;
 	script)
 		cd "$work" && run_file "$out" \
-			"$work/$(cmdline_arg kbuftest.script '')" "$out/script.txt"
+			"$work/$(kbuf_cmdline_arg kbuftest.script '')" "$out/script.txt"
 		;;
 	*) echo "guest: unknown mode '$mode'" && return 1 ;;
 	esac
@@ -236,9 +249,9 @@ main() {
 	mount_basics
 	setup_output
 	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-	work=$(cmdline_arg kbuftest.work '')
-	out=$(cmdline_arg kbuftest.out '')
-	mode=$(cmdline_arg kbuftest.cmd suites)
+	work=$(kbuf_cmdline_arg kbuftest.work '')
+	out=$(kbuf_cmdline_arg kbuftest.out '')
+	mode=$(kbuf_cmdline_arg kbuftest.cmd suites)
 	hostname kbuf-guest
 	ip link set lo up 2>/dev/null || true
 	echo "guest: $(uname -r) up after $(uptime_s) s; mode $mode"
@@ -247,7 +260,7 @@ main() {
 		return 1
 	}
 	quiet_kmemleak
-	start_udev "$work"
+	start_udev "$work" "$out"
 	export_test_env "$work" "$out"
 	run_mode "$work" "$out" "$mode" || rc=$?
 	dmesg >"$out/dmesg.txt" || true

@@ -42,12 +42,9 @@ KBUF_CONTROL=$KBUF_DEV/control
 KBUF_BACKENDS=(kmalloc pages vmalloc)
 # x86-64, the only architecture of the test bed (getconf costs an exec).
 KBUF_PAGE=4096
-# What a kernel log line must never say during the tests (\b keeps BUG
-# from matching DEBUG).
-KBUF_DMESG_BAD='\bBUG\b|\bWARNING\b|Oops|KASAN|UBSAN|circular locking'
-KBUF_DMESG_BAD+='|possible recursive locking|inconsistent lock state'
-KBUF_DMESG_BAD+='|kmemleak.*unreferenced|blocked for more than'
-KBUF_DMESG_BAD+='|soft lockup|general protection|Call Trace'
+# KBUF_DMESG_BAD: what a kernel log line must never say during the tests.
+# shellcheck source=../vm/lib.sh
+. "$KBUF_ROOT/tests/vm/lib.sh"
 
 # Where the state shared by setup_file, the tests and teardown_file lives.
 kbuf_state_dir() {
@@ -102,16 +99,46 @@ kbuf_dmesg_check() {
 
 # ---- module load and unload --------------------------------------------
 
-# Wait for udev to finish processing events, if a udevd is running. If it
-# does not, show what udev is doing: the processes it runs and how long
-# they have run (the debug kernel's guests are slow enough to matter).
+# Start systemd-udevd the way tests/guest/init.sh does: in the background,
+# its log appended to $KBUF_OUT/udevd.log (fd 3 closed: bats waits for
+# whoever holds it). Returns once udevd answers on its control socket.
+kbuf_udevd_run() {
+	local i
+	/lib/systemd/systemd-udevd </dev/null >>"${KBUF_OUT:?}/udevd.log" 2>&1 3>&- &
+	for ((i = 0; i < 300; i++)); do
+		udevadm control --ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "systemd-udevd did not start; its log:" >&2
+	tail -n 20 "$KBUF_OUT/udevd.log" >&2
+	return 1
+}
+
+# Wait for udev to finish processing events, if a udevd is running, for
+# up to KBUF_SETTLE_TIMEOUT seconds (tests/guest/init.sh sets it from how
+# long the coldplug took). udevadm settle that fails before then without
+# timing out (udevd dropped its control connection: "Broken pipe", seen
+# once in a debug guest) is tried again. If udev does not settle, show what
+# it is doing: the processes it runs, how long they have run, and the end
+# of udevd's own log.
 kbuf_settle() {
+	local deadline left err=
 	udevadm control --ping >/dev/null 2>&1 || return 0
-	udevadm settle --timeout=30 && return 0
+	deadline=$((SECONDS + ${KBUF_SETTLE_TIMEOUT:-30}))
+	while left=$((deadline - SECONDS)); ((left > 0)); do
+		err+=$(udevadm settle --timeout="$left" 2>&1) && return 0
+		err+=$'\n'
+		((deadline - SECONDS > 1)) && sleep 1
+	done
 	local pids
-	echo "udev did not settle in 30 s; its processes:"
+	printf '%s' "$err"
+	echo "udev did not settle in ${KBUF_SETTLE_TIMEOUT:-30} s; its processes:"
 	pids=$(pgrep -d, -f 'udev|chgrp|chmod') &&
 		ps -o pid,ppid,stat,etimes,wchan:32,args -p "$pids"
+	if [[ -s ${KBUF_OUT:-}/udevd.log ]]; then
+		echo "the end of udevd's log:"
+		tail -n 20 "$KBUF_OUT/udevd.log"
+	fi
 	return 1
 }
 

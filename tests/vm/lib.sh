@@ -2,13 +2,45 @@
 # shellcheck shell=bash
 #
 # Shared helpers of the test bed, sourced by tests/check.sh, tests/static.sh,
-# tests/demo.sh and tests/vm/*.sh. Defines no behaviour when sourced.
+# tests/demo.sh, tests/soak.sh, tests/vm/*.sh and, in the guest, by
+# tests/guest/init.sh and tests/helpers/common.bash. Defines no behaviour
+# when sourced.
 
 # Absolute path of the work tree: the guest mounts it at the same path, so
 # every path printed or passed on the kernel command line means the same
 # thing on both sides.
-KBUF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Inside a guest's bats files it is already exported: no subshell per test.
+: "${KBUF_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 KBUF_OUTROOT=${KBUF_OUTROOT:-$KBUF_ROOT/tests/out}
+
+# What a kernel log line must never say, in the guests' per-test checks
+# (tests/helpers/common.bash), the whole log of each guest (tests/check.sh)
+# and make soak. \b keeps BUG from matching DEBUG.
+KBUF_DMESG_BAD='\bBUG\b|\bWARNING\b|Oops|KASAN|UBSAN|circular locking'
+KBUF_DMESG_BAD+='|possible recursive locking|inconsistent lock state'
+KBUF_DMESG_BAD+='|kmemleak.*unreferenced|blocked for more than|hung_task'
+KBUF_DMESG_BAD+='|soft lockup|general protection|Call Trace'
+
+# Value of kernel command-line parameter $1 (in a guest), or $2 when it is
+# absent.
+kbuf_cmdline_arg() {
+	local w v=$2
+	for w in $(</proc/cmdline); do
+		[[ $w == "$1="* ]] && v=${w#*=}
+	done
+	printf '%s\n' "$v"
+}
+
+# True if file $1 matches the filter $2 of KBUF_FILTER: empty, or a
+# comma-separated list of strings one of which the file's name contains.
+kbuf_filter_match() {
+	local s
+	[[ -z $2 ]] && return 0
+	for s in ${2//,/ }; do
+		[[ $(basename "$1") == *"$s"* ]] && return 0
+	done
+	return 1
+}
 
 kbuf_log() {
 	printf '%s\n' "$*" >&2
