@@ -13,7 +13,7 @@
 #
 # Environment: KBUF_KERNELS="kver ..." (default: newest 6.1 and 6.12; an
 # entry KVER%I/N boots KVER for shard I of N of the bats files only),
-# KBUF_FILTER=STR (only tests/*STR*.bats), KBUF_VM_TIMEOUT (s per guest,
+# KBUF_FILTER=STR[,STR...] (only tests/*STR*.bats), KBUF_VM_TIMEOUT (s per guest,
 # default 2700), KBUF_SKIP_STATIC=1 and KBUF_SKIP_DEPS=1 (developer loops).
 set -euo pipefail
 

@@ -11,7 +11,8 @@
 # to OUTDIR/console.log; what the guest's scripts print is shown live here.
 #
 # Environment:
-#   KBUF_FILTER   run only tests/*KBUF_FILTER*.bats (suites mode)
+#   KBUF_FILTER   run only tests/*STR*.bats for each STR of this
+#                 comma-separated list (suites mode)
 #   KBUF_TIMING   1: bats --timing (each test's time in the TAP)
 #   KBUF_SHARD    I/N: run only shard I of N of the bats files (suites mode)
 #   KBUF_APPEND   extra kernel command-line arguments (e.g. init_on_alloc=0)
