@@ -33,8 +33,8 @@ kbuf_udevd_stop() {
 	pkill -KILL -x '(udev-worker)' || true
 }
 
-kbuf_udevd_start() {
-	kbuf_udevd_run && kbuf_settle
+kbuf_udevd_restart() {
+	kbuf_udevd_start "$KBUF_OUT/udevd.log" && kbuf_settle
 }
 
 setup_file() {
@@ -62,7 +62,7 @@ teardown_file() {
 	[[ -f $BATS_FILE_TMPDIR/armed ]] || return 0
 	kbuf_fault_disarm
 	kbuf_file_teardown || rc=1
-	kbuf_udevd_start || rc=1
+	kbuf_udevd_restart || rc=1
 	return "$rc"
 }
 

@@ -94,11 +94,9 @@ setup_output() {
 
 # The project's rules are installed before udevd starts, so the first
 # "add" events already see them; /run/udev/rules.d is where local, temporary
-# rules belong. udevd runs in the foreground, in the background of this
-# shell, so that what it logs (warnings and errors: a worker killed, a
-# control message refused) lands in $out/udevd.log instead of /dev/null.
+# rules belong. udevd's log is $out/udevd.log (kbuf_udevd_start).
 start_udev() {
-	local work=$1 out=$2 rules i t0 t
+	local work=$1 out=$2 rules t0 t
 	mkdir -p /run/udev/rules.d
 	# An empty 80-drivers.rules in /run masks Debian's: udev then loads no
 	# drivers for the emulated hardware (kvm, ahci, watchdog, cpufreq,
@@ -108,16 +106,8 @@ start_udev() {
 	for rules in "$work"/udev/*.rules; do
 		[[ -e $rules ]] && cp "$rules" /run/udev/rules.d/
 	done
-	/lib/systemd/systemd-udevd </dev/null >"$out/udevd.log" 2>&1 &
-	for ((i = 0; i < 300; i++)); do
-		udevadm control --ping >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	udevadm control --ping >/dev/null 2>&1 || {
-		echo "guest: systemd-udevd did not start:"
-		cat "$out/udevd.log"
-		return 0
-	}
+	: >"$out/udevd.log"
+	kbuf_udevd_start "$out/udevd.log" || return 0
 	t0=$SECONDS
 	udevadm control --reload || true
 	udevadm trigger --action=add || true

@@ -99,30 +99,6 @@ kbuf_dmesg_check() {
 
 # ---- module load and unload --------------------------------------------
 
-# Start systemd-udevd the way tests/guest/init.sh does: in the background,
-# its log appended to $KBUF_OUT/udevd.log. Every descriptor above 2 is
-# closed first: bats reads its pipes until the last holder closes them, and
-# would wait for udevd to exit. Returns once udevd answers on its control
-# socket.
-kbuf_udevd_run() {
-	local i
-	(
-		for i in /proc/self/fd/*; do
-			i=${i##*/}
-			((i > 2)) && eval "exec $i>&-"
-		done
-		exec /lib/systemd/systemd-udevd </dev/null \
-			>>"${KBUF_OUT:?}/udevd.log" 2>&1
-	) &
-	for ((i = 0; i < 300; i++)); do
-		udevadm control --ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "systemd-udevd did not start; its log:" >&2
-	tail -n 20 "$KBUF_OUT/udevd.log" >&2
-	return 1
-}
-
 # Wait for udev to finish processing events, if a udevd is running, for
 # up to KBUF_SETTLE_TIMEOUT seconds (tests/guest/init.sh sets it from how
 # long the coldplug took). udevadm settle that fails before then without

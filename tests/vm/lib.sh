@@ -42,6 +42,31 @@ kbuf_filter_match() {
 	return 1
 }
 
+# In a guest: start systemd-udevd in the background, its output appended
+# to the file $1, and return once it answers on its control socket. It runs
+# in the foreground of its own subshell, not with --daemon, so that what it
+# logs (a worker killed, a control message refused) is kept. Every
+# descriptor above 2 is closed first: a caller such as bats reads its pipes
+# until the last holder closes them, and would wait for udevd to exit. On
+# failure the end of the log goes to stderr.
+kbuf_udevd_start() {
+	local log=$1 i
+	(
+		for i in /proc/self/fd/*; do
+			i=${i##*/}
+			((i > 2)) && eval "exec $i>&-"
+		done
+		exec /lib/systemd/systemd-udevd </dev/null >>"$log" 2>&1
+	) &
+	for ((i = 0; i < 300; i++)); do
+		udevadm control --ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "systemd-udevd did not start; the end of its log:" >&2
+	tail -n 20 "$log" >&2
+	return 1
+}
+
 kbuf_log() {
 	printf '%s\n' "$*" >&2
 }
