@@ -86,10 +86,27 @@ stress_run() {
 	run kbufctl stress --threads 2 --procs 2 --ops 4000 --seed 7 --json \
 		kmalloc pages vmalloc
 	assert_success
+	# The calls of the mix add up to the ops; every kind that ran took
+	# time, and none took more than the whole run on all four workers.
 	run jq -r '[.ops, .divergences, .unexpected_errnos, .failures,
 		.first_failure, .seed, (.mix | length),
-		(.mix.resize.calls > 0), (.ops_per_sec > 0)] | @tsv' <<<"$output"
-	assert_output "$(printf '4000\t0\t0\t0\t\t7\t21\ttrue\ttrue')"
+		(.mix.resize.calls > 0), (.ops_per_sec > 0),
+		([.mix[].calls] | add),
+		([.mix[] | select(.calls > 0 and .seconds <= 0)] | length),
+		([.mix[].seconds] | add) <= 4 * .seconds] | @tsv' <<<"$output"
+	assert_output "$(printf '4000\t0\t0\t0\t\t7\t21\ttrue\ttrue\t4000\t0\ttrue')"
+}
+
+@test "stress prints the op mix with each kind's time per call and share" {
+	use_map_mode page
+	run kbufctl stress --threads 2 --procs 1 --ops 500 --seed 8 kmalloc
+	assert_success
+	assert_line --index 1 --regexp '^op +calls +ms/call +time% +expected errors$'
+	assert_line --regexp '^read +[1-9][0-9]* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]( .*)?$'
+	# The shares of the 21 kinds add up to 100 % (rounding aside).
+	run awk 'NR > 2 { s += $4 } END { print (s > 99.5 && s < 100.5) }' \
+		<<<"$output"
+	assert_output 1
 }
 
 @test "a model corrupted on purpose is reported as a divergence with the seed" {

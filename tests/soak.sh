@@ -54,6 +54,9 @@ guest_stress() {
 				--seed "$seed" --create "$b" --json) ||
 				record problem "stress $mode $b exited non-zero"
 			record "stress $mode $b $(jq -r '"ops=\(.ops) seconds=\(.seconds) ops_per_sec=\(.ops_per_sec) divergences=\(.divergences) unexpected_errnos=\(.unexpected_errnos) failures=\(.failures) seed=\(.seed)"' <<<"$json")"
+			jq -r --arg r "$mode $b" '.mix | to_entries[] |
+				"optime \($r) \(.key) calls=\(.value.calls) seconds=\(.value.seconds)"' \
+				<<<"$json" >>"$KBUF_OUT/soak.txt"
 			[[ $(jq -r '.divergences + .unexpected_errnos + .failures' <<<"$json") == 0 ]] ||
 				record problem "stress $mode $b: $(jq -r .first_failure <<<"$json")"
 			seed=$((seed + 1))
@@ -172,6 +175,20 @@ field() {
 	sed -n "s/^$1.* $2=\\([^ ]*\\).*/\\1/p" "$3" | head -n 1
 }
 
+# The "optime" lines summed by kind, the costliest first.
+optime_table() {
+	awk '$1 == "optime" {
+		sub(/calls=/, "", $5); sub(/seconds=/, "", $6)
+		c[$4] += $5; t[$4] += $6; all += $6
+	}
+	END {
+		for (k in c)
+			printf "%s\t%d\t%.3f\t%.1f\n", k, c[k],
+				c[k] ? 1000 * t[k] / c[k] : 0, all ? 100 * t[k] / all : 0
+	}' "$1" | sort -t "$(printf '\t')" -k4,4gr |
+		awk -F'\t' '{ printf "| %s | %s | %s | %s %% |\n", $1, $2, $3, $4 }'
+}
+
 write_md() {
 	local txt=$1 md=$KBUF_ROOT/docs/reliability.md
 	local stress_total fault_allocs fault_enomem fault_ok sweeps rate hours
@@ -222,6 +239,18 @@ write_md() {
 		sed -n 's/^stress \([a-z]*\) \([a-z]*\) ops=\([0-9]*\) seconds=[^ ]* ops_per_sec=\([0-9.]*\) divergences=\([0-9]*\) unexpected_errnos=\([0-9]*\) failures=[0-9]* seed=\([0-9]*\)$/| \1 | \2 | \3 | \4 | \5 | \6 | \7 |/p' "$txt"
 		cat <<-EOF
 
+		## Where the stress's time goes
+
+		All six runs together, by kind of operation: the time inside each
+		call, waits for the stress's own locks left out (\`kbufctl stress\`
+		measures it; one line per run and kind in soak.txt).
+
+		| Operation | Calls | ms per call | Share of the time |
+		|---|---|---|---|
+		EOF
+		optime_table "$txt"
+		cat <<-EOF
+
 		## Fault sweeps
 
 		Each sweep makes the 1st, 2nd, ... allocation of one operation fail
@@ -241,7 +270,7 @@ write_md() {
 		## Raw results
 
 		\`\`\`
-		$(cat "$txt")
+		$(grep -v '^optime ' "$txt")
 		\`\`\`
 		EOF
 	} >"$md"

@@ -381,6 +381,7 @@ static void kst_sum(const struct kst_opts *o, const struct kst_shared *sh,
 	for (i = 0; i < o->threads * o->procs; i++) {
 		for (op = 0; op < KST_NR_OPS; op++) {
 			sum->calls[op] += sh->stats[i].calls[op];
+			sum->ns[op] += sh->stats[i].ns[op];
 			*ops += sh->stats[i].calls[op];
 			for (e = 0; e < KST_NR_ERRS; e++)
 				sum->errs[op][e] += sh->stats[i].errs[op][e];
@@ -395,15 +396,31 @@ static const char *kst_errname(unsigned int e)
 	return name ? name : "?";
 }
 
+/* Milliseconds per call of one kind, and its share of all the time. */
+static void kst_op_time(const struct kst_stats *sum, unsigned int op,
+			double *ms, double *share)
+{
+	__u64 all = 0;
+	unsigned int i;
+
+	for (i = 0; i < KST_NR_OPS; i++)
+		all += sum->ns[i];
+	*ms = sum->calls[op] ? sum->ns[op] / 1e6 / sum->calls[op] : 0;
+	*share = all ? 100.0 * sum->ns[op] / all : 0;
+}
+
 static void kst_text_mix(const struct kst_stats *sum)
 {
 	unsigned int op, e;
 	const char *sep;
+	double ms, share;
 
-	printf("%-13s %10s  %s\n", "op", "calls", "expected errors");
+	printf("%-13s %10s %9s %6s  %s\n", "op", "calls", "ms/call", "time%",
+	       "expected errors");
 	for (op = 0; op < KST_NR_OPS; op++) {
-		printf("%-13s %10llu", kst_op_names[op],
-		       (unsigned long long)sum->calls[op]);
+		kst_op_time(sum, op, &ms, &share);
+		printf("%-13s %10llu %9.3f %6.1f", kst_op_names[op],
+		       (unsigned long long)sum->calls[op], ms, share);
 		sep = "  ";
 		for (e = 0; e < KST_NR_ERRS; e++) {
 			if (!sum->errs[op][e])
@@ -434,9 +451,10 @@ static void kst_json_mix(const struct kst_stats *sum)
 	const char *sep;
 
 	for (op = 0; op < KST_NR_OPS; op++) {
-		printf("%s\"%s\": {\"calls\": %llu, \"errors\": {",
+		printf("%s\"%s\": {\"calls\": %llu, \"seconds\": %.6f, ",
 		       op ? ", " : "", kst_op_names[op],
-		       (unsigned long long)sum->calls[op]);
+		       (unsigned long long)sum->calls[op], sum->ns[op] / 1e9);
+		printf("\"errors\": {");
 		sep = "";
 		for (e = 0; e < KST_NR_ERRS; e++) {
 			if (!sum->errs[op][e])
