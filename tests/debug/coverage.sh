@@ -28,6 +28,9 @@ gcov_lines() {
 			{
 				src = $0
 				sub(/^[^:]*:[^:]*:/, "", src)
+				# A tab would split the tab-separated line below.
+				sub(/^[ \t]+/, "", src)
+				gsub(/\t/, " ", src)
 				line = $2 + 0
 				run = (n == "#####" || n == "=====") ? 0 : 1
 				print f "\t" line "\t" run "\t" src
