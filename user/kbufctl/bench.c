@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kbufctl.h"
@@ -224,14 +223,6 @@ static noreturn void kbuf_bench_fail(int error, const char *what)
 }
 
 /* ---- timing ------------------------------------------------------------ */
-
-static double kbuf_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double kbuf_op_time(struct kbuf_op *op, __u64 n)
 {

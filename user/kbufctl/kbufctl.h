@@ -115,6 +115,7 @@ const char *kbuf_arg_next(int argc, char **argv, const char *what);
 void kbuf_args_done(int argc, char **argv);
 __u64 kbuf_arg_size(const char *prog, const char *what, const char *s);
 long kbuf_page_size(void);
+double kbuf_now(void);
 void kbuf_json_string(FILE *out, const char *s);
 void kbuf_write_stdout(const void *buf, size_t len);
 

@@ -15,7 +15,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "stress.h"
@@ -1263,14 +1262,6 @@ static bool kst_op_excl(enum kst_op op)
 	       op == KST_TRUNC;
 }
 
-static __u64 kst_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /*
  * A fork holds the fork lock for writing: no other thread of the process
  * may meanwhile check counts of a private buffer (the child's copies of
@@ -1291,10 +1282,10 @@ static void kst_run_locked(struct kst_worker *w, struct kst_target *t,
 	else if (!priv)
 		pthread_rwlock_rdlock(&t->sdev->lock);
 	if (t->fd >= 0) {
-		__u64 t0 = kst_ns();
+		double t0 = kbuf_now();
 
 		fn(w, t);
-		w->st->ns[w->op] += kst_ns() - t0;
+		w->st->secs[w->op] += kbuf_now() - t0;
 	}
 	if (!priv)
 		pthread_rwlock_unlock(&t->sdev->lock);

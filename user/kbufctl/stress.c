@@ -261,14 +261,6 @@ static void kst_dev_setup(const struct kst_opts *o, struct kst_shared *sh,
 
 /* ---- processes and threads ----------------------------------------- */
 
-static double kst_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Is there another operation to do? Time is checked every 16 ops. */
 static bool kst_more(struct kst_worker *w, __u64 quota, double deadline)
 {
@@ -276,7 +268,7 @@ static bool kst_more(struct kst_worker *w, __u64 quota, double deadline)
 		return false;
 	if (quota)
 		return w->opno < quota;
-	return (w->opno & 15) || kst_now() < deadline;
+	return (w->opno & 15) || kbuf_now() < deadline;
 }
 
 static void *kst_thread(void *arg)
@@ -285,7 +277,7 @@ static void *kst_thread(void *arg)
 	const struct kst_opts *o = w->o;
 	unsigned int workers = o->threads * o->procs;
 	__u64 quota = 0;
-	double deadline = kst_now() + o->seconds;
+	double deadline = kbuf_now() + o->seconds;
 
 	if (o->ops)
 		quota = o->ops / workers + (w->id < o->ops % workers);
@@ -353,7 +345,7 @@ static void kst_wait_all(const struct kst_opts *o, struct kst_shared *sh)
 
 static double kst_run(const struct kst_opts *o, struct kst_shared *sh)
 {
-	double start = kst_now();
+	double start = kbuf_now();
 	unsigned int p;
 	pid_t pid;
 
@@ -366,7 +358,7 @@ static double kst_run(const struct kst_opts *o, struct kst_shared *sh)
 			kst_proc(o, sh, p);
 	}
 	kst_wait_all(o, sh);
-	return kst_now() - start;
+	return kbuf_now() - start;
 }
 
 /* ---- the report ---------------------------------------------------- */
@@ -381,7 +373,7 @@ static void kst_sum(const struct kst_opts *o, const struct kst_shared *sh,
 	for (i = 0; i < o->threads * o->procs; i++) {
 		for (op = 0; op < KST_NR_OPS; op++) {
 			sum->calls[op] += sh->stats[i].calls[op];
-			sum->ns[op] += sh->stats[i].ns[op];
+			sum->secs[op] += sh->stats[i].secs[op];
 			*ops += sh->stats[i].calls[op];
 			for (e = 0; e < KST_NR_ERRS; e++)
 				sum->errs[op][e] += sh->stats[i].errs[op][e];
@@ -400,13 +392,13 @@ static const char *kst_errname(unsigned int e)
 static void kst_op_time(const struct kst_stats *sum, unsigned int op,
 			double *ms, double *share)
 {
-	__u64 all = 0;
+	double all = 0;
 	unsigned int i;
 
 	for (i = 0; i < KST_NR_OPS; i++)
-		all += sum->ns[i];
-	*ms = sum->calls[op] ? sum->ns[op] / 1e6 / sum->calls[op] : 0;
-	*share = all ? 100.0 * sum->ns[op] / all : 0;
+		all += sum->secs[i];
+	*ms = sum->calls[op] ? sum->secs[op] * 1e3 / sum->calls[op] : 0;
+	*share = all > 0 ? 100.0 * sum->secs[op] / all : 0;
 }
 
 static void kst_text_mix(const struct kst_stats *sum)
@@ -453,7 +445,7 @@ static void kst_json_mix(const struct kst_stats *sum)
 	for (op = 0; op < KST_NR_OPS; op++) {
 		printf("%s\"%s\": {\"calls\": %llu, \"seconds\": %.6f, ",
 		       op ? ", " : "", kst_op_names[op],
-		       (unsigned long long)sum->calls[op], sum->ns[op] / 1e9);
+		       (unsigned long long)sum->calls[op], sum->secs[op]);
 		printf("\"errors\": {");
 		sep = "";
 		for (e = 0; e < KST_NR_ERRS; e++) {

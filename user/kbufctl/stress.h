@@ -77,12 +77,12 @@ enum kst_err {
  * struct kst_stats - what one worker did
  * @calls: operations run, by kind
  * @errs:  expected failures, by kind and errno
- * @ns:    time inside the operations, by kind, in nanoseconds (waits for
- *         the stress's own locks left out)
+ * @secs:  time inside the operations, by kind, in seconds (waits for the
+ *         stress's own locks left out)
  */
 struct kst_stats {
 	__u64 calls[KST_NR_OPS];
-	__u64 ns[KST_NR_OPS];
+	double secs[KST_NR_OPS];
 	__u64 errs[KST_NR_OPS][KST_NR_ERRS];
 };
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kbufctl.h"
@@ -121,6 +122,15 @@ long kbuf_page_size(void)
 	long page = sysconf(_SC_PAGESIZE);
 
 	return page > 0 ? page : 4096;
+}
+
+/* Seconds on the monotonic clock. */
+double kbuf_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* @s as a JSON string, quotes included. */
