@@ -43,16 +43,22 @@ static struct kbuf_buffer *kbuf_buffer_find(const char *name)
 static struct kbuf_buffer *
 kbuf_buffer_new(const char *name, const struct kbuf_backend *be, u32 gfp)
 {
+	struct kbuf_pcpu_stats __percpu *stats;
 	struct kbuf_buffer *buf;
 
+	/*
+	 * One exit for either failure: failslab reaches the kzalloc() but
+	 * nothing in the kernel can make alloc_percpu() fail on demand, and
+	 * an exit no test runs is one nobody has seen work.
+	 */
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return NULL;
-	buf->stats = alloc_percpu(struct kbuf_pcpu_stats);
-	if (!buf->stats) {
+	stats = alloc_percpu(struct kbuf_pcpu_stats);
+	if (!buf || !stats) {
+		free_percpu(stats);
 		kfree(buf);
 		return NULL;
 	}
+	buf->stats = stats;
 
 	strscpy(buf->name, name, sizeof(buf->name));
 	buf->backend = be;
