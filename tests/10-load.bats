@@ -77,18 +77,21 @@ assert_load_capacity() {
 }
 
 @test "the nodes are made by devtmpfs, without udev" {
-	if ! udevadm control --ping >/dev/null 2>&1; then
+	local nodes
+	if ! pgrep -x systemd-udevd >/dev/null; then
 		# No udevd at all: devtmpfs alone is what made them.
 		kbuf_load
 		assert_character_exists "$KBUF_DEV/vmalloc"
 		return
 	fi
-	udevadm control --stop-exec-queue
-	insmod "$KBUF_KO"
-	run ls "$KBUF_DEV"
-	udevadm control --start-exec-queue
+	kbuf_udevd_stop
+	# Whatever happens, udevd runs again before the first assertion.
+	insmod "$KBUF_KO" && nodes=$(ls "$KBUF_DEV") || nodes="insmod failed"
+	kbuf_udevd_restart
+	# What udev missed: its rules (group and modes) for the new devices.
+	udevadm trigger --action=add /sys/class/kbuf/* /sys/class/misc/kbuf-control
 	kbuf_settle
-	assert_output "$(printf '%s\n' control kmalloc pages vmalloc)"
+	assert_equal "$nodes" "$(printf '%s\n' control kmalloc pages vmalloc)"
 }
 
 @test "loading logs exactly one info line" {

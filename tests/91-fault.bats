@@ -16,26 +16,8 @@ load 'helpers/fault'
 # Every attempt of a sweep that gets far enough adds and removes devices:
 # thousands of uevents, which udevd under the debug kernel takes minutes to
 # work through. The sweeps are about the kernel side, and devtmpfs makes
-# the nodes without udev: udevd is stopped for this file (the kernel drops
-# uevents nobody listens to) and started again after.
-# Stopped with SIGTERM, as systemd stops it: "udevadm control --exit" failed
-# silently in a debug guest once, and udevd stayed with a queue it no
-# longer ran. Killed if it is not gone in 60 s, with its workers.
-kbuf_udevd_stop() {
-	local i
-	pkill -TERM -x systemd-udevd || return 0
-	for ((i = 0; i < 600; i++)); do
-		pgrep -x systemd-udevd >/dev/null || return 0
-		sleep 0.1
-	done
-	echo "systemd-udevd ignored SIGTERM for 60 s: killed" >&2
-	pkill -KILL -x systemd-udevd || true
-	pkill -KILL -x '(udev-worker)' || true
-}
-
-kbuf_udevd_restart() {
-	kbuf_udevd_start "$KBUF_OUT/udevd.log" && kbuf_settle
-}
+# the nodes without udev: udevd is stopped for this file
+# (kbuf_udevd_stop) and started again after.
 
 setup_file() {
 	local d

@@ -127,6 +127,12 @@ kbuf_settle() {
 	return 1
 }
 
+# Start systemd-udevd again after kbuf_udevd_stop (tests/vm/lib.sh), its
+# log appended to the guest's, and wait for it to settle.
+kbuf_udevd_restart() {
+	kbuf_udevd_start "${KBUF_OUT:?}/udevd.log" && kbuf_settle
+}
+
 # Wait up to $2 tenths of a second (default 100) for path $1 to exist.
 kbuf_wait_for() {
 	local i

@@ -67,6 +67,23 @@ kbuf_udevd_start() {
 	return 1
 }
 
+# In a guest: stop systemd-udevd with SIGTERM, as systemd stops it, and
+# return once it is gone; killed, with its workers, if it is still there
+# after 60 s. The kernel drops the uevents nobody listens to. Not "udevadm
+# control --exit" or "--stop-exec-queue": in a debug guest such a control
+# message was lost more than once, and udevd kept a queue it no longer ran.
+kbuf_udevd_stop() {
+	local i
+	pkill -TERM -x systemd-udevd || return 0
+	for ((i = 0; i < 600; i++)); do
+		pgrep -x systemd-udevd >/dev/null || return 0
+		sleep 0.1
+	done
+	echo "systemd-udevd ignored SIGTERM for 60 s: killed" >&2
+	pkill -KILL -x systemd-udevd || true
+	pkill -KILL -x '(udev-worker)' || true
+}
+
 kbuf_log() {
 	printf '%s\n' "$*" >&2
 }
