@@ -12,6 +12,7 @@
  */
 #include "kbuf.h"
 
+#include <linux/error-injection.h>
 #include <linux/idr.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
@@ -40,19 +41,27 @@ static struct kbuf_buffer *kbuf_buffer_find(const char *name)
 	return NULL;
 }
 
+/*
+ * A function of its own so that fail_function can make it fail: failslab
+ * and fail_page_alloc do not reach a small alloc_percpu(), which is served
+ * from chunks the allocator has already populated (tests/91-fault.bats).
+ */
+static noinline struct kbuf_pcpu_stats __percpu *kbuf_stats_alloc(void)
+{
+	return alloc_percpu(struct kbuf_pcpu_stats);
+}
+
+ALLOW_ERROR_INJECTION(kbuf_stats_alloc, NULL);
+
 static struct kbuf_buffer *
 kbuf_buffer_new(const char *name, const struct kbuf_backend *be, u32 gfp)
 {
 	struct kbuf_pcpu_stats __percpu *stats;
 	struct kbuf_buffer *buf;
 
-	/*
-	 * One exit for either failure: failslab reaches the kzalloc() but
-	 * nothing in the kernel can make alloc_percpu() fail on demand, and
-	 * an exit no test runs is one nobody has seen work.
-	 */
+	/* One exit for either failure; both frees accept NULL. */
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
-	stats = alloc_percpu(struct kbuf_pcpu_stats);
+	stats = kbuf_stats_alloc();
 	if (!buf || !stats) {
 		free_percpu(stats);
 		kfree(buf);
