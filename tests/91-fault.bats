@@ -5,7 +5,10 @@
 # /proc/thread-self/fail-nth): every allocation made while loading the
 # module, creating, resizing, mapping and opening a buffer fails once, in
 # turn. Each failure must give ENOMEM (a load: an error) and leave nothing
-# behind; the file's teardown then looks for leaks with kmemleak.
+# behind: no buffer, and as many live per-CPU allocations as before (which
+# kmemleak does not check). The per-CPU counters' allocation, which neither
+# failslab nor fail_page_alloc reaches, is failed with fail_function. The
+# file's last test then looks for leaks with kmemleak.
 #
 # Debian's stock kernels have no fault injection: this file runs in the
 # debug kernel of make check-debug and is skipped elsewhere.
@@ -48,13 +51,36 @@ teardown_file() {
 	return "$rc"
 }
 
+teardown() {
+	kbuf_fei_clear
+	kbuf_test_teardown
+}
+
+# Fail unless the count of live per-CPU allocations is $1 (no check when
+# $1 is empty: the kernel lacks CONFIG_PERCPU_STATS).
+kbuf_percpu_same() {
+	local now
+	[[ -n $1 ]] || return 0
+	now=$(kbuf_percpu_live)
+	((now == $1)) ||
+		fail "live per-CPU allocations: $1 before, $now after (leaked or freed twice)"
+}
+
+kbuf_percpu_before() {
+	[[ ! -r $KBUF_PCPU_STATS ]] || kbuf_percpu_live
+}
+
 # Run a sweep; it must end with the uninjected run and have failed at
-# least one allocation. Appends the figure to $KBUF_OUT/fault.txt.
+# least one allocation, and leave as many per-CPU allocations as it found.
+# Appends the figure to $KBUF_OUT/fault.txt.
 kbuf_sweep() {
+	local before
+	before=$(kbuf_percpu_before)
 	run kbuf-fault "$@"
 	assert_success
 	assert_line --regexp '^allocations [1-9][0-9]* enomem [0-9]+ ok [0-9]+$'
 	printf '%s: %s\n' "$*" "${lines[-1]}" >>"$KBUF_OUT/fault.txt"
+	kbuf_percpu_same "$before"
 }
 
 @test "every allocation of a module load fails once and leaves nothing loaded" {
@@ -73,6 +99,47 @@ kbuf_sweep() {
 		kbuf_destroy "f-$1"
 	}
 	kbuf_each_backend check
+}
+
+@test "a create whose per-CPU counters cannot be allocated fails with ENOMEM for each backend" {
+	[[ -d $KBUF_FEI ]] || skip "this kernel has no fail_function (CONFIG_FAIL_FUNCTION)"
+	check() {
+		local before times
+		before=$(kbuf_percpu_before)
+		kbuf_fei_fail_next kbuf_stats_alloc
+		run -1 kbuf-ioctl "$KBUF_CONTROL" create "fp-$1" "$1" 16384
+		times=$(<"$KBUF_FEI/times")
+		kbuf_fei_clear
+		assert_output ENOMEM
+		# The one failure armed was spent: the call was reached.
+		assert_equal "$times" 0
+		assert_not_exists "$KBUF_DEV/fp-$1"
+		assert_not_exists "$KBUF_SYS/fp-$1"
+		kbuf_percpu_same "$before"
+		kbuf_create "fp-$1" "$1" 4096
+		kbuf_destroy "fp-$1"
+	}
+	kbuf_each_backend check
+}
+
+@test "creates, destroys and a reload leave as many per-CPU allocations as before" {
+	[[ -r $KBUF_PCPU_STATS ]] || skip "this kernel has no /sys/kernel/debug/percpu_stats (CONFIG_PERCPU_STATS)"
+	local before i
+	kbuf_unload
+	before=$(kbuf_percpu_live)
+	kbuf_load
+	check() {
+		for i in 1 2 3; do
+			kbuf_create "pc-$1-$i" "$1" 8192
+		done
+		for i in 1 2 3; do
+			kbuf_destroy "pc-$1-$i"
+		done
+	}
+	kbuf_each_backend check
+	kbuf_unload
+	kbuf_percpu_same "$before"
+	kbuf_load
 }
 
 @test "every allocation of an atomic create fails once with ENOMEM" {

@@ -32,3 +32,34 @@ kbuf_fault_disarm() {
 	echo Y >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
 	echo 1 >/sys/kernel/debug/fail_page_alloc/min-order
 }
+
+# ---- fail_function and per-CPU counts ----------------------------------
+
+KBUF_FEI=/sys/kernel/debug/fail_function
+KBUF_PCPU_STATS=/sys/kernel/debug/percpu_stats
+
+# The number of live per-CPU allocations (CONFIG_PERCPU_STATS). kmemleak
+# never reports a per-CPU block: this count is how a leaked one shows.
+kbuf_percpu_live() {
+	awk '$1 == "nr_cur_alloc" { print $3; found = 1; exit }
+		END { exit !found }' "$KBUF_PCPU_STATS"
+}
+
+# Make the next call of function $1, marked ALLOW_ERROR_INJECTION, return
+# its failure value (fail_function: once, whoever calls it). Reading
+# $KBUF_FEI/times back then tells whether the call was reached: 0.
+kbuf_fei_fail_next() {
+	echo "$1" >"$KBUF_FEI/inject" || return 1
+	echo 0 >"$KBUF_FEI/verbose"
+	echo 1 >"$KBUF_FEI/interval"
+	echo 100 >"$KBUF_FEI/probability"
+	echo 1 >"$KBUF_FEI/times"
+}
+
+# Remove every injection point: a probe on a module's function would
+# outlive the module's unload, and refuse the same name after a reload.
+kbuf_fei_clear() {
+	[[ -d $KBUF_FEI ]] || return 0
+	echo 0 >"$KBUF_FEI/probability"
+	echo >"$KBUF_FEI/inject"
+}
