@@ -283,14 +283,6 @@ static void resize_undo(char **argv)
 
 static void *kf_map;
 
-static void mmap_prepare(char **argv)
-{
-	kf_fd = kt_open(argv[0], O_RDWR);
-	kf_before = kf_info(kf_fd);
-	if (!kf_before.map_size)
-		errx(KT_USAGE, "%s cannot be mapped", argv[0]);
-}
-
 /*
  * Where a buffer mapped by page goes: 16 TiB, far from anything this
  * process maps, so it has no page tables there and munmap() frees the ones
@@ -298,28 +290,64 @@ static void mmap_prepare(char **argv)
  * its pages, and the sweep fails those allocations too; the mapping
  * straddles a 2 MiB boundary, so the second page table is allocated
  * part-way through (the pages inserted before it must be undone).
- *
- * Not for pfn mappings: when remap_pfn_range() fails part-way on Linux 6.1,
- * its own clean-up warns in untrack_pfn() (arch/x86/mm/pat/memtype.c),
- * the kernel's bug and not the driver's, so those stay where the kernel
- * puts them.
  */
 #define KF_MAP_FRESH (16ULL << 40)
+
+/*
+ * Where a buffer mapped by pfn goes: a hole between two mappings of this
+ * process, made by unmapping the middle of three, whose page tables stay
+ * (the 2 MiB blocks around a hole of at most 1 MiB are shared with the
+ * neighbours). remap_pfn_range() then allocates none. When one of its
+ * page-table allocations fails, Linux 6.1 and 6.12 warn in get_pat_info()
+ * (arch/x86/mm/pat/memtype.c) while cleaning up: zap_page_range_single()
+ * untracks the range before remap_pfn_range() does. That is the kernel's
+ * bug, not the driver's; upstream's 2025 rework of pfnmap tracking removed
+ * that path. Where the kernel puts a mapping, it may need a page table.
+ */
+#define KF_HOLE_MAX (1024ULL * 1024)
+
+static unsigned char *kf_hole;
+
+static void mmap_make_hole(size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), i;
+	unsigned char *g;
+
+	if (len > KF_HOLE_MAX)
+		errx(KT_USAGE, "a pfn mapping of %zu bytes is too big to sweep",
+		     len);
+	g = mmap(NULL, 3 * len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g == MAP_FAILED)
+		err(1, "mmap of %zu bytes", 3 * len);
+	for (i = 0; i < 3 * len; i += page)
+		g[i] = 1;
+	if (munmap(g + len, len))
+		err(1, "munmap");
+	kf_hole = g + len;
+}
+
+static void mmap_prepare(char **argv)
+{
+	kf_fd = kt_open(argv[0], O_RDWR);
+	kf_before = kf_info(kf_fd);
+	if (!kf_before.map_size)
+		errx(KT_USAGE, "%s cannot be mapped", argv[0]);
+	if (kf_before.map_mode == KBUF_MAP_PFN)
+		mmap_make_hole(kf_before.map_size);
+}
 
 static int mmap_run(char **argv)
 {
 	unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
 	unsigned long long half = kf_before.map_size / 2 / page * page;
 	void *at = (void *)(uintptr_t)(KF_MAP_FRESH + (2ULL << 20) - half);
-	int flags = MAP_SHARED;
 
 	(void)argv;
-	if (kf_before.map_mode == KBUF_MAP_PAGE)
-		flags |= MAP_FIXED_NOREPLACE;
-	else
-		at = NULL;
-	kf_map = mmap(at, kf_before.map_size, PROT_READ | PROT_WRITE, flags,
-		      kf_fd, 0);
+	if (kf_before.map_mode == KBUF_MAP_PFN)
+		at = kf_hole;
+	kf_map = mmap(at, kf_before.map_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_FIXED_NOREPLACE, kf_fd, 0);
 	if (kf_map == MAP_FAILED && errno == EEXIST)
 		errx(1, "something is mapped at %p already", at);
 	return kf_map == MAP_FAILED ? errno : 0;
