@@ -37,11 +37,13 @@ bench() {
 	assert_line --regexp '^mmap\+touch +64 KiB +us .* memfd '
 	assert_line --regexp '^mapped read +64 KiB +MB/s .* anon '
 	assert_line --regexp '^mapped write +64 KiB +MB/s .* anon '
+	assert_line --regexp '^mapped read +64 KiB +MB/s .* anon 4K '
+	assert_line --regexp '^mapped write +64 KiB +MB/s .* anon 4K '
 	assert_line --regexp '^2 readers +64 KiB +MB/s .* 1 reader '
 	assert_line --regexp '^tmpfs 2 readers +64 KiB +MB/s .* tmpfs 1 reader '
-	# 3 buffers x (header, titles, 10 rows); bats leaves out the blank
+	# 3 buffers x (header, titles, 12 rows); bats leaves out the blank
 	# lines between them.
-	assert_equal "${#lines[@]}" 36
+	assert_equal "${#lines[@]}" 42
 }
 
 @test "bench leaves the buffer unmapped, closed and full" {
@@ -58,7 +60,7 @@ bench() {
 	echo "$output" | jq -e '.buffers[1] | .name == "vmalloc" and
 		.backend == "vmalloc" and .size == 65536 and
 		.capacity == 1048576 and (.map_mode | type) == "string"'
-	echo "$output" | jq -e '[.buffers[].rows[]] | length == 20 and
+	echo "$output" | jq -e '[.buffers[].rows[]] | length == 24 and
 		all(has("figure", "block", "unit", "better", "value",
 			"peer", "peer_value", "ratio")) and
 		all(.value | has("median", "min", "max")) and
@@ -69,6 +71,7 @@ bench() {
 	assert_line 'read call//dev/zero'
 	assert_line 'mmap+touch/memfd'
 	assert_line 'mapped write/anon'
+	assert_line 'mapped read/anon 4K'
 	assert_line '2 readers/1 reader'
 }
 

@@ -151,6 +151,7 @@ struct kbuf_row {
  * @src:      memcpy's source
  * @map:      the buffer mapped, or NULL
  * @anon:     anonymous memory of @map_len bytes, or NULL
+ * @anon4k:   the same with 4 KiB pages only (MADV_NOHUGEPAGE), or NULL
  * @memfd:    scratch for the memfd figure
  * @meas:     the measurements
  * @nr_meas:  how many
@@ -171,6 +172,7 @@ struct kbuf_bench {
 	unsigned char *src;
 	unsigned char *map;
 	unsigned char *anon;
+	unsigned char *anon4k;
 	struct kbuf_meas meas[KBUF_BENCH_MAX_MEAS];
 	unsigned int nr_meas;
 	struct kbuf_row rows[KBUF_BENCH_MAX_ROWS];
@@ -568,6 +570,37 @@ static void kbuf_bench_add_call(struct kbuf_bench *b)
 		       "/dev/zero");
 }
 
+/* One access to @buf, all of the mapping's length. */
+static unsigned int kbuf_bench_add_span(struct kbuf_bench *b,
+					void (*run)(struct kbuf_op *op,
+						    __u64 n),
+					unsigned char *buf)
+{
+	unsigned int m;
+
+	m = kbuf_bench_add(b, run, -1, b->map_len, (double)b->map_len);
+	b->meas[m].op.buf = buf;
+	b->meas[m].op.span = b->map_len;
+	return m;
+}
+
+/*
+ * @figure through the mapping against anonymous memory as a process gets
+ * it (transparent huge pages where the system enables them) and against
+ * anonymous memory in 4 KiB pages, as the driver maps.
+ */
+static void kbuf_bench_add_access(struct kbuf_bench *b, const char *figure,
+				  void (*run)(struct kbuf_op *op, __u64 n))
+{
+	unsigned int m, p, p4k;
+
+	m = kbuf_bench_add_span(b, run, b->map);
+	p = kbuf_bench_add_span(b, run, b->anon);
+	p4k = kbuf_bench_add_span(b, run, b->anon4k);
+	kbuf_bench_row(b, figure, b->map_len, KBUF_ROW_RATE, m, p, "anon");
+	kbuf_bench_row(b, figure, b->map_len, KBUF_ROW_RATE, m, p4k, "anon 4K");
+}
+
 static void kbuf_bench_add_map(struct kbuf_bench *b)
 {
 	unsigned int m, p;
@@ -582,22 +615,8 @@ static void kbuf_bench_add_map(struct kbuf_bench *b)
 	if (b->o->scaling)
 		return;
 
-	m = kbuf_bench_add(b, kbuf_op_sum, -1, b->map_len, (double)b->map_len);
-	p = kbuf_bench_add(b, kbuf_op_sum, -1, b->map_len, (double)b->map_len);
-	b->meas[m].op.buf = b->map;
-	b->meas[p].op.buf = b->anon;
-	b->meas[m].op.span = b->map_len;
-	b->meas[p].op.span = b->map_len;
-	kbuf_bench_row(b, "mapped read", b->map_len, KBUF_ROW_RATE, m, p,
-		       "anon");
-	m = kbuf_bench_add(b, kbuf_op_fill, -1, b->map_len, (double)b->map_len);
-	p = kbuf_bench_add(b, kbuf_op_fill, -1, b->map_len, (double)b->map_len);
-	b->meas[m].op.buf = b->map;
-	b->meas[p].op.buf = b->anon;
-	b->meas[m].op.span = b->map_len;
-	b->meas[p].op.span = b->map_len;
-	kbuf_bench_row(b, "mapped write", b->map_len, KBUF_ROW_RATE, m, p,
-		       "anon");
+	kbuf_bench_add_access(b, "mapped read", kbuf_op_sum);
+	kbuf_bench_add_access(b, "mapped write", kbuf_op_fill);
 }
 
 static unsigned int kbuf_bench_add_readers(struct kbuf_bench *b, int fd,
@@ -633,13 +652,15 @@ static void kbuf_bench_add_threads(struct kbuf_bench *b)
 /* ---- set-up and tear-down ------------------------------------------------ */
 
 /* @len bytes of anonymous memory, touched, or exit 1. */
-static unsigned char *kbuf_bench_anon(size_t len)
+static unsigned char *kbuf_bench_anon(size_t len, bool small_pages)
 {
 	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		err(KBUF_EXIT_FAIL, "bench: %zu bytes of memory", len);
+	if (small_pages && madvise(p, len, MADV_NOHUGEPAGE))
+		err(KBUF_EXIT_FAIL, "bench: madvise(MADV_NOHUGEPAGE)");
 	memset(p, 0x5a, len);
 	return p;
 }
@@ -691,15 +712,15 @@ static void kbuf_bench_open(struct kbuf_bench *b, const char *arg)
 	if (b->map_len > b->dev.info.map_size)
 		b->map_len = 0;
 
-	b->buf = kbuf_bench_anon(kbuf_bench_buf_len(b));
+	b->buf = kbuf_bench_anon(kbuf_bench_buf_len(b), false);
 	b->zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 	if (b->zero_fd < 0)
 		err(KBUF_EXIT_FAIL, "bench: /dev/zero");
 	b->shm_fd = -1;
 	b->io = !b->o->scaling || b->size <= KBUF_SCALE_READ_MAX;
 	if (b->io) {
-		b->src = kbuf_bench_anon(b->size);
-		b->dst = kbuf_bench_anon(b->size);
+		b->src = kbuf_bench_anon(b->size, false);
+		b->dst = kbuf_bench_anon(b->size, false);
 		/* The buffer holds @size valid bytes: all reads are full. */
 		kbuf_dev_pwrite(&b->dev, b->src, b->size, 0);
 		kbuf_bench_shm(b);
@@ -712,7 +733,8 @@ static void kbuf_bench_open(struct kbuf_bench *b, const char *arg)
 		err(KBUF_EXIT_FAIL, "%s: mmap of %zu bytes", b->dev.path,
 		    b->map_len);
 	memset(b->map, 0x5a, b->map_len);
-	b->anon = kbuf_bench_anon(b->map_len);
+	b->anon = kbuf_bench_anon(b->map_len, false);
+	b->anon4k = kbuf_bench_anon(b->map_len, true);
 }
 
 static void kbuf_bench_close(struct kbuf_bench *b)
@@ -721,6 +743,8 @@ static void kbuf_bench_close(struct kbuf_bench *b)
 		munmap(b->map, b->map_len);
 	if (b->anon)
 		munmap(b->anon, b->map_len);
+	if (b->anon4k)
+		munmap(b->anon4k, b->map_len);
 	if (b->io) {
 		munmap(b->src, b->size);
 		munmap(b->dst, b->size);
