@@ -180,10 +180,7 @@ dmesg_clean() {
 	local kver=$1 out=$2 log=$2/dmesg.txt bad
 	[[ -f $log ]] || log=$out/console.log
 	[[ -f $log ]] || return 0
-	# The command line itself says hung_task_panic: not a report.
-	bad=$(grep -avi 'command line:' "$log" |
-		awk -f "$KBUF_ROOT/tests/helpers/dmesg-injected.awk" |
-		grep -aE "$KBUF_DMESG_BAD" || true)
+	bad=$(kbuf_dmesg_problems "$log")
 	if [[ -s $out/kmemleak.txt ]] && [[ -n $(awk -f \
 		"$KBUF_ROOT/tests/helpers/kmemleak-known.awk" "$out/kmemleak.txt") ]]; then
 		bad+=$'\n'"kmemleak report: $out/kmemleak.txt"

@@ -21,6 +21,15 @@ KBUF_DMESG_BAD+='|possible recursive locking|inconsistent lock state'
 KBUF_DMESG_BAD+='|kmemleak.*unreferenced|blocked for more than|hung_task'
 KBUF_DMESG_BAD+='|soft lockup|general protection|Call Trace'
 
+# The lines of kernel log $1 that report a problem, less the command line
+# (which says hung_task_panic) and the failures 91-fault.bats and make soak
+# inject on purpose.
+kbuf_dmesg_problems() {
+	grep -avi 'command line:' "$1" |
+		awk -f "$KBUF_ROOT/tests/helpers/dmesg-injected.awk" |
+		grep -aE "$KBUF_DMESG_BAD" || true
+}
+
 # Value of kernel command-line parameter $1 (in a guest), or $2 when it is
 # absent.
 kbuf_cmdline_arg() {
