@@ -66,16 +66,12 @@ kbuf_percpu_same() {
 		fail "live per-CPU allocations: $1 before, $now after (leaked or freed twice)"
 }
 
-kbuf_percpu_before() {
-	[[ ! -r $KBUF_PCPU_STATS ]] || kbuf_percpu_live
-}
-
 # Run a sweep; it must end with the uninjected run and have failed at
 # least one allocation, and leave as many per-CPU allocations as it found.
 # Appends the figure to $KBUF_OUT/fault.txt.
 kbuf_sweep() {
 	local before
-	before=$(kbuf_percpu_before)
+	before=$(kbuf_percpu_live)
 	run kbuf-fault "$@"
 	assert_success
 	assert_line --regexp '^allocations [1-9][0-9]* enomem [0-9]+ ok [0-9]+$'
@@ -105,7 +101,7 @@ kbuf_sweep() {
 	[[ -d $KBUF_FEI ]] || skip "this kernel has no fail_function (CONFIG_FAIL_FUNCTION)"
 	check() {
 		local before times
-		before=$(kbuf_percpu_before)
+		before=$(kbuf_percpu_live)
 		kbuf_fei_fail_next kbuf_stats_alloc
 		run -1 kbuf-ioctl "$KBUF_CONTROL" create "fp-$1" "$1" 16384
 		times=$(<"$KBUF_FEI/times")

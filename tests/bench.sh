@@ -197,12 +197,6 @@ md_goals() {
 	goal("mapped write 1.0x anon (+-5 %), pfn";
 		rows($pfn; .figure == "mapped write" and .peer == "anon");
 			. >= 0.95 and . <= 1.05),
-	"| (reference) mapped read against 4 KiB-page anon, page / pfn | " +
-		([(rows($page; .figure == "mapped read" and .peer == "anon 4K") |
-			map("\(.n) \(.r | r2)") | join(", ")),
-		  (rows($pfn; .figure == "mapped read" and .peer == "anon 4K") |
-			map("\(.n) \(.r | r2)") | join(", "))] | join(" / ")) +
-		" | - |",
 	goal("2 readers >= 1.7x one reader";
 		rows($page; .figure == "2 readers"); . >= 1.7),
 	"| (reference) tmpfs: 2 readers against one | " +

@@ -95,7 +95,9 @@ fei_create() {
 }
 
 percpu_live() {
-	kbuf_percpu_live 2>/dev/null || echo none
+	local n
+	n=$(kbuf_percpu_live)
+	echo "${n:-none}"
 }
 
 guest_fault() {

@@ -38,9 +38,11 @@ kbuf_fault_disarm() {
 KBUF_FEI=/sys/kernel/debug/fail_function
 KBUF_PCPU_STATS=/sys/kernel/debug/percpu_stats
 
-# The number of live per-CPU allocations (CONFIG_PERCPU_STATS). kmemleak
-# never reports a per-CPU block: this count is how a leaked one shows.
+# The number of live per-CPU allocations, or nothing when the kernel lacks
+# CONFIG_PERCPU_STATS. kmemleak never reports a per-CPU block: this count
+# is how a leaked one shows.
 kbuf_percpu_live() {
+	[[ -r $KBUF_PCPU_STATS ]] || return 0
 	awk '$1 == "nr_cur_alloc" { print $3; found = 1; exit }
 		END { exit !found }' "$KBUF_PCPU_STATS"
 }
