@@ -59,33 +59,43 @@ guest_counters() {
 	done
 }
 
-# The kernel functions one 64-byte read runs, with the function_graph
-# tracer: why a read of kbuf costs more than a read of /dev/zero (the
-# figures above). The time column is inflated by the tracer itself; the
-# calls are what count. Only the read() of the device is kept: dd's loader
-# reads its libraries with read() too.
-guest_read_graph() {
-	local dev=$1 t=/sys/kernel/tracing
+# The kernel functions one 64-byte read of each of /dev/zero and the three
+# buffers runs, with the function_graph tracer: why a read of kbuf costs
+# more than a read of /dev/zero (the figures above). The time column is
+# inflated by the tracer itself; the calls are what count. Only the read()
+# of the device is kept: dd's loader reads its libraries with read() too.
+# Switching the tracer on and off rewrites the call site of every kernel
+# function, and with the second CPU online that once hung this guest for
+# good (soft lockup: CPU 1 waiting in text_poke_bp_batch() for CPU 0 to
+# answer its IPI), so the second CPU goes offline meanwhile, and the
+# tracer is switched once for all four reads.
+guest_read_graphs() {
+	local t=/sys/kernel/tracing cpu1=/sys/devices/system/cpu/cpu1/online b
 	[[ -w $t/current_tracer ]] || mount -t tracefs nodev "$t" 2>/dev/null ||
 		return 0
 	grep -qw function_graph "$t/available_tracers" || return 0
+	[[ ! -w $cpu1 ]] || echo 0 >"$cpu1"
 	echo 0 >"$t/tracing_on"
 	echo function_graph >"$t/current_tracer"
 	echo ksys_read >"$t/set_graph_function"
-	echo >"$t/trace"
-	bash -c "echo \$\$ >$t/set_ftrace_pid; echo 1 >$t/tracing_on; exec dd if=$dev of=/dev/null bs=64 count=1 status=none"
-	echo 0 >"$t/tracing_on"
-	echo "== one 64-byte read() of $dev"
-	awk 'function flush() {
-			if (blk ~ /kbuf_read|read_zero|read_iter_zero/) printf "%s", blk
-			blk = ""
-		}
-		/ksys_read\(\) \{/ { flush() }
-		!/^#/ { blk = blk $0 "\n" }
-		END { flush() }' "$t/trace"
+	for b in zero kbuf/kmalloc kbuf/pages kbuf/vmalloc; do
+		[[ $b == zero ]] || echo 64 >"/sys/class/kbuf/${b#kbuf/}/length"
+		echo >"$t/trace"
+		bash -c "echo \$\$ >$t/set_ftrace_pid; echo 1 >$t/tracing_on; exec dd if=/dev/$b of=/dev/null bs=64 count=1 status=none"
+		echo 0 >"$t/tracing_on"
+		echo "== one 64-byte read() of /dev/$b"
+		awk 'function flush() {
+				if (blk ~ /kbuf_read|read_zero|read_iter_zero/) printf "%s", blk
+				blk = ""
+			}
+			/ksys_read\(\) \{/ { flush() }
+			!/^#/ { blk = blk $0 "\n" }
+			END { flush() }' "$t/trace"
+	done
 	echo nop >"$t/current_tracer"
 	echo >"$t/set_ftrace_pid"
 	echo >"$t/set_graph_function"
+	[[ ! -w $cpu1 ]] || echo 1 >"$cpu1"
 }
 
 # The second boot, with hardened_usercopy=off: only the small-block
@@ -123,13 +133,7 @@ guest_main() {
 		kbufctl bench "${opts[@]}" --size 4M --json kmalloc pages vmalloc \
 			>"$out/bench-$mode.json"
 		guest_counters >"$out/bench-$mode-counters.txt"
-		if [[ $mode == page ]]; then
-			for b in zero kbuf/kmalloc kbuf/pages kbuf/vmalloc; do
-				[[ $b == zero ]] ||
-					echo 64 >"/sys/class/kbuf/${b#kbuf/}/length"
-				guest_read_graph "/dev/$b"
-			done >"$out/bench-read-graph.txt"
-		fi
+		[[ $mode != page ]] || guest_read_graphs >"$out/bench-read-graph.txt"
 		rmmod kbuf
 	done
 	echo "bench: scaling"
@@ -226,12 +230,11 @@ md_usercopy() {
 	jq -r -n --slurpfile on "$1" --slurpfile off "$2" '
 	def r2: (. * 100 | round) / 100;
 	def calls($d): [$d[0].buffers[] | .name as $n | .rows[] |
-		select(.figure == "read call") | {n: $n, v: .value.median,
-		r: .ratio}];
+		select(.figure == "read call") | {n: $n, v: .value, r: .ratio}];
+	def cell: "\(.v.median | round) ns [\(.v.min | round)..\(.v.max | round)], \(.r | r2)x /dev/zero";
 	calls($off) as $x | calls($on)[] | .n as $n |
 	($x | map(select(.n == $n))[0]) as $o |
-	"| \($n) | \(.v | round) ns, \(.r | r2)x /dev/zero | " +
-	"\($o.v | round) ns, \($o.r | r2)x /dev/zero |"'
+	"| \($n) | \(cell) | \($o | cell) |"'
 }
 
 # Per buffer, the 1 MiB read against tmpfs and memcpy: the tmpfs file's
@@ -247,6 +250,22 @@ md_mapped() {
 	($r | map(select(.peer == "anon 4K"))[0]) as $s |
 	"| \($n) (\($m)) | \($a.ratio | r2) | \($s.ratio | r2) | " +
 	"\($a.peer_value.median / $s.peer_value.median | r2) |"' "$@"
+}
+
+# The rows of md_mapped that miss the goal against 4 KiB anonymous memory
+# too, which neither difference above accounts for: named, not explained.
+md_mapped_open() {
+	local rows
+	rows=$(jq -r '
+	def r2: (. * 100 | round) / 100;
+	.buffers[] | .name as $n | .map_mode as $m |
+	(.rows[] | select(.figure == "mapped read" and .peer == "anon 4K" and
+		.ratio < 0.95)) | "\($n) (\($m)) at \(.ratio | r2)"' "$@" |
+		paste -s -d ';' | sed 's/;/, /g')
+	[[ -n $rows ]] || return 0
+	printf '\nNot explained yet: in this run, mapped read of %s\n' "$rows"
+	printf 'against 4 KiB anonymous memory, below what scattered pages and\n'
+	printf 'the spread between runs gave in the runs described above.\n'
 }
 
 md_copy() {
@@ -375,7 +394,9 @@ write_md() {
 		`make bench`:
 
 		1. The same figure in a second boot of the same guest with
-		   `hardened_usercopy=off` on the kernel command line:
+		   `hardened_usercopy=off` on the kernel command line (median
+		   [min..max] of the samples: a wide range means the host took
+		   the CPU away during that figure):
 
 		| Buffer | 64 B read, usercopy check on | with `hardened_usercopy=off` |
 		|---|---|---|
@@ -427,6 +448,7 @@ write_md() {
 		|---|---|---|---|
 		EOF
 		md_mapped "$out/bench-page.json" "$out/bench-pfn.json"
+		md_mapped_open "$out/bench-page.json" "$out/bench-pfn.json"
 		cat <<-'EOF'
 
 		## Scaling
