@@ -267,13 +267,13 @@ md_mapped() {
 # that 0.9496 does not print as 0.95.
 md_mapped_open() {
 	local rows
-	rows=$(jq -r '
+	rows=$(jq -r -n '
 	def r3: (. * 1000 | floor) / 1000;
-	.buffers[] | select(.backend != "vmalloc") | .name as $n |
+	[inputs | .buffers[] | select(.backend != "vmalloc") | .name as $n |
 	.map_mode as $m |
 	(.rows[] | select(.figure == "mapped read" and .peer == "anon 4K" and
-		.ratio < 0.95)) | "\($n) (\($m)) at \(.ratio | r3)"' "$@" |
-		paste -s -d ';' | sed 's/;/, /g')
+		.ratio < 0.95)) | "\($n) (\($m)) at \(.ratio | r3)"] |
+	join(", ")' "$@")
 	[[ -n $rows ]] || return 0
 	printf '\nNot explained yet: in this run, mapped read of %s\n' "$rows"
 	printf 'against 4 KiB anonymous memory: these buffers are physically\n'
