@@ -213,6 +213,7 @@ guest_main() {
 	PATH=$KBUF_ROOT/user/kbufctl:$PATH
 	: >"${KBUF_OUT:?}/soak.txt"
 	record "kernel $(uname -r) cpus=$(nproc) config=KASAN,kmemleak,lockdep,failslab,fail_page_alloc,fail_function,percpu_stats"
+	record "cmdline $(tr ' ' '\n' </proc/cmdline | args_line)"
 	start=$SECONDS
 	guest_stress "$ops"
 	guest_fault
@@ -245,10 +246,28 @@ optime_table() {
 		awk -F'\t' '{ printf "| %s | %s | %s | %s %% |\n", $1, $2, $3, $4 }'
 }
 
+# The kernel's command line without the harness's own arguments (console,
+# kbuftest.*): one per line in, one line out.
+args_line() {
+	grep -v -e '^kbuftest\.' -e '^console=' -e '^$' | paste -sd ' '
+}
+
+# The guest's boot arguments: soak.txt's "cmdline" line, or else the kernel
+# log the soak saved beside it (soaks before that line was recorded).
+boot_args() {
+	local txt=$1 args
+	args=$(sed -n 's/^cmdline //p' "$txt")
+	[[ -n $args || ! -r ${txt%/*}/soak-dmesg.txt ]] ||
+		args=$(sed -n 's/.*Kernel command line: //p' "${txt%/*}/soak-dmesg.txt" |
+			head -n 1 | tr ' ' '\n' | args_line)
+	echo "${args:-unknown}"
+}
+
 write_md() {
 	local txt=$1 md=$KBUF_ROOT/docs/reliability.md
 	local stress_total fault_allocs fault_enomem fault_ok sweeps rate hours
-	local stress_s elapsed whole
+	local stress_s elapsed whole args
+	args=$(boot_args "$txt")
 	stress_total=$(sed -n 's/^stress .* ops=\([0-9]*\) .*/\1/p' "$txt" |
 		awk '{ s += $1 } END { print s + 0 }')
 	# The whole default soak: this one, with its stress scaled up to
@@ -276,9 +295,10 @@ write_md() {
 		KASAN, kmemleak, lockdep, DEBUG_ATOMIC_SLEEP, UBSAN, failslab,
 		fail_page_alloc, fail_function and PERCPU_STATS;
 		tests/debug/kernel.config), booted under QEMU with two
-		virtual CPUs. \`make check-debug\` runs the same kinds of checks at a
-		smaller size: every bats file, a 6000-op stress per backend and map
-		mode (tests/88-stress.bats) and the fault sweeps (tests/91-fault.bats).
+		virtual CPUs and the arguments \`$args\`. \`make check-debug\`
+		runs the same kinds of checks at a smaller size: every bats file, a
+		6000-op stress per backend and map mode (tests/88-stress.bats) and
+		the fault sweeps (tests/91-fault.bats).
 		The stress ran at $rate ops/s on average (the debug kernel under QEMU
 		TCG; slower still when other guests share the host): at that rate
 		the default of \`make soak\`, 1000000 ops per backend and map mode,
