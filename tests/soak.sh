@@ -213,7 +213,7 @@ guest_main() {
 	PATH=$KBUF_ROOT/user/kbufctl:$PATH
 	: >"${KBUF_OUT:?}/soak.txt"
 	record "kernel $(uname -r) cpus=$(nproc) config=KASAN,kmemleak,lockdep,failslab,fail_page_alloc,fail_function,percpu_stats"
-	record "cmdline $(tr ' ' '\n' </proc/cmdline | args_line)"
+	record "cmdline $(args_line </proc/cmdline)"
 	start=$SECONDS
 	guest_stress "$ops"
 	guest_fault
@@ -246,10 +246,11 @@ optime_table() {
 		awk -F'\t' '{ printf "| %s | %s | %s | %s %% |\n", $1, $2, $3, $4 }'
 }
 
-# The kernel's command line without the harness's own arguments (console,
-# kbuftest.*): one per line in, one line out.
+# A kernel command line without the harness's own arguments (console,
+# kbuftest.*).
 args_line() {
-	grep -v -e '^kbuftest\.' -e '^console=' -e '^$' | paste -sd ' '
+	tr ' ' '\n' | grep -v -e '^kbuftest\.' -e '^console=' -e '^$' |
+		paste -sd ' '
 }
 
 # The guest's boot arguments: soak.txt's "cmdline" line, or else the kernel
@@ -259,7 +260,7 @@ boot_args() {
 	args=$(sed -n 's/^cmdline //p' "$txt")
 	[[ -n $args || ! -r ${txt%/*}/soak-dmesg.txt ]] ||
 		args=$(sed -n 's/.*Kernel command line: //p' "${txt%/*}/soak-dmesg.txt" |
-			head -n 1 | tr ' ' '\n' | args_line)
+			head -n 1 | args_line)
 	echo "${args:-unknown}"
 }
 
