@@ -82,7 +82,7 @@ install: all
 	$(MAKE) -C driver modules_install KVER=$(KVER) \
 		INSTALL_MOD_DIR=extra INSTALL_MOD_PATH=$(DESTDIR)
 	install -D -m 0755 user/kbufctl/kbufctl $(DESTDIR)$(BINDIR)/kbufctl
-	install -D -m 0644 driver/uapi/kbuf.h $(DESTDIR)$(INCLUDEDIR)/linux/kbuf.h
+	install -D -m 0644 driver/uapi/linux/kbuf.h $(DESTDIR)$(INCLUDEDIR)/linux/kbuf.h
 	install -D -m 0644 man/kbufctl.1 $(DESTDIR)$(MANDIR)/man1/kbufctl.1
 	install -D -m 0644 man/kbuf.4 $(DESTDIR)$(MANDIR)/man4/kbuf.4
 	install -D -m 0644 udev/60-kbuf.rules \
@@ -121,11 +121,11 @@ uninstall:
 # DKMS builds from a copy of the sources under /usr/src/kbuf-<version>.
 DKMS_SRC = /usr/src/kbuf-$(VERSION)
 DKMS_FILES = dkms.conf driver/Kbuild driver/Makefile driver/*.c driver/*.h \
-	driver/uapi/kbuf.h
+	driver/uapi/linux/kbuf.h
 
 # Run once per kernel (KVER=...): the sources are registered on the first.
 dkms-install:
-	install -d $(DKMS_SRC)/driver/uapi
+	install -d $(DKMS_SRC)/driver/uapi/linux
 	for f in $(DKMS_FILES); do install -m 0644 $$f $(DKMS_SRC)/$$f; done
 	dkms status -m kbuf -v $(VERSION) | grep -q . || \
 		dkms add -m kbuf -v $(VERSION)

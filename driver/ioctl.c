@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kbuf: ioctls of a buffer node (see uapi/kbuf.h). Commands that change
+ * kbuf: ioctls of a buffer node (see uapi/linux/kbuf.h). Commands that change
  * the buffer need the descriptor open for writing, as write() does.
  */
 #include "kbuf.h"

@@ -29,7 +29,7 @@
 #include <linux/types.h>
 
 #include "compat.h"
-#include "uapi/kbuf.h"
+#include "uapi/linux/kbuf.h"
 
 #define KBUF_MAX_BUFFERS 64
 #define KBUF_VMALLOC_MAX SZ_1G

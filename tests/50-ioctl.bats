@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The buffer ioctls of driver/uapi/kbuf.h (kbuf-ioctl): INFO, SET_LENGTH,
+# The buffer ioctls of driver/uapi/linux/kbuf.h (kbuf-ioctl): INFO, SET_LENGTH,
 # RESIZE, CLEAR, their error paths, the physical address shown only to
 # CAP_SYS_ADMIN, and 32-bit callers.
 

@@ -21,7 +21,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <kbuf.h>
+#include <linux/kbuf.h>
 
 #define KT_USAGE 2
 

@@ -141,7 +141,7 @@ kbuf_since() {
 # helpers. Missing directories are simply empty sets.
 kbuf_c_files() {
 	local d
-	for d in driver driver/uapi tests/helpers; do
+	for d in driver driver/uapi driver/uapi/linux tests/helpers; do
 		[[ -d $KBUF_ROOT/$d ]] || continue
 		find "$KBUF_ROOT/$d" -maxdepth 1 -type f -name '*.[ch]' \
 			! -name '*.mod.c'

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <kbuf.h> /* the driver's ioctls: cc -I driver/uapi */
+#include <linux/kbuf.h> /* the driver's ioctls: installed by make install */
 
 int main(void)
 {

@@ -19,7 +19,7 @@
 #include <stdnoreturn.h>
 #include <linux/types.h>
 
-#include <kbuf.h>
+#include <linux/kbuf.h>
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
