@@ -38,30 +38,38 @@ endif
 SYSCONFDIR ?= /etc
 MANIFEST := $(DESTDIR)$(DATADIR)/install-manifest
 
-.PHONY: all module user check check-debug demo bench soak clean \
+.PHONY: all no-space module user check check-debug demo bench soak clean \
 	install uninstall dkms-install dkms-uninstall
 
 all: module user
 
-module:
+# Kbuild cannot build a module in a directory whose path has a space (it
+# splits M= there and says "No rule to make target"): every target that
+# calls it says so first, in one line naming the path.
+no-space:
+	$(if $(filter-out 1,$(words $(CURDIR))),$(error kbuf cannot be built \
+		in '$(CURDIR)': Kbuild does not allow a space in the path; \
+		clone or move the tree to a path without one))
+
+module: no-space
 	$(MAKE) -C driver KVER=$(KVER)
 
 user:
 	$(MAKE) -C user
 
-check:
+check: no-space
 	bash tests/check.sh
 
-check-debug:
+check-debug: no-space
 	bash tests/check-debug.sh
 
-demo:
+demo: no-space
 	bash tests/demo.sh
 
-bench:
+bench: no-space
 	bash tests/bench.sh
 
-soak:
+soak: no-space
 	bash tests/soak.sh
 
 clean:

@@ -504,6 +504,7 @@ bench_boot() {
 host_main() {
 	local kver out
 	local -a kernels
+	kbuf_require_no_space
 	# Not "| head -n 1": with pipefail its SIGPIPE would fail the script.
 	mapfile -t kernels < <(kbuf_kernels)
 	kver=${kernels[0]:-}

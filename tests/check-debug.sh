@@ -10,7 +10,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=vm/lib.sh
+. "$here/vm/lib.sh"
 
+# Before the debug kernel's long build, which would fail there anyway.
+kbuf_require_no_space
 bash "$here/deps.sh"
 KBUF_DEBUG_TREE=$(bash "$here/debug/build-kernel.sh")
 export KBUF_DEBUG_TREE

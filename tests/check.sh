@@ -313,6 +313,7 @@ coverage() {
 main() {
 	local kver start
 	local -a kernels
+	kbuf_require_no_space
 	start=$(kbuf_now)
 	mkdir -p "$KBUF_OUTROOT"
 	if [[ -z ${KBUF_SKIP_DEPS:-} ]] && ! bash "$KBUF_ROOT/tests/deps.sh"; then

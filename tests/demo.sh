@@ -59,6 +59,7 @@ demo_in_guest() {
 }
 
 main() {
+	kbuf_require_no_space
 	bash "$KBUF_ROOT/tests/deps.sh"
 	build_user
 	if [[ -e /proc/modules && -d /lib/modules/$(uname -r)/build ]]; then

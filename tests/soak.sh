@@ -379,6 +379,7 @@ write_md() {
 
 host_main() {
 	local out=$KBUF_OUTROOT/soak tree rc
+	kbuf_require_no_space
 	kbuf_lock "$out/.soak.lock"
 	bash "$KBUF_ROOT/tests/deps.sh"
 	tree=$(bash "$KBUF_ROOT/tests/debug/build-kernel.sh")

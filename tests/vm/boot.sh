@@ -202,7 +202,8 @@ main() {
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
 	[[ $out == "$KBUF_ROOT"/* ]] || kbuf_die "OUTDIR must be inside $KBUF_ROOT"
-	[[ $KBUF_ROOT != *[[:space:]]* ]] || kbuf_die "work tree path has spaces"
+	# The kernel command line cannot carry a path with a space either.
+	kbuf_require_no_space
 	kbuf_lock "$out/.boot.lock"
 	bash "$KBUF_ROOT/tests/vm/initramfs.sh" "$kver" "$vmdir"
 	accel=$(choose_accel "$kver" "$vmdir/initramfs.img")

@@ -102,6 +102,15 @@ kbuf_die() {
 	exit 1
 }
 
+# Stop, in one line that names the path, if the work tree's path has a
+# space: Kbuild cannot build a module there (it splits M= at the space and
+# says "No rule to make target"). Called before anything is built; the
+# top-level Makefile says the same for its targets.
+kbuf_require_no_space() {
+	[[ $KBUF_ROOT != *[[:space:]]* ]] ||
+		kbuf_die "kbuf cannot be built in '$KBUF_ROOT': Kbuild does not allow a space in the path; clone or move the tree to a path without one"
+}
+
 # Print the newest /boot/vmlinuz-* whose release matches the regex $1.
 # Release strings are compared with sort -V so that 6.1.0-100 beats 6.1.0-56.
 kbuf_newest_kernel() {
