@@ -204,6 +204,11 @@ main() {
 	[[ $out == "$KBUF_ROOT"/* ]] || kbuf_die "OUTDIR must be inside $KBUF_ROOT"
 	# The kernel command line cannot carry a path with a space either.
 	kbuf_require_no_space
+	case $KBUF_ROOT/ in
+	/dev/* | /proc/* | /sys/*)
+		kbuf_die "the guest cannot use the tree in '$KBUF_ROOT': it mounts its own /dev, /proc and /sys over it"
+		;;
+	esac
 	kbuf_lock "$out/.boot.lock"
 	bash "$KBUF_ROOT/tests/vm/initramfs.sh" "$kver" "$vmdir"
 	accel=$(choose_accel "$kver" "$vmdir/initramfs.img")

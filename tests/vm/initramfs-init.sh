@@ -9,6 +9,8 @@
 #
 # Kernel command line (set by tests/vm/boot.sh):
 #   kbuftest.work=PATH   host path of the work tree, mounted at the same path
+#                        after everything else, so it may lie anywhere but
+#                        under /dev, /proc or /sys
 #   kbuftest.cmd=probe   print KBUF-PROBE-OK and power off (KVM probe)
 #   kbuftest.root=MODE   dirs (default): the host root read-only over 9p,
 #                        with tmpfs overlays on the few directories a test
@@ -93,10 +95,6 @@ else
 		halt_now "cannot mount the host root over 9p"
 fi
 
-# The work tree is written by both sides while the guest runs (the host
-# reads the results): no caching.
-mount -t 9p -o "$opts,cache=none" work "/newroot$work" ||
-	halt_now "cannot mount the work tree at $work"
 mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 mount -t tmpfs -o mode=755 tmpfs /newroot/run
 if [ "$root" = dirs ]; then
@@ -104,6 +102,14 @@ if [ "$root" = dirs ]; then
 		overlay_dir "$d"
 	done
 fi
+# The work tree last, over whatever the lines above mounted: a clone in
+# /tmp or /root is then neither hidden by the tmpfs nor written to an
+# overlay's upper layer. Under /tmp or /run its mount point is made on the
+# fresh tmpfs. It is written by both sides while the guest runs (the host
+# reads the results): no caching.
+mkdir -p "/newroot$work" || halt_now "cannot make the mount point $work"
+mount -t 9p -o "$opts,cache=none" work "/newroot$work" ||
+	halt_now "cannot mount the work tree at $work"
 for d in dev proc sys; do
 	mount --move "/$d" "/newroot/$d"
 done
