@@ -54,6 +54,30 @@ int main(void) { return KBUF_IOC_INFO != 0 ? 0 : 1; }'
 	assert_success
 }
 
+@test "each example in user/examples compiles against the installed header alone" {
+	local -a examples
+	local c
+	kbuf_install
+	mapfile -t examples < <(compgen -G 'user/examples/*.c')
+	assert [ "${#examples[@]}" -gt 0 ]
+	for c in "${examples[@]}"; do
+		# As a reader would build it: plain cc, the installed include
+		# directory and nothing of the tree's.
+		run cc -Wall -Wextra -Werror -I"$STAGE/usr/local/include" \
+			-o "$BATS_TEST_TMPDIR/example" "$c"
+		assert_success
+		assert_output ''
+		# A kbuf.h it includes is the installed one (-MM lists the
+		# headers found through -I, not the system's).
+		run cc -MM -I"$STAGE/usr/local/include" "$c"
+		assert_success
+		refute_output --partial driver/
+		if grep -q 'kbuf\.h' "$c"; then
+			assert_output --partial "$STAGE/usr/local/include/linux/kbuf.h"
+		fi
+	done
+}
+
 @test "make uninstall removes exactly what make install added" {
 	kbuf_install PREFIX=/usr
 	run make -s uninstall KVER="$KVER" DESTDIR="$STAGE" PREFIX=/usr
