@@ -57,6 +57,9 @@ int kbuf_backend_check_size(const struct kbuf_backend *be, u64 size)
  * @size: capacity in bytes, already checked
  * @gfp:  KBUF_GFP_KERNEL, or KBUF_GFP_ATOMIC to allocate under a spinlock
  *
+ * Every buffer is memory user space asked for: it is charged to the
+ * memory cgroup of the task that allocates it (KBUF_GFP_USER).
+ *
  * Return: 0, -EINVAL if @be cannot allocate atomically, or -ENOMEM.
  */
 int kbuf_mem_alloc(const struct kbuf_backend *be, struct kbuf_mem *mem,
@@ -65,14 +68,25 @@ int kbuf_mem_alloc(const struct kbuf_backend *be, struct kbuf_mem *mem,
 	int ret;
 
 	if (gfp == KBUF_GFP_KERNEL)
-		return be->alloc(mem, size, GFP_KERNEL);
+		return be->alloc(mem, size, KBUF_GFP_USER);
 	if (!be->can_atomic)
 		return -EINVAL;
 
 	spin_lock(&kbuf_atomic_lock);
-	ret = be->alloc(mem, size, GFP_ATOMIC);
+	ret = be->alloc(mem, size, KBUF_GFP_USER_ATOMIC);
 	spin_unlock(&kbuf_atomic_lock);
 	return ret;
+}
+
+/**
+ * kbuf_linear_source() - which allocator a linear-map address came from
+ * @vaddr: the start of a kmalloc object or a page allocator block
+ *
+ * Return: "slab" for an object of a kmalloc cache, else "pages".
+ */
+const char *kbuf_linear_source(const void *vaddr)
+{
+	return folio_test_slab(virt_to_folio(vaddr)) ? "slab" : "pages";
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * One block of 2^order physically contiguous pages. Blocks of order 1 and
  * up are allocated with __GFP_COMP: a compound page keeps one reference
- * count for the whole block, so inserting its tail pages into user page
+ * count for the whole block, so handing its tail pages to user page
  * tables (which takes references) and freeing the block stay balanced.
  * Without it the tail pages have no usable count of their own.
  */
@@ -18,8 +18,6 @@ static int kbuf_pages_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
 	unsigned int order = get_order(size);
 	unsigned long addr;
 
-	/* The caller gets -ENOMEM: no allocation-failure splat in the log. */
-	gfp |= __GFP_NOWARN;
 	if (order == 0)
 		addr = get_zeroed_page(gfp);
 	else
@@ -31,6 +29,7 @@ static int kbuf_pages_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
 	mem->capacity = size;
 	mem->map_size = PAGE_ALIGN(size);
 	mem->order = order;
+	mem->source = "pages";
 	return 0;
 }
 
@@ -42,20 +41,9 @@ static void kbuf_pages_free(struct kbuf_mem *mem)
 		free_pages((unsigned long)mem->vaddr, mem->order);
 }
 
-/* Insert each page by struct page: the mapping holds page references. */
-static int kbuf_pages_map_page(struct kbuf_mem *mem, struct vm_area_struct *vma)
+static struct page *kbuf_pages_page(struct kbuf_mem *mem, pgoff_t pgoff)
 {
-	struct page *first = virt_to_page(mem->vaddr);
-	unsigned long i, count = vma_pages(vma);
-	int ret;
-
-	for (i = 0; i < count; i++) {
-		ret = vm_insert_page(vma, vma->vm_start + (i << PAGE_SHIFT),
-				     nth_page(first, vma->vm_pgoff + i));
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return nth_page(virt_to_page(mem->vaddr), pgoff);
 }
 
 const struct kbuf_backend kbuf_backend_pages = {
@@ -67,5 +55,5 @@ const struct kbuf_backend kbuf_backend_pages = {
 	.alloc = kbuf_pages_alloc,
 	.free = kbuf_pages_free,
 	.map_pfn = kbuf_map_linear_pfn,
-	.map_page = kbuf_pages_map_page,
+	.page = kbuf_pages_page,
 };

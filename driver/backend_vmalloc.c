@@ -2,10 +2,14 @@
 /*
  * kbuf: the vmalloc backend.
  *
- * vmalloc_user() gives zeroed pages that are contiguous only in the
- * kernel's virtual address space, marked VM_USERMAP so that
- * remap_vmalloc_range() accepts them. Each page has its own struct page
- * and its own physical frame: mapping it by pfn takes one lookup per page.
+ * __vmalloc() gives pages that are contiguous only in the kernel's
+ * virtual address space: each page has its own struct page and its own
+ * physical frame, so mapping it by pfn takes one lookup per page. It is
+ * called rather than vmalloc_user() because only it takes the caller's
+ * gfp flags, and with them the memory cgroup charge (__GFP_ACCOUNT). The
+ * VM_USERMAP mark vmalloc_user() adds is needed only by
+ * remap_vmalloc_range(), which kbuf does not use: page mode hands the
+ * pages out one fault at a time (mmap.c).
  */
 #include "kbuf.h"
 
@@ -17,7 +21,7 @@ static int kbuf_vmalloc_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
 	void *p;
 
 	/* vmalloc may sleep: kbuf_mem_alloc() never gets here atomically. */
-	p = vmalloc_user(size);
+	p = __vmalloc(size, gfp | __GFP_ZERO);
 	if (!p)
 		return -ENOMEM;
 
@@ -25,6 +29,7 @@ static int kbuf_vmalloc_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
 	mem->capacity = size;
 	mem->map_size = PAGE_ALIGN(size);
 	mem->order = 0;
+	mem->source = "vmalloc";
 	return 0;
 }
 
@@ -52,11 +57,9 @@ static int kbuf_vmalloc_map_pfn(struct kbuf_mem *mem,
 	return 0;
 }
 
-/* Insert the pages by struct page, as videobuf2-vmalloc does. */
-static int kbuf_vmalloc_map_page(struct kbuf_mem *mem,
-				 struct vm_area_struct *vma)
+static struct page *kbuf_vmalloc_page(struct kbuf_mem *mem, pgoff_t pgoff)
 {
-	return remap_vmalloc_range(vma, mem->vaddr, vma->vm_pgoff);
+	return vmalloc_to_page(mem->vaddr + (pgoff << PAGE_SHIFT));
 }
 
 const struct kbuf_backend kbuf_backend_vmalloc = {
@@ -68,5 +71,5 @@ const struct kbuf_backend kbuf_backend_vmalloc = {
 	.alloc = kbuf_vmalloc_alloc,
 	.free = kbuf_vmalloc_free,
 	.map_pfn = kbuf_vmalloc_map_pfn,
-	.map_page = kbuf_vmalloc_map_page,
+	.page = kbuf_vmalloc_page,
 };

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kbuf: the life of a buffer: the registry of names, create, destroy, and
- * the changes of size and length that every interface (ioctl, sysfs, open
- * with O_TRUNC) goes through.
+ * kbuf: the life of a buffer: the registry of names and minors, create,
+ * open, destroy, and the changes of size and length that every interface
+ * (ioctl, sysfs, open with O_TRUNC) goes through.
  *
- * A buffer's structure lives as long as its struct device: the cdev is
- * parented to it, so an open() racing with destroy still holds a reference
- * and finds @dead set. The memory is freed at destroy, which is refused
+ * A buffer's structure lives as long as its struct device: every open file
+ * holds a reference, so a destroy racing with an open or a close never
+ * frees it under them. The memory is freed at destroy, which is refused
  * while any file description is open; a mapping holds its file, so it
  * counts as open until munmap().
  */
@@ -15,12 +15,18 @@
 #include <linux/error-injection.h>
 #include <linux/idr.h>
 #include <linux/minmax.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
+
+/* Long memset()s and memcpy()s are cut in chunks to reschedule. */
+#define KBUF_MEM_CHUNK SZ_1M
 
 static LIST_HEAD(kbuf_buffers);
 static DEFINE_MUTEX(kbuf_registry_lock);
-static DEFINE_IDA(kbuf_minors);
+/* Minor -> buffer; an entry is NULL until its device is added. */
+static DEFINE_IDR(kbuf_minors);
 
 static void kbuf_buffer_release(struct device *dev)
 {
@@ -60,7 +66,7 @@ kbuf_buffer_new(const char *name, const struct kbuf_backend *be, u32 gfp)
 	struct kbuf_buffer *buf;
 
 	/* One exit for either failure; both frees accept NULL. */
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	stats = kbuf_stats_alloc();
 	if (!buf || !stats) {
 		free_percpu(stats);
@@ -73,14 +79,14 @@ kbuf_buffer_new(const char *name, const struct kbuf_backend *be, u32 gfp)
 	buf->backend = be;
 	buf->gfp = gfp;
 	buf->map_mode = kbuf_default_map_mode();
-	if (!be->map_page)
+	if (!be->page)
 		buf->map_mode = KBUF_MAP_PFN;
-	buf->map = buf->map_mode == KBUF_MAP_PAGE ? be->map_page : be->map_pfn;
 	init_rwsem(&buf->io_rwsem);
 	mutex_init(&buf->lock);
 	/* From here on put_device() frees the structure. */
 	device_initialize(&buf->dev);
 	buf->dev.class = &kbuf_class;
+	buf->dev.groups = kbuf_groups;
 	buf->dev.release = kbuf_buffer_release;
 	return buf;
 }
@@ -91,26 +97,25 @@ static int kbuf_buffer_register(struct kbuf_buffer *buf)
 	int minor, ret;
 
 	/* -ENOSPC when every minor is taken. */
-	minor = ida_alloc_max(&kbuf_minors, KBUF_MAX_BUFFERS - 1, GFP_KERNEL);
+	minor = idr_alloc(&kbuf_minors, NULL, 0, KBUF_MAX_BUFFERS, GFP_KERNEL);
 	if (minor < 0)
 		return minor;
 
 	buf->dev.devt = MKDEV(MAJOR(kbuf_devt), minor);
 	ret = dev_set_name(&buf->dev, "%s", buf->name);
 	if (ret)
-		goto err_free_minor;
-
-	cdev_init(&buf->cdev, &kbuf_fops);
-	buf->cdev.owner = THIS_MODULE;
-	ret = cdev_device_add(&buf->cdev, &buf->dev);
+		goto err_remove_minor;
+	ret = device_add(&buf->dev);
 	if (ret)
-		goto err_free_minor;
+		goto err_remove_minor;
 
+	/* Only now can open() find it. */
+	idr_replace(&kbuf_minors, buf, minor);
 	list_add_tail(&buf->node, &kbuf_buffers);
 	return 0;
 
-err_free_minor:
-	ida_free(&kbuf_minors, minor);
+err_remove_minor:
+	idr_remove(&kbuf_minors, minor);
 	return ret;
 }
 
@@ -120,6 +125,10 @@ err_free_minor:
  * @be:   the backend
  * @size: capacity in bytes
  * @gfp:  KBUF_GFP_*
+ *
+ * The node cannot be opened before the module's char device exists, so
+ * the buffers made at load time are not reachable until the load is sure
+ * to succeed (main.c).
  *
  * Return: 0, -EINVAL (size or gfp), -EEXIST, -ENOSPC (no minor left) or
  * -ENOMEM.
@@ -142,6 +151,7 @@ int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
 	ret = kbuf_mem_alloc(be, &buf->mem, size, gfp);
 	if (ret)
 		goto err_put_device;
+	buf->max_capacity = size;
 
 	mutex_lock(&kbuf_registry_lock);
 	ret = kbuf_buffer_find(name) ? -EEXIST : kbuf_buffer_register(buf);
@@ -160,12 +170,10 @@ err_put_device:
 /* Caller holds kbuf_registry_lock; the buffer is off the list after. */
 static void kbuf_buffer_remove(struct kbuf_buffer *buf)
 {
-	int minor = MINOR(buf->dev.devt);
-
 	list_del(&buf->node);
-	cdev_device_del(&buf->cdev, &buf->dev);
+	idr_remove(&kbuf_minors, MINOR(buf->dev.devt));
+	device_del(&buf->dev);
 	buf->backend->free(&buf->mem);
-	ida_free(&kbuf_minors, minor);
 	put_device(&buf->dev);
 }
 
@@ -205,9 +213,11 @@ int kbuf_buffer_destroy(const char *name)
 }
 
 /**
- * kbuf_buffer_destroy_all() - remove every buffer at module unload
+ * kbuf_buffer_destroy_all() - remove every buffer at unload or failed load
  *
- * Nothing can be open: every open file and mapping pins the module.
+ * Nothing can be open: at unload every open file and mapping pins the
+ * module, and a failed load never made the char device that opens go
+ * through.
  */
 void kbuf_buffer_destroy_all(void)
 {
@@ -222,22 +232,40 @@ void kbuf_buffer_destroy_all(void)
 }
 
 /**
- * kbuf_buffer_get_open() - count an open() of @buf
- * @buf: the buffer behind the inode
+ * kbuf_buffer_open() - find the buffer of a minor and count an open
+ * @minor: the node's minor number
  *
- * Return: 0, or -ENODEV if the buffer is being destroyed.
+ * Return: the buffer, with a reference the caller drops with
+ * kbuf_buffer_close(), or ERR_PTR(-ENODEV) if no live buffer has @minor.
  */
-int kbuf_buffer_get_open(struct kbuf_buffer *buf)
+struct kbuf_buffer *kbuf_buffer_open(unsigned int minor)
 {
-	int ret = 0;
+	struct kbuf_buffer *buf;
 
-	mutex_lock(&buf->lock);
-	if (buf->dead)
-		ret = -ENODEV;
-	else
-		atomic_inc(&buf->opens);
-	mutex_unlock(&buf->lock);
-	return ret;
+	mutex_lock(&kbuf_registry_lock);
+	buf = idr_find(&kbuf_minors, minor);
+	if (buf) {
+		mutex_lock(&buf->lock);
+		if (buf->dead) {
+			buf = NULL;
+		} else {
+			atomic_inc(&buf->opens);
+			get_device(&buf->dev);
+		}
+		mutex_unlock(&buf->lock);
+	}
+	mutex_unlock(&kbuf_registry_lock);
+	return buf ? buf : ERR_PTR(-ENODEV);
+}
+
+/**
+ * kbuf_buffer_close() - undo kbuf_buffer_open()
+ * @buf: the buffer
+ */
+void kbuf_buffer_close(struct kbuf_buffer *buf)
+{
+	atomic_dec(&buf->opens);
+	put_device(&buf->dev);
 }
 
 /**
@@ -262,62 +290,142 @@ int kbuf_buffer_set_length(struct kbuf_buffer *buf, u64 length)
 	return ret;
 }
 
-/* Caller holds io_rwsem exclusive and buf->lock. */
-static int kbuf_buffer_swap_mem(struct kbuf_buffer *buf, size_t size,
-				struct kbuf_mem *old)
+/*
+ * memcpy() or memset() of up to a gigabyte, in chunks with a chance to
+ * reschedule between them. @src NULL means zero. Return: 0, or -EINTR
+ * when a fatal signal came (the destination is then partly written).
+ */
+static int kbuf_mem_fill(void *dst, const void *src, size_t len)
+{
+	size_t done, n;
+
+	for (done = 0; done < len; done += n) {
+		if (done) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+		n = min_t(size_t, len - done, KBUF_MEM_CHUNK);
+		if (src)
+			memcpy(dst + done, src + done, n);
+		else
+			memset(dst + done, 0, n);
+	}
+	return 0;
+}
+
+/* Caller holds io_rwsem exclusive and buf->lock, and nothing maps @buf. */
+static void kbuf_mem_publish(struct kbuf_buffer *buf, struct kbuf_mem *new)
+{
+	WRITE_ONCE(buf->mem.vaddr, new->vaddr);
+	WRITE_ONCE(buf->mem.capacity, new->capacity);
+	WRITE_ONCE(buf->mem.map_size, new->map_size);
+	WRITE_ONCE(buf->mem.order, new->order);
+	WRITE_ONCE(buf->mem.source, new->source);
+	WRITE_ONCE(buf->length, min(buf->length, new->capacity));
+}
+
+/*
+ * Caller holds io_rwsem exclusive. Copy the kept bytes into @new, then,
+ * if still nothing maps the buffer, swap: @new gets the old memory.
+ * buf->lock is held only for the decision, never across the copy, so an
+ * mmap() (which takes it under mmap_lock) waits for no copy.
+ */
+static int kbuf_buffer_swap_mem(struct kbuf_buffer *buf, struct kbuf_mem *new)
+{
+	struct kbuf_mem old = buf->mem;
+	int ret;
+
+	ret = kbuf_mem_fill(new->vaddr, old.vaddr,
+			    min(new->capacity, old.capacity));
+	if (ret)
+		return ret;
+	if (mutex_lock_killable(&buf->lock))
+		return -EINTR;
+	ret = atomic_read(&buf->mappings) ? -EBUSY : 0;
+	if (!ret)
+		kbuf_mem_publish(buf, new);
+	mutex_unlock(&buf->lock);
+	if (!ret)
+		*new = old;
+	return ret;
+}
+
+/* Without CAP_SYS_ADMIN a buffer grows only up to what an admin set. */
+static int kbuf_resize_allowed(struct kbuf_buffer *buf, u64 size, bool admin)
+{
+	if (admin || size <= READ_ONCE(buf->max_capacity))
+		return 0;
+	return -EPERM;
+}
+
+/**
+ * kbuf_buffer_resize() - reallocate with the same backend
+ * @buf:   the buffer
+ * @size:  new capacity; the first min(old, new) bytes are kept, the rest
+ *         reads as zeros
+ * @admin: the caller has CAP_SYS_ADMIN: it may grow the buffer past
+ *         @buf->max_capacity, which then follows
+ *
+ * The new memory is allocated, and the data copied, before the lock that
+ * mmap() takes is: a resize never makes a page fault or an mmap() wait
+ * for a large allocation.
+ *
+ * Return: 0, -EINVAL for a size the backend refuses, -EPERM for a size
+ * above max_capacity without CAP_SYS_ADMIN, -EBUSY while mapped,
+ * -ENOMEM, or -EINTR.
+ */
+int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size, bool admin)
 {
 	struct kbuf_mem new;
 	int ret;
 
+	ret = kbuf_backend_check_size(buf->backend, size);
+	if (!ret)
+		ret = kbuf_resize_allowed(buf, size, admin);
+	if (ret)
+		return ret;
+	/* Cheap early answer; the real test is made again at the swap. */
 	if (atomic_read(&buf->mappings))
 		return -EBUSY;
 	ret = kbuf_mem_alloc(buf->backend, &new, size, buf->gfp);
 	if (ret)
 		return ret;
 
-	memcpy(new.vaddr, buf->mem.vaddr, min(size, buf->mem.capacity));
-	*old = buf->mem;
-	buf->mem = new;
-	WRITE_ONCE(buf->length, min(buf->length, size));
-	return 0;
-}
-
-/**
- * kbuf_buffer_resize() - reallocate with the same backend
- * @buf:  the buffer
- * @size: new capacity; the first min(old, new) bytes are kept, the rest
- *        reads as zeros
- *
- * Return: 0, -EINVAL for a size the backend refuses, -EBUSY while mapped,
- * -ENOMEM, or -EINTR.
- */
-int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size)
-{
-	struct kbuf_mem old;
-	int ret;
-
-	ret = kbuf_backend_check_size(buf->backend, size);
-	if (ret)
-		return ret;
-	if (down_write_killable(&buf->io_rwsem))
-		return -EINTR;
-	mutex_lock(&buf->lock);
-	ret = kbuf_buffer_swap_mem(buf, size, &old);
-	mutex_unlock(&buf->lock);
-	up_write(&buf->io_rwsem);
+	if (down_write_killable(&buf->io_rwsem)) {
+		ret = -EINTR;
+		goto out_free;
+	}
+	/* max_capacity may have dropped while allocating. */
+	ret = kbuf_resize_allowed(buf, size, admin);
 	if (!ret)
-		buf->backend->free(&old);
+		ret = kbuf_buffer_swap_mem(buf, &new);
+	if (!ret && admin)
+		WRITE_ONCE(buf->max_capacity, size);
+	up_write(&buf->io_rwsem);
+out_free:
+	/* The old memory after a swap, else the new. */
+	buf->backend->free(&new);
 	return ret;
 }
 
 /**
  * kbuf_buffer_clear() - zero every byte user space can reach, length 0
  * @buf: the buffer
+ *
+ * Return: 0, or -EINTR if a fatal signal came while waiting for a reader
+ * or during the zeroing (the length is then left as it was).
  */
-void kbuf_buffer_clear(struct kbuf_buffer *buf)
+int kbuf_buffer_clear(struct kbuf_buffer *buf)
 {
-	down_write(&buf->io_rwsem);
-	memset(buf->mem.vaddr, 0, max(buf->mem.capacity, buf->mem.map_size));
-	WRITE_ONCE(buf->length, 0);
+	int ret;
+
+	if (down_write_killable(&buf->io_rwsem))
+		return -EINTR;
+	ret = kbuf_mem_fill(buf->mem.vaddr, NULL,
+			    max(buf->mem.capacity, buf->mem.map_size));
+	if (!ret)
+		WRITE_ONCE(buf->length, 0);
 	up_write(&buf->io_rwsem);
+	return ret;
 }

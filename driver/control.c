@@ -1,17 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kbuf: the control node /dev/kbuf/control, which creates and destroys
- * buffers at run time. It is a misc device, root-only (0600), and each
- * command also needs CAP_SYS_ADMIN: a buffer pins kernel memory.
+ * buffers at run time. It is the last minor of kbuf's own region (so it
+ * cannot be opened before the load has succeeded: main.c), a device of
+ * the kbuf class named "control", root-only (0600), and each command also
+ * needs CAP_SYS_ADMIN: a buffer pins kernel memory.
  */
 #include "kbuf.h"
 
 #include <linux/capability.h>
-#include <linux/ctype.h>
+#include <linux/device.h>
 #include <linux/fs.h>
-#include <linux/miscdevice.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+
+/*
+ * ASCII ranges, spelt out: the kernel's islower() and isalpha() follow a
+ * Latin-1 table, where bytes such as 0xE9 are lower-case letters.
+ */
+static bool kbuf_name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '-';
+}
 
 /* 1..31 characters of [a-z0-9_-], NUL-terminated, not the control node's. */
 static int kbuf_name_check(const char *name)
@@ -21,12 +32,9 @@ static int kbuf_name_check(const char *name)
 
 	if (len == 0 || len == KBUF_NAME_LEN || !strcmp(name, "control"))
 		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!(islower(c) || isdigit(c) || c == '_' || c == '-'))
+	for (i = 0; i < len; i++)
+		if (!kbuf_name_char_ok(name[i]))
 			return -EINVAL;
-	}
 	return 0;
 }
 
@@ -72,35 +80,38 @@ static long kbuf_control_ioctl(struct file *filp, unsigned int cmd,
 	return kbuf_control_destroy(argp);
 }
 
-static const struct file_operations kbuf_control_fops = {
+static dev_t kbuf_control_devt(void)
+{
+	return MKDEV(MAJOR(kbuf_devt), KBUF_CONTROL_MINOR);
+}
+
+const struct file_operations kbuf_control_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = kbuf_control_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
 
-static struct miscdevice kbuf_control_dev = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "kbuf-control",
-	.nodename = "kbuf/control",
-	.mode = 0600,
-	.fops = &kbuf_control_fops,
-};
-
 /**
- * kbuf_control_register() - create /dev/kbuf/control
+ * kbuf_control_register() - create the control node's device
  *
- * Return: 0 or the error of misc_register().
+ * Its node opens only once main.c has added the region's char device.
+ *
+ * Return: 0 or the error of device_create().
  */
 int kbuf_control_register(void)
 {
-	return misc_register(&kbuf_control_dev);
+	struct device *dev;
+
+	dev = device_create(&kbuf_class, NULL, kbuf_control_devt(), NULL,
+			    "control");
+	return PTR_ERR_OR_ZERO(dev);
 }
 
 /**
- * kbuf_control_unregister() - remove /dev/kbuf/control
+ * kbuf_control_unregister() - remove the control node's device
  */
 void kbuf_control_unregister(void)
 {
-	misc_deregister(&kbuf_control_dev);
+	device_destroy(&kbuf_class, kbuf_control_devt());
 }

@@ -45,28 +45,37 @@ static ssize_t kbuf_copy(void *kaddr, void __user *uaddr, size_t count,
 	return done;
 }
 
+/*
+ * The VFS refuses O_DIRECT (kbuf has no direct_IO) only after ->open has
+ * run. Refusing it here, with the same EINVAL, keeps the rule that a
+ * failed open changes nothing: O_TRUNC below never runs for it.
+ */
 static int kbuf_open(struct inode *inode, struct file *filp)
 {
-	struct kbuf_buffer *buf =
-		container_of(inode->i_cdev, struct kbuf_buffer, cdev);
+	struct kbuf_buffer *buf;
 	int ret;
 
-	ret = kbuf_buffer_get_open(buf);
-	if (ret)
-		return ret;
+	if (filp->f_flags & O_DIRECT)
+		return -EINVAL;
+	buf = kbuf_buffer_open(iminor(inode));
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
 	filp->private_data = buf;
 
 	/* As for a regular file, truncation needs write access. */
-	if ((filp->f_flags & O_TRUNC) && (filp->f_mode & FMODE_WRITE))
-		kbuf_buffer_set_length(buf, 0);
+	if ((filp->f_flags & O_TRUNC) && (filp->f_mode & FMODE_WRITE)) {
+		ret = kbuf_buffer_set_length(buf, 0);
+		if (ret) {
+			kbuf_buffer_close(buf);
+			return ret;
+		}
+	}
 	return 0;
 }
 
 static int kbuf_release(struct inode *inode, struct file *filp)
 {
-	struct kbuf_buffer *buf = filp->private_data;
-
-	atomic_dec(&buf->opens);
+	kbuf_buffer_close(filp->private_data);
 	return 0;
 }
 
@@ -154,6 +163,7 @@ static loff_t kbuf_llseek(struct file *filp, loff_t offset, int whence)
 					READ_ONCE(buf->length));
 }
 
+/* The buffer nodes' operations; main.c's open hands them to a file. */
 const struct file_operations kbuf_fops = {
 	.owner = THIS_MODULE,
 	.open = kbuf_open,

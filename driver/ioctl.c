@@ -32,6 +32,9 @@ static int kbuf_ioctl_info(struct kbuf_buffer *buf, struct file *filp,
 {
 	struct kbuf_info info;
 
+	/* Size, length and address must describe one allocation. */
+	if (down_read_killable(&buf->io_rwsem))
+		return -EINTR;
 	memset(&info, 0, sizeof(info));
 	strscpy(info.name, buf->name, sizeof(info.name));
 	info.backend = buf->backend->id;
@@ -39,9 +42,6 @@ static int kbuf_ioctl_info(struct kbuf_buffer *buf, struct file *filp,
 	info.gfp = buf->gfp;
 	info.mappings = atomic_read(&buf->mappings);
 	info.opens = atomic_read(&buf->opens);
-
-	/* Size, length and address must describe one allocation. */
-	down_read(&buf->io_rwsem);
 	info.capacity = buf->mem.capacity;
 	info.map_size = buf->mem.map_size;
 	info.length = buf->length;
@@ -62,13 +62,17 @@ static int kbuf_ioctl_set_length(struct kbuf_buffer *buf, u64 __user *argp)
 	return kbuf_buffer_set_length(buf, length);
 }
 
+/*
+ * A buffer pins kernel memory: growing it past the capacity an
+ * administrator gave it needs CAP_SYS_ADMIN, as creating one does.
+ */
 static int kbuf_ioctl_resize(struct kbuf_buffer *buf, u64 __user *argp)
 {
 	u64 size;
 
 	if (get_user(size, argp))
 		return -EFAULT;
-	return kbuf_buffer_resize(buf, size);
+	return kbuf_buffer_resize(buf, size, capable(CAP_SYS_ADMIN));
 }
 
 /**
@@ -100,7 +104,6 @@ long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case KBUF_IOC_RESIZE:
 		return kbuf_ioctl_resize(buf, argp);
 	default:
-		kbuf_buffer_clear(buf);
-		return 0;
+		return kbuf_buffer_clear(buf);
 	}
 }

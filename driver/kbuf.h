@@ -3,15 +3,19 @@
  * kbuf: private declarations shared by the driver's files.
  *
  * Locking, outermost first:
- *   kbuf_registry_lock  the list of buffers, the names, create and destroy
+ *   kbuf_registry_lock  the list of buffers, the names and minors, open,
+ *                       create and destroy
  *   buf->io_rwsem       the data and length: read() takes it shared,
  *                       write() and every change of size or length take it
  *                       exclusive. User copies happen under it, so it ranks
  *                       above the mm's mmap_lock.
  *   mmap_lock           (the mm's) held by the core around ->mmap
- *   buf->lock           mapping and open state: mmap(), open(), resize and
- *                       destroy. Never held across a user copy, so ->mmap
- *                       may take it under mmap_lock without closing a cycle.
+ *   buf->lock           mapping and open state: mmap(), open(), and the
+ *                       moments resize and destroy decide. Held only for a
+ *                       few instructions, never across an allocation or a
+ *                       copy, so ->mmap may take it under mmap_lock.
+ * The page-mode fault handler takes no lock of kbuf's: a read() into a
+ * mapping of its own buffer faults with io_rwsem held.
  */
 #ifndef KBUF_H
 #define KBUF_H
@@ -19,7 +23,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
-#include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
@@ -32,7 +35,18 @@
 #include "uapi/linux/kbuf.h"
 
 #define KBUF_MAX_BUFFERS 64
+/* The control node is the minor after the buffers'. */
+#define KBUF_CONTROL_MINOR KBUF_MAX_BUFFERS
+#define KBUF_MINORS (KBUF_MAX_BUFFERS + 1)
 #define KBUF_VMALLOC_MAX SZ_1G
+
+/*
+ * Every allocation user space causes: charged to the caller's memory
+ * cgroup, no warn_alloc() dump on failure (the caller gets -ENOMEM), and
+ * for sleeping ones no OOM kill for a size user space chose: fail instead.
+ */
+#define KBUF_GFP_USER (GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+#define KBUF_GFP_USER_ATOMIC (GFP_ATOMIC | __GFP_ACCOUNT | __GFP_NOWARN)
 
 /**
  * struct kbuf_mem - one allocation made by a backend
@@ -41,12 +55,16 @@
  * @map_size: bytes mmap() may reach: whole pages owned by the allocation,
  *            0 when it shares its page with other objects
  * @order:    page order of the block, for the page allocator backend
+ * @source:   where the memory came from: "slab" (a kmalloc cache),
+ *            "pages" (the page allocator, directly or as a large
+ *            kmalloc) or "vmalloc"
  */
 struct kbuf_mem {
 	void *vaddr;
 	size_t capacity;
 	size_t map_size;
 	unsigned int order;
+	const char *source;
 };
 
 /**
@@ -59,11 +77,13 @@ struct kbuf_mem {
  * @alloc:      allocate @size zeroed bytes with @gfp into @mem
  * @free:       release what @alloc made
  * @map_pfn:    map @mem into @vma with remap_pfn_range()
- * @map_page:   map @mem into @vma by struct page, or NULL if the memory
- *              has no pages of its own to insert (slab objects)
+ * @page:       the struct page of page @pgoff of @mem, for the page-mode
+ *              fault handler; NULL if the memory has no pages of its own
+ *              to hand out (slab objects)
  *
- * The map functions get a @vma whose range was checked against
- * @mem->map_size; they honour vma->vm_pgoff and vma->vm_page_prot.
+ * @map_pfn gets a @vma whose range was checked against @mem->map_size; it
+ * honours vma->vm_pgoff and vma->vm_page_prot. @page gets a @pgoff below
+ * @mem->map_size >> PAGE_SHIFT.
  */
 struct kbuf_backend {
 	const char *name;
@@ -74,7 +94,7 @@ struct kbuf_backend {
 	int (*alloc)(struct kbuf_mem *mem, size_t size, gfp_t gfp);
 	void (*free)(struct kbuf_mem *mem);
 	int (*map_pfn)(struct kbuf_mem *mem, struct vm_area_struct *vma);
-	int (*map_page)(struct kbuf_mem *mem, struct vm_area_struct *vma);
+	struct page *(*page)(struct kbuf_mem *mem, pgoff_t pgoff);
 };
 
 /* What sysfs counts for a buffer: calls that moved data, and bytes. */
@@ -97,20 +117,24 @@ struct kbuf_pcpu_stats {
 
 /**
  * struct kbuf_buffer - one buffer and its device
- * @dev:      the device; its release frees the structure
- * @cdev:     the character device, parented to @dev so an open in flight
- *            keeps the structure alive
+ * @dev:      the device; its release frees the structure. An open file
+ *            holds a reference (kbuf_buffer_open())
  * @node:     entry in the registry's list
  * @name:     the buffer's name, also the device's name
  * @backend:  the allocator behind the buffer
  * @map_mode: KBUF_MAP_* actually used by mmap()
- * @map:      the backend's map function for @map_mode
  * @gfp:      KBUF_GFP_*
  * @io_rwsem: serializes writers against readers (see kbuf.h's header)
- * @mem:      the allocation; changes only under @io_rwsem and @lock
+ * @mem:      the allocation; changes only under @io_rwsem and @lock, and
+ *            only while nothing maps it. Each field is written with
+ *            WRITE_ONCE(): llseek and sysfs read the capacity locklessly
  * @length:   bytes of valid data; changes only under @io_rwsem held
- *            exclusive
- * @lock:     protects @dead and the decision to resize or destroy
+ *            exclusive, with WRITE_ONCE()
+ * @max_capacity: largest capacity a resize without CAP_SYS_ADMIN may ask
+ *            for: the capacity an administrator created or last resized
+ *            the buffer to. Changes under @io_rwsem
+ * @lock:     protects @dead, @mappings changes and the decision to resize
+ *            or destroy
  * @dead:     destroyed: open() fails from now on
  * @opens:    open file descriptions
  * @mappings: live VMAs
@@ -118,16 +142,15 @@ struct kbuf_pcpu_stats {
  */
 struct kbuf_buffer {
 	struct device dev;
-	struct cdev cdev;
 	struct list_head node;
 	char name[KBUF_NAME_LEN];
 	const struct kbuf_backend *backend;
 	u32 map_mode;
-	int (*map)(struct kbuf_mem *mem, struct vm_area_struct *vma);
 	u32 gfp;
 	struct rw_semaphore io_rwsem;
 	struct kbuf_mem mem;
 	size_t length;
+	size_t max_capacity;
 	struct mutex lock; /* see above */
 	bool dead;
 	atomic_t opens;
@@ -160,16 +183,18 @@ int kbuf_backend_check_size(const struct kbuf_backend *be, u64 size);
 int kbuf_mem_alloc(const struct kbuf_backend *be, struct kbuf_mem *mem,
 		   size_t size, u32 gfp);
 int kbuf_map_linear_pfn(struct kbuf_mem *mem, struct vm_area_struct *vma);
+const char *kbuf_linear_source(const void *vaddr);
 
 /* buffer.c */
 int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
 		       u64 size, u32 gfp);
 int kbuf_buffer_destroy(const char *name);
 void kbuf_buffer_destroy_all(void);
-int kbuf_buffer_get_open(struct kbuf_buffer *buf);
+struct kbuf_buffer *kbuf_buffer_open(unsigned int minor);
+void kbuf_buffer_close(struct kbuf_buffer *buf);
 int kbuf_buffer_set_length(struct kbuf_buffer *buf, u64 length);
-int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size);
-void kbuf_buffer_clear(struct kbuf_buffer *buf);
+int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size, bool admin);
+int kbuf_buffer_clear(struct kbuf_buffer *buf);
 
 /* fops.c, ioctl.c, mmap.c */
 extern const struct file_operations kbuf_fops;
@@ -180,6 +205,7 @@ int kbuf_mmap(struct file *filp, struct vm_area_struct *vma);
 extern const struct attribute_group *kbuf_groups[];
 
 /* control.c */
+extern const struct file_operations kbuf_control_fops;
 int kbuf_control_register(void);
 void kbuf_control_unregister(void);
 

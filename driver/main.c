@@ -2,8 +2,8 @@
 /*
  * kbuf: kernel buffers from kmalloc, the page allocator and vmalloc, as
  * character devices. This file holds the module: its parameters, the
- * device class and the char device region, and the three buffers made at
- * load time.
+ * device class, the char device every node opens through, and the three
+ * buffers made at load time.
  *
  *   $ echo hello > /dev/kbuf/vmalloc
  *   $ cat /dev/kbuf/vmalloc
@@ -13,6 +13,7 @@
  */
 #include "kbuf.h"
 
+#include <linux/cdev.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/module.h>
@@ -46,6 +47,7 @@ static const char *const kbuf_map_modes[] = {
 
 static u32 kbuf_map_mode;
 dev_t kbuf_devt;
+static struct cdev *kbuf_cdev;
 
 /**
  * kbuf_default_map_mode() - the map mode chosen at load
@@ -59,13 +61,35 @@ u32 kbuf_default_map_mode(void)
 
 static char *kbuf_devnode(KBUF_DEVNODE_DEV *dev, umode_t *mode)
 {
+	/* devtmpfs's default, said aloud: the control node is root's. */
+	if (mode && MINOR(dev->devt) == KBUF_CONTROL_MINOR)
+		*mode = 0600;
 	return kasprintf(GFP_KERNEL, "kbuf/%s", dev_name(dev));
 }
+
+/*
+ * Every node of kbuf's region opens here, as drivers/char/mem.c's do: the
+ * minor chooses the operations, which then replace these.
+ */
+static int kbuf_node_open(struct inode *inode, struct file *filp)
+{
+	const struct file_operations *fops = &kbuf_fops;
+
+	if (iminor(inode) == KBUF_CONTROL_MINOR)
+		fops = &kbuf_control_fops;
+	replace_fops(filp, fops_get(fops));
+	return filp->f_op->open ? filp->f_op->open(inode, filp) : 0;
+}
+
+static const struct file_operations kbuf_node_fops = {
+	.owner = THIS_MODULE,
+	.open = kbuf_node_open,
+	.llseek = noop_llseek,
+};
 
 struct class kbuf_class = {
 	.name = "kbuf",
 	.devnode = kbuf_devnode,
-	.dev_groups = kbuf_groups,
 };
 
 static int kbuf_check_range(const char *param, unsigned long value,
@@ -115,6 +139,28 @@ static int kbuf_create_defaults(void)
 	return ret;
 }
 
+/*
+ * The one char device of the whole region (buffers and control node),
+ * added last: until cdev_add() succeeds no node can be opened, and nothing
+ * after it can fail. A load that fails earlier therefore frees nothing a
+ * process holds: a file opened while the module was still loading would
+ * otherwise outlive the module whose code it points into.
+ */
+static int kbuf_cdev_add(void)
+{
+	int ret;
+
+	kbuf_cdev = cdev_alloc();
+	if (!kbuf_cdev)
+		return -ENOMEM;
+	kbuf_cdev->owner = THIS_MODULE;
+	kbuf_cdev->ops = &kbuf_node_fops;
+	ret = cdev_add(kbuf_cdev, kbuf_devt, KBUF_MINORS);
+	if (ret)
+		kobject_put(&kbuf_cdev->kobj);
+	return ret;
+}
+
 static int __init kbuf_init(void)
 {
 	int ret;
@@ -123,7 +169,7 @@ static int __init kbuf_init(void)
 	if (ret)
 		return ret;
 
-	ret = alloc_chrdev_region(&kbuf_devt, 0, KBUF_MAX_BUFFERS, "kbuf");
+	ret = alloc_chrdev_region(&kbuf_devt, 0, KBUF_MINORS, "kbuf");
 	if (ret)
 		return ret;
 	ret = class_register(&kbuf_class);
@@ -135,26 +181,32 @@ static int __init kbuf_init(void)
 	ret = kbuf_control_register();
 	if (ret)
 		goto err_destroy_buffers;
+	ret = kbuf_cdev_add();
+	if (ret)
+		goto err_unregister_control;
 
 	pr_info("version %s loaded: kmalloc %lu, pages %lu, vmalloc %lu bytes, map_mode %s\n",
 		KBUF_VERSION, kmalloc_size, PAGE_SIZE << pages_order,
 		vmalloc_size, kbuf_map_modes[kbuf_map_mode]);
 	return 0;
 
+err_unregister_control:
+	kbuf_control_unregister();
 err_destroy_buffers:
 	kbuf_buffer_destroy_all();
 	class_unregister(&kbuf_class);
 err_unregister_region:
-	unregister_chrdev_region(kbuf_devt, KBUF_MAX_BUFFERS);
+	unregister_chrdev_region(kbuf_devt, KBUF_MINORS);
 	return ret;
 }
 
 static void __exit kbuf_exit(void)
 {
+	cdev_del(kbuf_cdev);
 	kbuf_control_unregister();
 	kbuf_buffer_destroy_all();
 	class_unregister(&kbuf_class);
-	unregister_chrdev_region(kbuf_devt, KBUF_MAX_BUFFERS);
+	unregister_chrdev_region(kbuf_devt, KBUF_MINORS);
 }
 
 module_init(kbuf_init);

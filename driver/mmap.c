@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kbuf: mmap() of a buffer node. All the checks live here; the backends
- * only insert pages or pfns into a range already known to be theirs.
+ * only map pfns, or look up a page, in a range already known to be theirs.
  *
  * - Only shared mappings: a private (copy-on-write) mapping of pfn memory
  *   is a known way to crash the kernel, and of this buffer would be a lie.
@@ -15,6 +15,14 @@
  *   read-only mapping stays read-only.
  * - The mapping holds its file, so the buffer outlives close(); resize and
  *   destroy are refused while @mappings is not zero.
+ *
+ * Map mode pfn fills the whole range at mmap() time with
+ * remap_pfn_range(): VM_PFNMAP, no struct page behind it for the core, and
+ * madvise(MADV_DONTNEED) is refused (EINVAL). Map mode page inserts
+ * nothing at mmap() time: each page is handed to the core by the fault
+ * handler when first touched, as a struct page with a reference. A range
+ * that madvise(MADV_DONTNEED) zapped is simply faulted in again, and
+ * get_user_pages() users (O_DIRECT, process_vm_readv) see ordinary pages.
  */
 #include "kbuf.h"
 
@@ -36,7 +44,32 @@ static void kbuf_vm_close(struct vm_area_struct *vma)
 	atomic_dec(&buf->mappings);
 }
 
-static const struct vm_operations_struct kbuf_vm_ops = {
+/*
+ * Takes no lock: buf->mem cannot change while this VMA exists (resize is
+ * refused while mapped), and a read() or write() whose user buffer is
+ * this very mapping faults here with io_rwsem held.
+ */
+static vm_fault_t kbuf_vm_fault(struct vm_fault *vmf)
+{
+	struct kbuf_buffer *buf = vmf->vma->vm_private_data;
+	struct page *page;
+
+	/* mmap() checked the range and VM_DONTEXPAND keeps it. */
+	if (WARN_ON_ONCE(vmf->pgoff >= buf->mem.map_size >> PAGE_SHIFT))
+		return VM_FAULT_SIGBUS;
+	page = buf->backend->page(&buf->mem, vmf->pgoff);
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct kbuf_vm_page_ops = {
+	.open = kbuf_vm_open,
+	.close = kbuf_vm_close,
+	.fault = kbuf_vm_fault,
+};
+
+static const struct vm_operations_struct kbuf_vm_pfn_ops = {
 	.open = kbuf_vm_open,
 	.close = kbuf_vm_close,
 };
@@ -56,7 +89,8 @@ static bool kbuf_mmap_in_range(struct kbuf_buffer *buf,
  * @vma:  the mapping the core set up
  *
  * Return: 0, -EINVAL for a private mapping or a range outside the pages
- * the buffer owns, or the backend's error.
+ * the buffer owns, -EINTR if a fatal signal came while waiting for a
+ * resize or destroy to decide, or the error of remap_pfn_range().
  */
 int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
 {
@@ -66,17 +100,22 @@ int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
-	/* Hold off resize: mem must not change between check and map. */
-	mutex_lock(&buf->lock);
+	/* mem must not change between the check and the count. */
+	if (mutex_lock_killable(&buf->lock))
+		return -EINTR;
 	if (!kbuf_mmap_in_range(buf, vma))
 		goto out_unlock;
 
 	kbuf_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	ret = buf->map(&buf->mem, vma);
-	if (ret)
-		goto out_unlock;
-
-	vma->vm_ops = &kbuf_vm_ops;
+	if (buf->map_mode == KBUF_MAP_PFN) {
+		ret = buf->backend->map_pfn(&buf->mem, vma);
+		if (ret)
+			goto out_unlock;
+		vma->vm_ops = &kbuf_vm_pfn_ops;
+	} else {
+		vma->vm_ops = &kbuf_vm_page_ops;
+		ret = 0;
+	}
 	vma->vm_private_data = buf;
 	atomic_inc(&buf->mappings);
 	kbuf_stat_add(buf, KBUF_STAT_MMAPS, 1);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kbuf: attributes under /sys/class/kbuf/<name>/. They are class
- * attributes of every buffer device, so they exist before the uevent and
- * udev can set their permissions. Documented in docs/sysfs-class-kbuf.
+ * kbuf: attributes under /sys/class/kbuf/<name>/. They are the groups of
+ * every buffer device (not of the control node), so they exist before the
+ * uevent and udev can set their permissions. Documented in
+ * docs/sysfs-class-kbuf.
  */
 #include "kbuf.h"
 
@@ -51,6 +52,22 @@ static ssize_t capacity_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(capacity);
 
+static ssize_t max_capacity_show(struct device *dev,
+				 struct device_attribute *attr, char *page)
+{
+	return sysfs_emit(page, "%zu\n",
+			  READ_ONCE(kbuf_from_dev(dev)->max_capacity));
+}
+static DEVICE_ATTR_RO(max_capacity);
+
+static ssize_t source_show(struct device *dev, struct device_attribute *attr,
+			   char *page)
+{
+	return sysfs_emit(page, "%s\n",
+			  READ_ONCE(kbuf_from_dev(dev)->mem.source));
+}
+static DEVICE_ATTR_RO(source);
+
 static ssize_t length_show(struct device *dev, struct device_attribute *attr,
 			   char *page)
 {
@@ -63,8 +80,11 @@ static ssize_t length_store(struct device *dev, struct device_attribute *attr,
 	u64 length;
 	int ret;
 
-	/* Too big for 64 bits is above any capacity: EINVAL, not ERANGE. */
-	if (kstrtou64(page, 0, &length))
+	/*
+	 * Decimal only, as documented: base 0 would read "010" as 8. Too big
+	 * for 64 bits is above any capacity: EINVAL, not ERANGE.
+	 */
+	if (kstrtou64(page, 10, &length))
 		return -EINVAL;
 	ret = kbuf_buffer_set_length(kbuf_from_dev(dev), length);
 	return ret ? ret : count;
@@ -122,6 +142,8 @@ KBUF_STAT_ATTR(mmaps, KBUF_STAT_MMAPS);
 static struct attribute *kbuf_attrs[] = {
 	&dev_attr_backend.attr,
 	&dev_attr_capacity.attr,
+	&dev_attr_max_capacity.attr,
+	&dev_attr_source.attr,
 	&dev_attr_length.attr,
 	&dev_attr_map_mode.attr,
 	&dev_attr_gfp.attr,
