@@ -63,17 +63,21 @@ assert_load_capacity() {
 	assert_character_exists "$KBUF_CONTROL"
 }
 
-@test "loading creates a sysfs directory under /sys/class/kbuf for each buffer" {
+@test "loading creates a sysfs directory under /sys/class/kbuf for each buffer and the control node" {
 	kbuf_load
 	run ls "$KBUF_SYS"
-	assert_output "$(printf '%s\n' kmalloc pages vmalloc)"
+	assert_output "$(printf '%s\n' control kmalloc pages vmalloc)"
 }
 
-@test "the control node is the misc device kbuf-control with mode 0600" {
+@test "the control node is the class device control, mode 0600, with no buffer attributes" {
 	kbuf_load
-	assert_dir_exists /sys/class/misc/kbuf-control
+	assert_dir_exists "$KBUF_SYS/control"
+	assert_not_exists "$KBUF_SYS/control/capacity"
 	run stat -c '%a %U' "$KBUF_CONTROL"
 	assert_output '600 root'
+	# Its minor follows the 64 of the buffers.
+	run stat -c '%T' "$KBUF_CONTROL"
+	assert_output 40
 }
 
 @test "the nodes are made by devtmpfs, without udev" {
@@ -89,7 +93,7 @@ assert_load_capacity() {
 	insmod "$KBUF_KO" && nodes=$(ls "$KBUF_DEV") || nodes="insmod failed"
 	kbuf_udevd_restart
 	# What udev missed: its rules (group and modes) for the new devices.
-	udevadm trigger --action=add /sys/class/kbuf/* /sys/class/misc/kbuf-control
+	udevadm trigger --action=add /sys/class/kbuf/*
 	kbuf_settle
 	assert_equal "$nodes" "$(printf '%s\n' control kmalloc pages vmalloc)"
 }
@@ -128,7 +132,6 @@ assert_load_capacity() {
 	kbuf_unload
 	assert_not_exists "$KBUF_DEV"
 	assert_not_exists "$KBUF_SYS"
-	assert_not_exists /sys/class/misc/kbuf-control
 	assert_not_exists /sys/module/kbuf
 }
 

@@ -242,6 +242,25 @@ cap_of() {
 	kbuf_each_backend check
 }
 
+# The VFS refuses O_DIRECT only after the driver's open has run: the
+# driver must refuse it first, or O_TRUNC truncates for an open that fails.
+@test "an O_TRUNC open with O_DIRECT fails with EINVAL and keeps the length" {
+	check() {
+		kbuf-io "$KBUF_DEV/$1" write abc >/dev/null
+		run -1 python3 -c '
+import errno, os, sys
+try:
+    os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC | os.O_DIRECT)
+except OSError as e:
+    sys.exit(errno.errorcode[e.errno])
+' "$KBUF_DEV/$1"
+		assert_output EINVAL
+		run kbuf_info "$1" length
+		assert_output 3
+	}
+	kbuf_each_backend check
+}
+
 @test "a read into a buffer whose tail is unmapped returns the bytes before the fault" {
 	check() {
 		kbuf-ioctl "$KBUF_DEV/$1" set-length 8192

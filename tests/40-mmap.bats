@@ -137,6 +137,10 @@ setup() {
 	kbuf_each_backend mmap_read_into_own_mapping
 }
 
+@test "madvise(MADV_DONTNEED) on pages and vmalloc mappings is undone by the next touch and fails with EINVAL on kmalloc" {
+	kbuf_each_backend mmap_dontneed
+}
+
 @test "process_vm_readv works on pages and vmalloc mappings and fails with EFAULT on kmalloc" {
 	kbuf_each_backend mmap_vmreadv
 }

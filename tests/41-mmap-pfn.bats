@@ -141,6 +141,10 @@ setup() {
 	kbuf_each_backend mmap_read_into_own_mapping
 }
 
+@test "in pfn mode madvise(MADV_DONTNEED) fails with EINVAL and keeps the mapping whole" {
+	kbuf_each_backend mmap_dontneed
+}
+
 @test "in pfn mode process_vm_readv on a mapping fails with EFAULT" {
 	kbuf_each_backend mmap_vmreadv
 }

@@ -6,8 +6,8 @@
 
 load 'helpers/common'
 
-KBUF_ATTRS=(backend capacity length map_mode gfp mappings opens reads writes
-	bytes_read bytes_written mmaps)
+KBUF_ATTRS=(backend capacity max_capacity source length map_mode gfp mappings
+	opens reads writes bytes_read bytes_written mmaps)
 
 setup_file() {
 	kbuf_file_setup
@@ -129,6 +129,49 @@ write_attr() {
 		assert_output "$cap"
 	}
 	kbuf_each_backend check
+}
+
+# Base 0 would read 010 as octal 8 and accept 0x10.
+@test "length is read in decimal only: 010 sets 10 and 0x10 fails with EINVAL" {
+	check() {
+		kbuf-io "$KBUF_DEV/$1" fill 20 0 >/dev/null
+		write_attr "$1" 010 length
+		run kbuf_attr "$1" length
+		assert_output 10
+		run -1 write_attr "$1" 0x10 length
+		assert_output --partial 'Invalid argument'
+		run kbuf_attr "$1" length
+		assert_output 10
+	}
+	kbuf_each_backend check
+}
+
+# SLUB serves kmalloc() from its caches up to two pages, and passes larger
+# sizes to the page allocator.
+@test "source says slab for kmalloc up to two pages, pages above, and the allocator for the others" {
+	local size want
+	for size in 100 4096 8192 12288 65536; do
+		want=slab
+		((size <= 2 * KBUF_PAGE)) || want=pages
+		kbuf_create "s-$size" kmalloc "$size"
+		run kbuf_attr "s-$size" source
+		assert_output "$want"
+		kbuf_destroy "s-$size"
+	done
+	run kbuf_attr pages source
+	assert_output pages
+	run kbuf_attr vmalloc source
+	assert_output vmalloc
+}
+
+@test "source follows a resize of a kmalloc buffer across two pages" {
+	kbuf_create s-grow kmalloc 4096
+	kbuf-ioctl "$KBUF_DEV/s-grow" resize 65536
+	run kbuf_attr s-grow source
+	assert_output pages
+	kbuf-ioctl "$KBUF_DEV/s-grow" resize 4096
+	run kbuf_attr s-grow source
+	assert_output slab
 }
 
 @test "writing something that is not a number to length fails with EINVAL" {

@@ -55,6 +55,21 @@ create() {
 	assert_output ENOSPC
 }
 
+# The kernel's islower() follows Latin-1: 0xDF-0xFF (but 0xF7) would pass.
+@test "a name with any byte from 0x80 to 0xff fails with EINVAL and makes no node" {
+	local i h c bad=
+	for ((i = 0x80; i <= 0xff; i++)); do
+		printf -v h %02x "$i"
+		printf -v c %b "\\x$h"
+		run -1 create "x$c" kmalloc 16
+		[[ $output == EINVAL ]] || bad+=" $h:$output"
+	done
+	assert_equal "$bad" ""
+	kbuf_settle
+	run ls "$KBUF_DEV"
+	assert_output "$(printf '%s\n' control kmalloc pages vmalloc)"
+}
+
 @test "destroy removes the node and the sysfs directory" {
 	check() {
 		kbuf_create "d-$1" "$1" 4096
@@ -180,12 +195,13 @@ create() {
 
 @test "a 65th buffer fails with ENOSPC" {
 	local i n
-	n=$(find "$KBUF_SYS/" -mindepth 1 -maxdepth 1 | wc -l)
+	# The class holds the buffers and the control node.
+	n=$(find "$KBUF_SYS/" -mindepth 1 -maxdepth 1 ! -name control | wc -l)
 	for ((i = n; i < 64; i++)); do
 		create "n$i" kmalloc 16
 	done
 	kbuf_settle
-	assert_equal "$(find "$KBUF_SYS/" -mindepth 1 -maxdepth 1 | wc -l)" 64
+	assert_equal "$(find "$KBUF_SYS/" -mindepth 1 -maxdepth 1 ! -name control | wc -l)" 64
 	run -1 create one-too-many kmalloc 16
 	assert_output ENOSPC
 	kbuf_destroy n63

@@ -34,7 +34,7 @@ assert_clean() {
 	local d
 	for d in "$KBUF_SYS"/*; do
 		case ${d##*/} in
-		kmalloc | pages | vmalloc) ;;
+		control | kmalloc | pages | vmalloc) ;;
 		*) fail "stress left buffer ${d##*/} behind" ;;
 		esac
 	done

@@ -87,6 +87,17 @@ kbuf_sweep() {
 	kbuf_load
 }
 
+# A node opened while the module is still loading must not outlive a load
+# that then fails: the opener holds a file and a mapping for 20 ms each
+# time, and the sweep fails every allocation of the load under it.
+@test "every allocation of a module load fails once while another process opens and maps a buffer" {
+	kbuf_unload
+	kbuf_sweep load-contended "$KBUF_KO" "kmalloc_size=8192 pages_order=1 vmalloc_size=8192"
+	run kbuf_loaded
+	assert_failure
+	kbuf_load
+}
+
 @test "every allocation of a create fails once with ENOMEM for each backend" {
 	check() {
 		kbuf_sweep create "f-$1" "$1" 16384

@@ -320,7 +320,7 @@ kbuf_destroy_extra() {
 		[[ -e $d ]] || continue
 		name=${d##*/}
 		case $name in
-		kmalloc | pages | vmalloc) ;;
+		control | kmalloc | pages | vmalloc) ;;
 		*)
 			kbuf-ioctl "$KBUF_CONTROL" destroy "$name" >/dev/null || true
 			destroyed=1

@@ -3,6 +3,7 @@
  * kbuf-fault: fail every allocation of one operation, one at a time.
  *
  *   kbuf-fault load KO [PARAMS]
+ *   kbuf-fault load-contended KO [PARAMS]
  *   kbuf-fault create NAME BACKEND SIZE [GFP]
  *   kbuf-fault resize DEV SIZE
  *   kbuf-fault mmap DEV
@@ -21,15 +22,24 @@
  * allocation was optional, succeed whole (checked too); a success is
  * undone before the next N. The last, uninjected run must succeed.
  *
+ * load-contended is load with a second process that opens, maps and holds
+ * /dev/kbuf/kmalloc as often as it can all through the sweep: an open that
+ * succeeds during a load that then fails would be left with a file and a
+ * mapping of a freed module (the kernel log then shows it).
+ *
  * Prints one line per N ("N ENOMEM", "N ok", or a load's errno name), then
  * "allocations M enomem E ok K". Exits 0 if every run was clean, 1 at the
  * first that was not (the line says why), 2 on usage errors.
  */
 #define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "kbuf-test.h"
 
@@ -121,7 +131,7 @@ static const char *load_check_ok(char **argv)
 		"/sys/class/kbuf/kmalloc",
 		"/sys/class/kbuf/pages",
 		"/sys/class/kbuf/vmalloc",
-		"/sys/class/misc/kbuf-control",
+		"/sys/class/kbuf/control",
 	};
 	unsigned int i;
 
@@ -132,11 +142,67 @@ static const char *load_check_ok(char **argv)
 	return NULL;
 }
 
+/* The contending opener may hold the module for a moment: try for 10 s. */
 static void load_undo(char **argv)
 {
+	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	int i;
+
 	(void)argv;
-	if (syscall(SYS_delete_module, "kbuf", O_NONBLOCK))
-		err(1, "delete_module after a load");
+	for (i = 0; syscall(SYS_delete_module, "kbuf", O_NONBLOCK); i++) {
+		if (errno != EWOULDBLOCK || i == 1000)
+			err(1, "delete_module after a load");
+		nanosleep(&pause, NULL);
+	}
+}
+
+static pid_t kf_opener = -1;
+
+/* Hold what was opened long enough for a failing load to unwind under it. */
+static void kf_opener_hold(int fd)
+{
+	const struct timespec hold = { .tv_nsec = 20 * 1000 * 1000 };
+	unsigned char *p;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED)
+		p[0] = 1;
+	nanosleep(&hold, NULL);
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+}
+
+static void kf_opener_loop(void)
+{
+	int fd;
+
+	for (;;) {
+		fd = open("/dev/kbuf/kmalloc", O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			sched_yield();
+			continue;
+		}
+		kf_opener_hold(fd);
+		close(fd);
+	}
+}
+
+static void load_contended_prepare(char **argv)
+{
+	load_prepare(argv);
+	kf_opener = fork();
+	if (kf_opener < 0)
+		err(1, "fork");
+	if (!kf_opener)
+		kf_opener_loop();
+}
+
+static void kf_opener_stop(void)
+{
+	if (kf_opener <= 0)
+		return;
+	kill(kf_opener, SIGKILL);
+	waitpid(kf_opener, NULL, 0);
 }
 
 /* ---- create ----------------------------------------------------------- */
@@ -447,6 +513,16 @@ static const struct kf_op kf_ops[] = {
 		.any_errno = true,
 	},
 	{
+		.name = "load-contended",
+		.nargs = 1,
+		.prepare = load_contended_prepare,
+		.run = load_run,
+		.check_failed = load_check_failed,
+		.check_ok = load_check_ok,
+		.undo = load_undo,
+		.any_errno = true,
+	},
+	{
 		.name = "create",
 		.nargs = 3,
 		.prepare = create_prepare,
@@ -551,6 +627,7 @@ static const struct kf_op *kf_find(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct kf_op *op;
+	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -561,5 +638,7 @@ int main(int argc, char **argv)
 		err(KT_USAGE,
 		    "/proc/thread-self/fail-nth (no CONFIG_FAULT_INJECTION?)");
 	op->prepare(argv + 2);
-	return kf_sweep(op, argv + 2);
+	ret = kf_sweep(op, argv + 2);
+	kf_opener_stop();
+	return ret;
 }

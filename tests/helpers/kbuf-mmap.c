@@ -24,7 +24,7 @@
  *   munmap OFF LEN             unmap part of the mapping
  *   mprotect PROT              on the whole mapping
  *   phys                       physical address of the first page, from
- *                              /proc/self/pagemap
+ *                              /proc/self/pagemap, after a read of it
  *   vmreadv OFF LEN            process_vm_readv of the mapping: count
  *   procmem OFF LEN            pread of /proc/self/mem at it: count
  *   odirect-read FILE OFF LEN  O_DIRECT read of FILE into the mapping
@@ -181,7 +181,11 @@ static int do_phys(void)
 	unsigned long long entry;
 	int pfd;
 
-	/* Both map modes fill every page table entry at mmap() time. */
+	/*
+	 * Map mode pfn fills every page table entry at mmap() time; map mode
+	 * page when a page is first touched.
+	 */
+	(void)__atomic_load_n(map, __ATOMIC_RELAXED);
 	pfd = open("/proc/self/pagemap", O_RDONLY);
 	if (pfd < 0)
 		err(KT_USAGE, "/proc/self/pagemap");

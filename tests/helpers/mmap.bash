@@ -207,6 +207,18 @@ mmap_read_into_own_mapping() {
 	assert_output "$(printf '%s\n' "$KBUF_PAGE" abc "$KBUF_PAGE")"
 }
 
+# madvise(MADV_DONTNEED) on a mapping: struct-page mappings accept it and
+# the fault handler brings the same pages back; pfn mappings refuse it.
+mmap_dontneed() {
+	local madv='madvise ok'
+	mmap_has_pages "$1" || madv='madvise EINVAL'
+	run python3 "$KBUF_ROOT/tests/helpers/madvise-dontneed.py" "$(dev_of "$1")"
+	assert_success
+	assert_output "$(printf '%s\n' "$madv" 'zap!' 4 abcd)"
+	run kbuf-io "$(dev_of "$1")" dump 12
+	assert_output 'zap!\x00\x00\x00\x00abcd'
+}
+
 mmap_vmreadv() {
 	mmap_fill_d "$1" 8192
 	if mmap_has_pages "$1"; then
