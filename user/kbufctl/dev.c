@@ -234,14 +234,26 @@ static bool kbuf_match_slab(const char *line, const char *key)
 	return !strncmp(line, key, len) && line[len] == ' ';
 }
 
+/*
+ * The driver says in sysfs "source" which allocator served the buffer
+ * (slab or pages): that is the kernel's own answer and wins. Without it
+ * (an older module) the answer is worked out from the size as SLUB does.
+ */
 static void kbuf_where_kmalloc(const struct kbuf_info *info,
 			       struct kbuf_where *w)
 {
 	__u64 page = (__u64)kbuf_page_size();
 	__u64 size = kbuf_kmalloc_alloc_size(info->capacity, page);
-	char cache[32];
+	char cache[32], source[16];
+	bool large;
 
-	if (kbuf_kmalloc_cache_name(size, cache, sizeof(cache))) {
+	large = kbuf_kmalloc_cache_name(size, cache, sizeof(cache));
+	if (large)
+		snprintf(cache, sizeof(cache), "of %llu bytes",
+			 (unsigned long long)size);
+	if (!kbuf_sysfs_read(info->name, "source", source, sizeof(source)))
+		large = !strcmp(source, "pages");
+	if (large) {
 		snprintf(w->placement, sizeof(w->placement),
 			 "page allocator (kmalloc of %llu bytes, order %u)",
 			 (unsigned long long)size, kbuf_page_order(size, page));
