@@ -49,13 +49,16 @@ kbuf_clone() {
 	fi
 }
 
-# Run CMD... in directory $1 with none of the caller's test-bed settings
-# but the kernel $KVER, so that the clone finds its own root and output.
+# Run CMD... in directory $1 as from a newcomer's shell: none of the
+# caller's test-bed settings but the kernel $KVER (the clone finds its own
+# root and output), and not as a sub-make of make check (which would print
+# "Entering directory" lines).
 kbuf_run_in() {
 	local dir=$1
 	shift
 	cd "$dir" &&
 		env -u KBUF_ROOT -u KBUF_OUTROOT -u KBUF_FILTER -u KBUF_SHARD \
+			-u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 			KBUF_KERNELS="$KVER" timeout 900 "$@"
 }
 
