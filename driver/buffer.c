@@ -290,18 +290,25 @@ int kbuf_buffer_set_length(struct kbuf_buffer *buf, u64 length)
 	return ret;
 }
 
-/*
- * memcpy() or memset() of up to a gigabyte, in chunks with a chance to
- * reschedule between them. @src NULL means zero. Return: 0, or -EINTR
- * when a fatal signal came (the destination is then partly written).
+/**
+ * kbuf_mem_fill() - memcpy() or memset() of up to a gigabyte
+ * @dst:      destination
+ * @src:      source, or NULL to zero @dst
+ * @len:      bytes
+ * @killable: stop when a fatal signal comes
+ *
+ * Works in chunks with a chance to reschedule between them.
+ *
+ * Return: 0, or -EINTR when @killable and a fatal signal came (@dst is
+ * then partly written).
  */
-static int kbuf_mem_fill(void *dst, const void *src, size_t len)
+int kbuf_mem_fill(void *dst, const void *src, size_t len, bool killable)
 {
 	size_t done, n;
 
 	for (done = 0; done < len; done += n) {
 		if (done) {
-			if (fatal_signal_pending(current))
+			if (killable && fatal_signal_pending(current))
 				return -EINTR;
 			cond_resched();
 		}
@@ -337,7 +344,7 @@ static int kbuf_buffer_swap_mem(struct kbuf_buffer *buf, struct kbuf_mem *new)
 	int ret;
 
 	ret = kbuf_mem_fill(new->vaddr, old.vaddr,
-			    min(new->capacity, old.capacity));
+			    min(new->capacity, old.capacity), true);
 	if (ret)
 		return ret;
 	if (mutex_lock_killable(&buf->lock))
@@ -423,7 +430,7 @@ int kbuf_buffer_clear(struct kbuf_buffer *buf)
 	if (down_write_killable(&buf->io_rwsem))
 		return -EINTR;
 	ret = kbuf_mem_fill(buf->mem.vaddr, NULL,
-			    max(buf->mem.capacity, buf->mem.map_size));
+			    max(buf->mem.capacity, buf->mem.map_size), true);
 	if (!ret)
 		WRITE_ONCE(buf->length, 0);
 	up_write(&buf->io_rwsem);

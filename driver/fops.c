@@ -116,9 +116,13 @@ static ssize_t kbuf_write_locked(struct kbuf_buffer *buf,
 	if (ret <= 0)
 		return ret;
 
-	/* A gap between the old end and this write reads as zeros. */
+	/*
+	 * A gap between the old end and this write reads as zeros. The data
+	 * is already in: the zeroing runs to the end, signal or not.
+	 */
 	if (pos > length)
-		memset(buf->mem.vaddr + length, 0, pos - length);
+		kbuf_mem_fill(buf->mem.vaddr + length, NULL, pos - length,
+			      false);
 	WRITE_ONCE(buf->length, max(length, pos + ret));
 	return ret;
 }

@@ -195,6 +195,7 @@ void kbuf_buffer_close(struct kbuf_buffer *buf);
 int kbuf_buffer_set_length(struct kbuf_buffer *buf, u64 length);
 int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size, bool admin);
 int kbuf_buffer_clear(struct kbuf_buffer *buf);
+int kbuf_mem_fill(void *dst, const void *src, size_t len, bool killable);
 
 /* fops.c, ioctl.c, mmap.c */
 extern const struct file_operations kbuf_fops;

@@ -90,36 +90,42 @@ static bool kbuf_mmap_in_range(struct kbuf_buffer *buf,
  *
  * Return: 0, -EINVAL for a private mapping or a range outside the pages
  * the buffer owns, -EINTR if a fatal signal came while waiting for a
- * resize or destroy to decide, or the error of remap_pfn_range().
+ * resize to decide, or the error of remap_pfn_range().
  */
 int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct kbuf_buffer *buf = filp->private_data;
-	int ret = -EINVAL;
+	bool in_range;
+	int ret = 0;
 
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
-	/* mem must not change between the check and the count. */
+	/*
+	 * Check the range and count the mapping in one step under buf->lock:
+	 * from then on a resize refuses to swap the memory (it decides under
+	 * the same lock), so the pfns can be inserted without holding it.
+	 */
 	if (mutex_lock_killable(&buf->lock))
 		return -EINTR;
-	if (!kbuf_mmap_in_range(buf, vma))
-		goto out_unlock;
+	in_range = kbuf_mmap_in_range(buf, vma);
+	if (in_range)
+		atomic_inc(&buf->mappings);
+	mutex_unlock(&buf->lock);
+	if (!in_range)
+		return -EINVAL;
 
 	kbuf_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	if (buf->map_mode == KBUF_MAP_PFN) {
+	if (buf->map_mode == KBUF_MAP_PFN)
 		ret = buf->backend->map_pfn(&buf->mem, vma);
-		if (ret)
-			goto out_unlock;
-		vma->vm_ops = &kbuf_vm_pfn_ops;
-	} else {
-		vma->vm_ops = &kbuf_vm_page_ops;
-		ret = 0;
+	if (ret) {
+		/* The core unmaps what was inserted; no vm_ops yet to close. */
+		atomic_dec(&buf->mappings);
+		return ret;
 	}
+	vma->vm_ops = buf->map_mode == KBUF_MAP_PFN ? &kbuf_vm_pfn_ops :
+						       &kbuf_vm_page_ops;
 	vma->vm_private_data = buf;
-	atomic_inc(&buf->mappings);
 	kbuf_stat_add(buf, KBUF_STAT_MMAPS, 1);
-out_unlock:
-	mutex_unlock(&buf->lock);
-	return ret;
+	return 0;
 }
