@@ -38,7 +38,12 @@ static void kbuf_vmalloc_free(struct kbuf_mem *mem)
 	vfree(mem->vaddr);
 }
 
-/* The textbook way: look up each page's frame and map it alone. */
+/*
+ * The textbook way: look up each page's frame and map it alone. When one
+ * fails, the pages mapped before it are zapped here: the driver stops
+ * counting the mapping when it returns the error, and a resize could then
+ * free frames that user page tables still point at.
+ */
 static int kbuf_vmalloc_map_pfn(struct kbuf_mem *mem,
 				struct vm_area_struct *vma)
 {
@@ -51,8 +56,12 @@ static int kbuf_vmalloc_map_pfn(struct kbuf_mem *mem,
 
 		ret = remap_pfn_range(vma, vma->vm_start + (i << PAGE_SHIFT),
 				      pfn, PAGE_SIZE, vma->vm_page_prot);
-		if (ret)
+		if (ret) {
+			if (i)
+				zap_vma_ptes(vma, vma->vm_start,
+					     i << PAGE_SHIFT);
 			return ret;
+		}
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
  */
 #include "kbuf.h"
 
+#include <linux/capability.h>
 #include <linux/error-injection.h>
 #include <linux/idr.h>
 #include <linux/minmax.h>
@@ -333,24 +334,47 @@ static void kbuf_mem_publish(struct kbuf_buffer *buf, struct kbuf_mem *new)
 }
 
 /*
+ * Nothing maps @buf now; the mmap() count to compare with at the swap.
+ * Return: 0 or -EBUSY, or -EINTR.
+ */
+static int kbuf_unmapped_seq(struct kbuf_buffer *buf, unsigned long *seq)
+{
+	int ret;
+
+	if (mutex_lock_killable(&buf->lock))
+		return -EINTR;
+	ret = atomic_read(&buf->mappings) ? -EBUSY : 0;
+	*seq = buf->map_seq;
+	mutex_unlock(&buf->lock);
+	return ret;
+}
+
+/*
  * Caller holds io_rwsem exclusive. Copy the kept bytes into @new, then,
- * if still nothing maps the buffer, swap: @new gets the old memory.
- * buf->lock is held only for the decision, never across the copy, so an
- * mmap() (which takes it under mmap_lock) waits for no copy.
+ * if nothing mapped the buffer since before the copy, swap: @new gets the
+ * old memory. A mapping made and unmapped during the copy may have
+ * written the old memory after the copy read it: the resize then fails
+ * with -EBUSY rather than lose that write. buf->lock is held only for
+ * the decisions, never across the copy, so an mmap() (which takes it
+ * under mmap_lock) waits for no copy.
  */
 static int kbuf_buffer_swap_mem(struct kbuf_buffer *buf, struct kbuf_mem *new)
 {
 	struct kbuf_mem old = buf->mem;
+	unsigned long seq;
 	int ret;
 
-	ret = kbuf_mem_fill(new->vaddr, old.vaddr,
-			    min(new->capacity, old.capacity), true);
+	ret = kbuf_unmapped_seq(buf, &seq);
+	if (!ret)
+		ret = kbuf_mem_fill(new->vaddr, old.vaddr,
+				    min(new->capacity, old.capacity), true);
 	if (ret)
 		return ret;
 	if (mutex_lock_killable(&buf->lock))
 		return -EINTR;
-	ret = atomic_read(&buf->mappings) ? -EBUSY : 0;
-	if (!ret)
+	if (atomic_read(&buf->mappings) || buf->map_seq != seq)
+		ret = -EBUSY;
+	else
 		kbuf_mem_publish(buf, new);
 	mutex_unlock(&buf->lock);
 	if (!ret)
@@ -358,38 +382,46 @@ static int kbuf_buffer_swap_mem(struct kbuf_buffer *buf, struct kbuf_mem *new)
 	return ret;
 }
 
-/* Without CAP_SYS_ADMIN a buffer grows only up to what an admin set. */
-static int kbuf_resize_allowed(struct kbuf_buffer *buf, u64 size, bool admin)
+/*
+ * Without CAP_SYS_ADMIN a buffer grows only up to what an administrator
+ * allowed, and an atomic buffer not at all: GFP_ATOMIC may draw on the
+ * memory reserves and is charged past a cgroup's memory.max. The
+ * capability is asked for only when needed, so that a resize within the
+ * limit leaves no trace in the audit log. Sets *@raise when the new size
+ * raises max_capacity.
+ */
+static int kbuf_resize_allowed(struct kbuf_buffer *buf, u64 size, bool *raise)
 {
-	if (admin || size <= READ_ONCE(buf->max_capacity))
+	*raise = size > READ_ONCE(buf->max_capacity);
+	if (!*raise && buf->gfp != KBUF_GFP_ATOMIC)
 		return 0;
-	return -EPERM;
+	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
 /**
  * kbuf_buffer_resize() - reallocate with the same backend
- * @buf:   the buffer
- * @size:  new capacity; the first min(old, new) bytes are kept, the rest
- *         reads as zeros
- * @admin: the caller has CAP_SYS_ADMIN: it may grow the buffer past
- *         @buf->max_capacity, which then follows
+ * @buf:  the buffer
+ * @size: new capacity; the first min(old, new) bytes are kept, the rest
+ *        reads as zeros
  *
  * The new memory is allocated, and the data copied, before the lock that
  * mmap() takes is: a resize never makes a page fault or an mmap() wait
- * for a large allocation.
+ * for a large allocation. A size above max_capacity, allowed with
+ * CAP_SYS_ADMIN, becomes the new max_capacity.
  *
- * Return: 0, -EINVAL for a size the backend refuses, -EPERM for a size
- * above max_capacity without CAP_SYS_ADMIN, -EBUSY while mapped,
- * -ENOMEM, or -EINTR.
+ * Return: 0, -EINVAL for a size the backend refuses, -EPERM without
+ * CAP_SYS_ADMIN for a size above max_capacity or an atomic buffer,
+ * -EBUSY while mapped (or mapped during the copy), -ENOMEM, or -EINTR.
  */
-int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size, bool admin)
+int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size)
 {
 	struct kbuf_mem new;
+	bool raise;
 	int ret;
 
 	ret = kbuf_backend_check_size(buf->backend, size);
 	if (!ret)
-		ret = kbuf_resize_allowed(buf, size, admin);
+		ret = kbuf_resize_allowed(buf, size, &raise);
 	if (ret)
 		return ret;
 	/* Cheap early answer; the real test is made again at the swap. */
@@ -403,11 +435,9 @@ int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size, bool admin)
 		ret = -EINTR;
 		goto out_free;
 	}
-	/* max_capacity may have dropped while allocating. */
-	ret = kbuf_resize_allowed(buf, size, admin);
-	if (!ret)
-		ret = kbuf_buffer_swap_mem(buf, &new);
-	if (!ret && admin)
+	ret = kbuf_buffer_swap_mem(buf, &new);
+	/* Only ever raised, under io_rwsem: no check above can go stale. */
+	if (!ret && raise && size > buf->max_capacity)
 		WRITE_ONCE(buf->max_capacity, size);
 	up_write(&buf->io_rwsem);
 out_free:

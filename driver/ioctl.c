@@ -64,7 +64,8 @@ static int kbuf_ioctl_set_length(struct kbuf_buffer *buf, u64 __user *argp)
 
 /*
  * A buffer pins kernel memory: growing it past the capacity an
- * administrator gave it needs CAP_SYS_ADMIN, as creating one does.
+ * administrator gave it needs CAP_SYS_ADMIN, as creating one does
+ * (kbuf_buffer_resize() asks).
  */
 static int kbuf_ioctl_resize(struct kbuf_buffer *buf, u64 __user *argp)
 {
@@ -72,7 +73,7 @@ static int kbuf_ioctl_resize(struct kbuf_buffer *buf, u64 __user *argp)
 
 	if (get_user(size, argp))
 		return -EFAULT;
-	return kbuf_buffer_resize(buf, size, capable(CAP_SYS_ADMIN));
+	return kbuf_buffer_resize(buf, size);
 }
 
 /**

@@ -133,9 +133,11 @@ struct kbuf_pcpu_stats {
  * @max_capacity: largest capacity a resize without CAP_SYS_ADMIN may ask
  *            for: the capacity an administrator created or last resized
  *            the buffer to. Changes under @io_rwsem
- * @lock:     protects @dead, @mappings changes and the decision to resize
- *            or destroy
+ * @lock:     protects @dead, @map_seq, @mappings going up from 0 and the
+ *            decision to resize or destroy
  * @dead:     destroyed: open() fails from now on
+ * @map_seq:  mmap() calls that passed the range check: a resize that saw
+ *            it change during its copy knows the old memory was mapped
  * @opens:    open file descriptions
  * @mappings: live VMAs
  * @stats:    per-CPU counters shown in sysfs, indexed by enum kbuf_stat
@@ -153,6 +155,7 @@ struct kbuf_buffer {
 	size_t max_capacity;
 	struct mutex lock; /* see above */
 	bool dead;
+	unsigned long map_seq;
 	atomic_t opens;
 	atomic_t mappings;
 	struct kbuf_pcpu_stats __percpu *stats;
@@ -193,7 +196,7 @@ void kbuf_buffer_destroy_all(void);
 struct kbuf_buffer *kbuf_buffer_open(unsigned int minor);
 void kbuf_buffer_close(struct kbuf_buffer *buf);
 int kbuf_buffer_set_length(struct kbuf_buffer *buf, u64 length);
-int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size, bool admin);
+int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size);
 int kbuf_buffer_clear(struct kbuf_buffer *buf);
 int kbuf_mem_fill(void *dst, const void *src, size_t len, bool killable);
 

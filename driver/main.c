@@ -77,8 +77,12 @@ static int kbuf_node_open(struct inode *inode, struct file *filp)
 
 	if (iminor(inode) == KBUF_CONTROL_MINOR)
 		fops = &kbuf_control_fops;
-	replace_fops(filp, fops_get(fops));
-	return filp->f_op->open ? filp->f_op->open(inode, filp) : 0;
+	/* NULL only for a module on its way out (rmmod -f). */
+	fops = fops_get(fops);
+	if (!fops)
+		return -ENODEV;
+	replace_fops(filp, fops);
+	return fops->open ? fops->open(inode, filp) : 0;
 }
 
 static const struct file_operations kbuf_node_fops = {

@@ -109,8 +109,10 @@ int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (mutex_lock_killable(&buf->lock))
 		return -EINTR;
 	in_range = kbuf_mmap_in_range(buf, vma);
-	if (in_range)
+	if (in_range) {
 		atomic_inc(&buf->mappings);
+		buf->map_seq++;
+	}
 	mutex_unlock(&buf->lock);
 	if (!in_range)
 		return -EINVAL;
@@ -123,8 +125,10 @@ int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
 		atomic_dec(&buf->mappings);
 		return ret;
 	}
-	vma->vm_ops = buf->map_mode == KBUF_MAP_PFN ? &kbuf_vm_pfn_ops :
-						       &kbuf_vm_page_ops;
+	if (buf->map_mode == KBUF_MAP_PFN)
+		vma->vm_ops = &kbuf_vm_pfn_ops;
+	else
+		vma->vm_ops = &kbuf_vm_page_ops;
 	vma->vm_private_data = buf;
 	kbuf_stat_add(buf, KBUF_STAT_MMAPS, 1);
 	return 0;

@@ -59,10 +59,10 @@ teardown_file() {
 	kbuf_file_teardown
 }
 
-# kbuf_member_buffer NAME BACKEND SIZE: a buffer whose node a member of
-# group kbuf may open for writing, as udev/60-kbuf.rules makes it.
+# kbuf_member_buffer NAME BACKEND SIZE [GFP]: a buffer whose node a member
+# of group kbuf may open for writing, as udev/60-kbuf.rules makes it.
 kbuf_member_buffer() {
-	kbuf_create "$1" "$2" "$3"
+	kbuf_create "$@"
 	chgrp kbuf "$KBUF_DEV/$1"
 	chmod 0660 "$KBUF_DEV/$1"
 }
@@ -110,19 +110,36 @@ kbuf_need_cgroup() {
 	kbuf_each_backend check
 }
 
-@test "a resize by root sets max_capacity, up or down" {
+@test "a resize by root past max_capacity raises it, and a shrink keeps it" {
 	check() {
 		kbuf_member_buffer "r-$1" "$1" 8192
 		kbuf-ioctl "$KBUF_DEV/r-$1" resize 32768
 		run kbuf_attr "r-$1" max_capacity
 		assert_output 32768
-		run kbuf_as_member kbuf-ioctl "$KBUF_DEV/r-$1" resize 16384
-		assert_success
 		kbuf-ioctl "$KBUF_DEV/r-$1" resize 4096
-		run -1 kbuf_as_member kbuf-ioctl "$KBUF_DEV/r-$1" resize 8192
+		run kbuf_attr "r-$1" max_capacity
+		assert_output 32768
+		run kbuf_as_member kbuf-ioctl "$KBUF_DEV/r-$1" resize 32768
+		assert_success
+		run -1 kbuf_as_member kbuf-ioctl "$KBUF_DEV/r-$1" resize 32769
 		assert_output EPERM
 	}
 	kbuf_each_backend check
+}
+
+# GFP_ATOMIC draws on the reserves and is charged past memory.max.
+@test "a member of group kbuf cannot resize an atomic buffer at all: EPERM, nothing changes" {
+	check() {
+		kbuf_member_buffer "a-$1" "$1" 16384 atomic
+		run -1 kbuf_as_member kbuf-ioctl "$KBUF_DEV/a-$1" resize 8192
+		assert_output EPERM
+		run kbuf_info "a-$1" capacity
+		assert_output 16384
+		run kbuf-ioctl "$KBUF_DEV/a-$1" resize 8192
+		assert_success
+	}
+	check kmalloc
+	check pages
 }
 
 @test "a member in a 32M memory cgroup asking for 1 GiB gets EPERM, and nothing stays charged" {
