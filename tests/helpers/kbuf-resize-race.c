@@ -2,34 +2,39 @@
 /*
  * kbuf-resize-race: resizes racing with short-lived mappings.
  *
- *   kbuf-resize-race DEV SIZE RESIZES
+ *   kbuf-resize-race DEV STORES
  *
- * A thread maps one page of DEV at a time, stores a 64-bit serial number
- * in the next slot (slot i of the buffer holds i) and unmaps it again,
- * while the main thread resizes DEV to SIZE (its current capacity, so
- * every slot is kept) until RESIZES of them succeeded; EBUSY (a mapping
- * existed, or came and went during the copy) is counted and retried.
- * Then every slot written must still hold its number: a resize that
- * returned 0 must not have lost a store made through a mapping.
+ * A thread stores the numbers 1..STORES, number i into 64-bit slot i of
+ * DEV, each through a mapping of its page made for that one store and
+ * unmapped right after, in bursts of KR_BURST stores with a pause of
+ * KR_PAUSE_MS between bursts. Meanwhile the main thread resizes DEV to
+ * its own capacity (every slot is kept) again and again until the stores
+ * are done, counting the resizes that returned 0 and those that failed
+ * with EBUSY (a mapping existed, or came and went during the copy): the
+ * pauses let some resizes run with no mapping at all. Then every slot
+ * must hold its number: a resize that returned 0 must not have lost a
+ * store made through a mapping.
  *
- * Prints "resizes N ebusy M stores K lost L"; exits 1 if L is not 0, 2
- * on usage errors or an unexpected error.
+ * Prints "resizes N ebusy M stores K lost L"; exits 1 if L is not 0 or
+ * no resize succeeded, 2 on usage errors or an unexpected error.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "kbuf-test.h"
 
 #define KR_PAGE 4096UL
 #define KR_SLOTS_PER_PAGE (KR_PAGE / sizeof(__u64))
+#define KR_BURST 512
+#define KR_PAUSE_MS 200
 
 static int kr_fd;
-static unsigned long kr_slots;
-static atomic_bool kr_stop;
-static atomic_ulong kr_stored;
+static unsigned long kr_stores;
+static atomic_bool kr_done;
 
 /* Store @i in slot @i through a mapping of its page made for it alone. */
 static void kr_store(unsigned long i)
@@ -47,66 +52,70 @@ static void kr_store(unsigned long i)
 
 static void *kr_mapper(void *arg)
 {
+	const struct timespec pause = { .tv_nsec = KR_PAUSE_MS * 1000000L };
 	unsigned long i;
 
 	(void)arg;
-	for (i = 1; i < kr_slots && !atomic_load(&kr_stop); i++) {
+	for (i = 1; i <= kr_stores; i++) {
 		kr_store(i);
-		atomic_store(&kr_stored, i);
+		if (i % KR_BURST == 0)
+			nanosleep(&pause, NULL);
 	}
+	atomic_store(&kr_done, true);
 	return NULL;
 }
 
-/* Resize until @want succeeded; return how many were EBUSY. */
-static unsigned long kr_resize(__u64 size, unsigned long want)
+/* Resize to @size until the stores are done; count the outcomes. */
+static void kr_resize(__u64 size, unsigned long *ok, unsigned long *busy)
 {
-	unsigned long ok = 0, busy = 0;
-
-	while (ok < want) {
+	*ok = 0;
+	*busy = 0;
+	while (!atomic_load(&kr_done)) {
 		if (!ioctl(kr_fd, KBUF_IOC_RESIZE, &size))
-			ok++;
+			(*ok)++;
 		else if (errno == EBUSY)
-			busy++;
+			(*busy)++;
 		else
 			err(KT_USAGE, "KBUF_IOC_RESIZE");
 	}
-	return busy;
 }
 
-static unsigned long kr_lost(unsigned long stored)
+static unsigned long kr_lost(void)
 {
-	__u64 *m;
+	size_t len = (kr_stores + 1) * sizeof(__u64);
 	unsigned long i, lost = 0;
+	__u64 *m;
 
-	m = mmap(NULL, kr_slots * sizeof(*m), PROT_READ, MAP_SHARED, kr_fd, 0);
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, kr_fd, 0);
 	if (m == MAP_FAILED)
 		err(KT_USAGE, "mmap to check");
-	for (i = 1; i <= stored; i++)
+	for (i = 1; i <= kr_stores; i++)
 		lost += m[i] != i;
-	munmap(m, kr_slots * sizeof(*m));
+	munmap(m, len);
 	return lost;
 }
 
 int main(int argc, char **argv)
 {
-	unsigned long want, busy, stored, lost;
+	unsigned long ok, busy, lost;
+	struct kbuf_info info;
 	pthread_t mapper;
-	__u64 size;
 
-	if (argc != 4)
-		errx(KT_USAGE, "usage: kbuf-resize-race DEV SIZE RESIZES");
+	if (argc != 3)
+		errx(KT_USAGE, "usage: kbuf-resize-race DEV STORES");
 	kr_fd = kt_open(argv[1], O_RDWR);
-	size = kt_u64(argv[2]);
-	want = kt_u64(argv[3]);
-	kr_slots = size / sizeof(__u64);
+	kr_stores = kt_u64(argv[2]);
+	if (ioctl(kr_fd, KBUF_IOC_INFO, &info))
+		err(KT_USAGE, "KBUF_IOC_INFO");
+	if ((kr_stores + 1) * sizeof(__u64) > info.map_size)
+		errx(KT_USAGE, "%lu stores do not fit in %s", kr_stores,
+		     argv[1]);
 	if (pthread_create(&mapper, NULL, kr_mapper, NULL))
 		errx(KT_USAGE, "pthread_create");
-	busy = kr_resize(size, want);
-	atomic_store(&kr_stop, true);
+	kr_resize(info.capacity, &ok, &busy);
 	pthread_join(mapper, NULL);
-	stored = atomic_load(&kr_stored);
-	lost = kr_lost(stored);
-	printf("resizes %lu ebusy %lu stores %lu lost %lu\n", want, busy,
-	       stored, lost);
-	return lost ? 1 : 0;
+	lost = kr_lost();
+	printf("resizes %lu ebusy %lu stores %lu lost %lu\n", ok, busy,
+	       kr_stores, lost);
+	return lost || !ok ? 1 : 0;
 }
