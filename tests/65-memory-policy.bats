@@ -10,8 +10,6 @@
 
 load 'helpers/common'
 
-# The unprivileged member of group kbuf the tests act as.
-KBUF_USER=65534
 KBUF_CGROOT=/sys/fs/cgroup
 KBUF_CG=$KBUF_CGROOT/kbuf-test
 KBUF_CG_MAX=$((32 << 20))
@@ -19,16 +17,6 @@ KBUF_CG_MAX=$((32 << 20))
 # cache and pages of the programs run in it), in bytes: a buffer of 4 MiB
 # or more is told apart from nothing.
 KBUF_CG_SLACK=$((1 << 20))
-
-kbuf_gid() {
-	getent group kbuf | cut -d: -f3
-}
-
-# Run "$@" as an unprivileged member of group kbuf.
-kbuf_as_member() {
-	setpriv --reuid="$KBUF_USER" --regid="$KBUF_USER" \
-		--groups="$(kbuf_gid)" -- "$@"
-}
 
 # Run "$@" inside the test's memory cgroup.
 kbuf_in_cgroup() {

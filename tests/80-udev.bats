@@ -11,19 +11,6 @@ load 'helpers/common'
 
 KBUF_RULES=/run/udev/rules.d/60-kbuf.rules
 
-# The uid the tests act as; the group id is read from /etc/group.
-KBUF_USER=65534
-
-kbuf_gid() {
-	getent group kbuf | cut -d: -f3
-}
-
-# Run "$@" as an unprivileged user that is a member of group kbuf.
-kbuf_as_member() {
-	setpriv --reuid="$KBUF_USER" --regid="$KBUF_USER" \
-		--groups="$(kbuf_gid)" -- "$@"
-}
-
 setup_file() {
 	if ! udevadm control --ping >/dev/null 2>&1; then
 		skip "no systemd-udevd running in this guest"

@@ -346,6 +346,20 @@ kbuf_as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
 }
 
+# The uid an unprivileged member of group kbuf acts as (the group id is
+# read from /etc/group: the suites that need it create the group).
+KBUF_USER=65534
+
+kbuf_gid() {
+	getent group kbuf | cut -d: -f3
+}
+
+# Run a command as an unprivileged user that is a member of group kbuf.
+kbuf_as_member() {
+	setpriv --reuid="$KBUF_USER" --regid="$KBUF_USER" \
+		--groups="$(kbuf_gid)" -- "$@"
+}
+
 # Run a command as root but without CAP_SYS_ADMIN (gone from the bounding
 # set, so the exec'd program never gets it).
 kbuf_without_sys_admin() {
