@@ -131,8 +131,9 @@ struct kbuf_pcpu_stats {
  * @length:   bytes of valid data; changes only under @io_rwsem held
  *            exclusive, with WRITE_ONCE()
  * @max_capacity: largest capacity a resize without CAP_SYS_ADMIN may ask
- *            for: the capacity an administrator created or last resized
- *            the buffer to. Changes under @io_rwsem
+ *            for: the capacity the buffer was created with, or the
+ *            largest an administrator resized it to. Only rises, under
+ *            @io_rwsem
  * @lock:     protects @dead, @map_seq, @mappings going up from 0 and the
  *            decision to resize or destroy
  * @dead:     destroyed: open() fails from now on
