@@ -18,6 +18,9 @@ KBUF_PACKAGES=(
 	# 32-bit build of a C helper (compat_ioctl); ext4 on a loop device
 	# for O_DIRECT into mappings; groupadd for the udev suite
 	gcc-multilib e2fsprogs passwd
+	# clients of the I/O path nobody here wrote: fio, io_uring's
+	# library, tools that splice
+	fio liburing-dev pv socat
 	# make check-debug: building the debug kernel from linux-source-6.1
 	bc bison flex libelf-dev libssl-dev
 	# the static gates and builds; linux-source-6.1 ships checkpatch.pl
