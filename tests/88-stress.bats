@@ -133,7 +133,7 @@ stress_run() {
 
 @test "stress refuses bad options with exit status 2" {
 	run -2 kbufctl stress --threads 0 vmalloc
-	assert_output --partial "threads '0' is not in 1..64"
+	assert_output --partial "threads '0' is not 1 to 64"
 	run -2 kbufctl stress --ops 10 --seconds 1 vmalloc
 	assert_output --partial 'not both'
 	run -2 kbufctl stress --ops 10

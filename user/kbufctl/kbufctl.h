@@ -2,10 +2,11 @@
 /*
  * kbufctl: private declarations shared by the command files.
  *
- * parse.c holds the pure functions (sizes, patterns, names, size classes)
- * that the host unit tests exercise; dev.c opens buffers and reads sysfs;
- * util.c holds option and output helpers; every other file implements one
- * group of commands.
+ * parse.c holds the pure functions (sizes, patterns, the PRNG, names, size
+ * classes) that the host unit tests exercise; dev.c opens buffers and reads
+ * sysfs; util.c holds option and output helpers; every other file
+ * implements one group of commands (stress and bench have their own
+ * private headers, stress.h and bench.h).
  *
  * Copyright (C) 2025 The kbuf authors
  */
@@ -100,6 +101,8 @@ __u64 kbuf_kmalloc_alloc_size(__u64 capacity, __u64 page_size);
 __u64 kbuf_kmalloc_class(__u64 size);
 int kbuf_kmalloc_cache_name(__u64 size, char *buf, size_t len);
 unsigned int kbuf_page_order(__u64 size, __u64 page_size);
+__u64 kbuf_splitmix64_at(__u64 seed, __u64 n);
+__u64 kbuf_splitmix64(__u64 *state);
 
 /* layout.c: pure helpers, unit-tested too */
 size_t kbuf_count_runs(const __u64 *pfn, size_t n);
@@ -114,6 +117,8 @@ noreturn void kbuf_usage_error(const char *prog, const char *fmt, ...);
 const char *kbuf_arg_next(int argc, char **argv, const char *what);
 void kbuf_args_done(int argc, char **argv);
 __u64 kbuf_arg_size(const char *prog, const char *what, const char *s);
+unsigned int kbuf_arg_count(const char *prog, const char *what, const char *s,
+			    unsigned int max);
 long kbuf_page_size(void);
 double kbuf_now(void);
 void kbuf_json_string(FILE *out, const char *s);

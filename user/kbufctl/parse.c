@@ -153,12 +153,37 @@ int kbuf_parse_pattern(const char *s, struct kbuf_pattern *pat)
 	return -EINVAL;
 }
 
-/* splitmix64's output function: a good 64-bit mix of one counter value. */
-static __u64 kbuf_mix64(__u64 x)
+#define KBUF_SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
+
+/**
+ * kbuf_splitmix64_at() - one number of a splitmix64 stream, on its own
+ * @seed: the stream's seed
+ * @n:    which number: 1 is the first
+ *
+ * The state after @n steps is @seed + @n * the golden gamma, so any
+ * number of the stream can be had without those before it.
+ *
+ * Return: the @n-th number of the stream.
+ */
+__u64 kbuf_splitmix64_at(__u64 seed, __u64 n)
 {
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
+	__u64 z = seed + n * KBUF_SPLITMIX_GAMMA;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/**
+ * kbuf_splitmix64() - the next number of a splitmix64 stream
+ * @state: the stream's state, advanced one step
+ *
+ * Return: the number.
+ */
+__u64 kbuf_splitmix64(__u64 *state)
+{
+	*state += KBUF_SPLITMIX_GAMMA;
+	return kbuf_splitmix64_at(*state, 0);
 }
 
 static unsigned char kbuf_pattern_byte(const struct kbuf_pattern *pat,
@@ -171,8 +196,7 @@ static unsigned char kbuf_pattern_byte(const struct kbuf_pattern *pat,
 		/* A prime period: no two pages of a buffer look alike. */
 		return (unsigned char)(off % 251);
 	case KBUF_PATTERN_RANDOM:
-		word = kbuf_mix64(pat->seed +
-				  (off / 8 + 1) * 0x9e3779b97f4a7c15ULL);
+		word = kbuf_splitmix64_at(pat->seed, off / 8 + 1);
 		return (unsigned char)(word >> (8 * (off % 8)));
 	default:
 		return pat->byte;

@@ -2,8 +2,9 @@
 /*
  * kbufctl stress: a seeded random mix of every operation against live
  * buffers, from several threads in several processes, each result checked
- * against a model of the buffer (model.c). This file holds the options,
- * the shared memory, the processes and threads, and the report.
+ * against a model of the buffer (stress-model.c). This file holds the
+ * options, the shared memory, the table of operations, the worker loop,
+ * and the processes and threads that run it; stress.h lists the rest.
  *
  * Copyright (C) 2025 The kbuf authors
  */
@@ -20,6 +21,9 @@
 #include <unistd.h>
 
 #include "stress.h"
+
+/* The worker and operation at which --self-test-divergence strikes. */
+#define KST_SELF_TEST_OP 20
 
 static const char *const kbuf_stress_help[] = {
 	"Usage: kbufctl stress [--threads N] [--procs N] [--seconds S | --ops N]",
@@ -86,21 +90,11 @@ void kst_fail(struct kst_worker *w, enum kst_fail_kind kind, const char *fmt,
 	snprintf(sh->first, sizeof(sh->first),
 		 "%s at op %llu of process %u thread %u: %s on %s: %s",
 		 kst_kinds[kind], (unsigned long long)w->opno, w->proc,
-		 w->thread, kst_op_names[w->op], w->cur ? w->cur->path : "-",
+		 w->thread, kst_ops[w->op].name, w->cur ? w->cur->path : "-",
 		 msg);
 }
 
 /* ---- options ------------------------------------------------------- */
-
-static unsigned int kst_arg_count(const char *prog, const char *what,
-				  const char *s, unsigned int max)
-{
-	__u64 v = kbuf_arg_size(prog, what, s);
-
-	if (!v || v > max)
-		kbuf_usage_error(prog, "%s '%s' is not in 1..%u", what, s, max);
-	return (unsigned int)v;
-}
 
 static double kst_arg_seconds(const char *prog, const char *s)
 {
@@ -118,11 +112,11 @@ static void kst_option(const char *prog, int c, struct kst_opts *o)
 {
 	switch (c) {
 	case 't':
-		o->threads =
-			kst_arg_count(prog, "threads", optarg, KST_MAX_THREADS);
+		o->threads = kbuf_arg_count(prog, "threads", optarg,
+					    KST_MAX_THREADS);
 		break;
 	case 'p':
-		o->procs = kst_arg_count(prog, "procs", optarg, KST_MAX_PROCS);
+		o->procs = kbuf_arg_count(prog, "procs", optarg, KST_MAX_PROCS);
 		break;
 	case 's':
 		o->seconds = kst_arg_seconds(prog, optarg);
@@ -135,10 +129,15 @@ static void kst_option(const char *prog, int c, struct kst_opts *o)
 	case 'S':
 		o->seed = kbuf_arg_size(prog, "seed", optarg);
 		break;
-	default:
-		o->create |= c == 'c';
-		o->json |= c == 'j';
-		o->self_test |= c == 'D';
+	case 'c':
+		o->create = true;
+		break;
+	case 'j':
+		o->json = true;
+		break;
+	case 'D':
+		o->self_test = true;
+		break;
 	}
 }
 
@@ -259,6 +258,210 @@ static void kst_dev_setup(const struct kst_opts *o, struct kst_shared *sh,
 	kbuf_dev_close(&dev);
 }
 
+/* ---- the operations ------------------------------------------------ */
+
+/* Every operation of the mix, indexed by enum kst_op. */
+const struct kst_op_row kst_ops[KST_NR_OPS] = {
+	[KST_READ] = { "read", kst_do_read, 12, KST_B(INVAL) | KST_B(FAULT) },
+	[KST_WRITE] = { "write", kst_do_write, 12,
+			KST_B(INVAL) | KST_B(NOSPC) | KST_B(FAULT) },
+	[KST_PREAD] = { "pread", kst_do_pread, 12,
+			KST_B(INVAL) | KST_B(FAULT) },
+	[KST_PWRITE] = { "pwrite", kst_do_pwrite, 12,
+			 KST_B(INVAL) | KST_B(NOSPC) | KST_B(FAULT) },
+	[KST_LSEEK] = { "lseek", kst_do_lseek, 6, KST_B(INVAL) | KST_B(NXIO) },
+	[KST_MMAP] = { "mmap", kst_do_mmap, 5, KST_B(INVAL) | KST_B(ACCES) },
+	[KST_MUNMAP] = { "munmap", kst_do_munmap, 4, 0, KST_OP_MAP },
+	[KST_MREMAP] = { "mremap", kst_do_mremap, 2, KST_B(FAULT), KST_OP_MAP },
+	[KST_MAPWRITE] = { "map-write", kst_do_mapwrite, 8, 0, KST_OP_MAP },
+	[KST_MAPREAD] = { "map-read", kst_do_mapread, 8, 0, KST_OP_MAP },
+	[KST_INFO] = { "info", kst_do_info, 4 },
+	[KST_SETLEN] = { "set-length", kst_do_setlen, 2, KST_B(INVAL),
+			 KST_OP_WHOLE },
+	[KST_RESIZE] = { "resize", kst_do_resize, 2,
+			 KST_B(INVAL) | KST_B(BUSY) | KST_B(NOMEM),
+			 KST_OP_WHOLE },
+	[KST_CLEAR] = { "clear", kst_do_clear, 1, 0, KST_OP_WHOLE },
+	[KST_BADIOCTL] = { "bad-ioctl", kst_do_badioctl, 2,
+			   KST_B(NOTTY) | KST_B(FAULT) | KST_B(BADF) },
+	[KST_FORK] = { "fork", kst_do_fork, 1, 0, KST_OP_MAP | KST_OP_FORK },
+	[KST_CLOSEMAP] = { "close-mapped", kst_do_closemap, 2, KST_B(INVAL) },
+	[KST_TRUNC] = { "open-trunc", kst_do_trunc, 1, 0, KST_OP_WHOLE },
+	[KST_APPEND] = { "open-append", kst_do_append, 2, KST_B(NOSPC) },
+	[KST_CREATE] = { "create", kst_do_create, 1,
+			 KST_B(INVAL) | KST_B(EXIST) | KST_B(NOSPC) |
+				 KST_B(NOMEM),
+			 KST_OP_PRIVATE },
+	[KST_DESTROY] = { "destroy", kst_do_destroy, 1,
+			  KST_B(BUSY) | KST_B(NOENT) | KST_B(INVAL),
+			  KST_OP_PRIVATE },
+};
+
+/* ---- the worker ---------------------------------------------------- */
+
+/* --self-test-divergence: the model loses a byte the next pread reads. */
+static void kst_self_test(struct kst_worker *w, struct kst_target *t)
+{
+	long got;
+
+	t->m->bytes[t->lo] ^= 0x5a;
+	got = kst_res(pread(t->fd, w->io, 1, (off_t)t->lo));
+	if (kst_expect(w, got, 1, "pread of 1 byte at %llu",
+		       (unsigned long long)t->lo))
+		kst_verify(w, t->lo, w->io, 1, "pread");
+}
+
+/*
+ * A fork holds the fork lock for writing: no other thread of the process
+ * may meanwhile check counts of a private buffer (the child's copies of
+ * its mappings and descriptors count too). DEV operations take the DEV's
+ * lock.
+ */
+static void kst_run_locked(struct kst_worker *w, struct kst_target *t,
+			   kst_op_fn *fn)
+{
+	unsigned int flags = kst_ops[w->op].flags;
+	bool forks = flags & KST_OP_FORK, priv = !t->sdev;
+
+	if (forks)
+		pthread_rwlock_wrlock(w->fork_lock);
+	else if (priv)
+		pthread_rwlock_rdlock(w->fork_lock);
+	if (!priv && (flags & KST_OP_WHOLE))
+		pthread_rwlock_wrlock(&t->sdev->lock);
+	else if (!priv)
+		pthread_rwlock_rdlock(&t->sdev->lock);
+	if (t->fd >= 0) {
+		double t0 = kbuf_now();
+
+		fn(w, t);
+		w->st->secs[w->op] += kbuf_now() - t0;
+	}
+	if (!priv)
+		pthread_rwlock_unlock(&t->sdev->lock);
+	if (forks || priv)
+		pthread_rwlock_unlock(w->fork_lock);
+}
+
+/* One operation, chosen by the worker's random stream. */
+static void kst_worker_step(struct kst_worker *w)
+{
+	struct kst_target *t = &w->t[kst_below(w, w->ntargets)];
+	enum kst_op op = kst_pick_op(w);
+	kst_op_fn *fn;
+
+	if ((kst_ops[op].flags & KST_OP_PRIVATE) && t->sdev)
+		op = KST_INFO;
+	if ((kst_ops[op].flags & KST_OP_MAP) && !t->map.addr)
+		op = KST_MMAP;
+	fn = kst_ops[op].fn;
+	w->opno++;
+	if (w->o->self_test && w->id == 0 && w->opno == KST_SELF_TEST_OP) {
+		t = &w->t[0];
+		op = KST_PREAD;
+		fn = kst_self_test;
+	}
+	w->op = op;
+	w->cur = t;
+	w->st->calls[op]++;
+	kst_run_locked(w, t, fn);
+}
+
+static void kst_target_shared(struct kst_worker *w, struct kst_target *t,
+			      struct kst_sdev *d)
+{
+	memset(t, 0, sizeof(*t));
+	t->sdev = d;
+	t->m = &d->model;
+	snprintf(t->path, sizeof(t->path), "%s", d->path);
+	t->lo = w->id * d->region;
+	t->hi = t->lo + d->region;
+	w->cur = t;
+	t->fd = kst_open(w, t, O_RDWR);
+}
+
+static bool kst_target_private(struct kst_worker *w, struct kst_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	t->m = &t->priv;
+	t->priv.bytes = calloc(1, KST_PRIV_MAX);
+	t->priv.backend = w->t[w->id % w->o->ndevs].m->backend;
+	w->cur = t;
+	w->op = KST_CREATE;
+	if (!t->priv.bytes) {
+		kst_fail(w, KST_F_TOOL, "out of memory");
+		return false;
+	}
+	return kst_priv_new(w, t);
+}
+
+/*
+ * kst_worker_start() - open the DEVs and make the private buffer
+ * @w: the worker, with its options, shared memory and ids set
+ *
+ * Return: 0, or -1 after reporting a failure.
+ */
+static int kst_worker_start(struct kst_worker *w)
+{
+	unsigned int i;
+
+	w->ctl = -1;
+	w->io = malloc(KST_PRIV_MAX);
+	w->data = malloc(KST_PRIV_MAX);
+	if (!w->io || !w->data) {
+		kst_fail(w, KST_F_TOOL, "out of memory");
+		return -1;
+	}
+	w->op = KST_INFO;
+	for (i = 0; i < w->o->ndevs; i++) {
+		kst_target_shared(w, &w->t[i], &w->sh->devs[i]);
+		if (w->t[i].fd < 0)
+			return -1;
+	}
+	w->ntargets = w->o->ndevs;
+	if (!w->o->create)
+		return 0;
+	w->ctl = open(KBUF_CONTROL_PATH, O_RDWR | O_CLOEXEC);
+	if (w->ctl < 0) {
+		kst_fail(w, KST_F_TOOL, "%s: %s", KBUF_CONTROL_PATH,
+			 strerror(errno));
+		return -1;
+	}
+	w->ntargets++;
+	return kst_target_private(w, &w->t[w->o->ndevs]) ? 0 : -1;
+}
+
+/*
+ * kst_worker_end() - unmap, close, destroy the private buffer
+ * @w: the worker
+ */
+static void kst_worker_end(struct kst_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->ntargets; i++) {
+		struct kst_target *t = &w->t[i];
+
+		w->cur = t;
+		w->op = KST_DESTROY;
+		pthread_rwlock_rdlock(w->fork_lock);
+		if (t->sdev) {
+			kst_unmap(w, t);
+			if (t->fd >= 0)
+				close(t->fd);
+		} else if (t->m && t->name[0]) {
+			kst_priv_destroy(w, t);
+		}
+		pthread_rwlock_unlock(w->fork_lock);
+		free(t->priv.bytes);
+	}
+	if (w->ctl >= 0)
+		close(w->ctl);
+	free(w->io);
+	free(w->data);
+}
+
 /* ---- processes and threads ----------------------------------------- */
 
 /* Is there another operation to do? Time is checked every 16 ops. */
@@ -359,171 +562,6 @@ static double kst_run(const struct kst_opts *o, struct kst_shared *sh)
 	}
 	kst_wait_all(o, sh);
 	return kbuf_now() - start;
-}
-
-/* ---- the report ---------------------------------------------------- */
-
-static void kst_sum(const struct kst_opts *o, const struct kst_shared *sh,
-		    struct kst_stats *sum, __u64 *ops)
-{
-	unsigned int i, op, e;
-
-	memset(sum, 0, sizeof(*sum));
-	*ops = 0;
-	for (i = 0; i < o->threads * o->procs; i++) {
-		for (op = 0; op < KST_NR_OPS; op++) {
-			sum->calls[op] += sh->stats[i].calls[op];
-			sum->secs[op] += sh->stats[i].secs[op];
-			*ops += sh->stats[i].calls[op];
-			for (e = 0; e < KST_NR_ERRS; e++)
-				sum->errs[op][e] += sh->stats[i].errs[op][e];
-		}
-	}
-}
-
-static const char *kst_errname(unsigned int e)
-{
-	const char *name = strerrorname_np(kst_errnos[e]);
-
-	return name ? name : "?";
-}
-
-/* Milliseconds per call of one kind, and its share of all the time. */
-static void kst_op_time(const struct kst_stats *sum, unsigned int op,
-			double *ms, double *share)
-{
-	double all = 0;
-	unsigned int i;
-
-	for (i = 0; i < KST_NR_OPS; i++)
-		all += sum->secs[i];
-	*ms = sum->calls[op] ? sum->secs[op] * 1e3 / sum->calls[op] : 0;
-	*share = all > 0 ? 100.0 * sum->secs[op] / all : 0;
-}
-
-static void kst_text_mix(const struct kst_stats *sum)
-{
-	unsigned int op, e;
-	const char *sep;
-	double ms, share;
-
-	printf("%-13s %10s %9s %6s  %s\n", "op", "calls", "ms/call", "time%",
-	       "expected errors");
-	for (op = 0; op < KST_NR_OPS; op++) {
-		kst_op_time(sum, op, &ms, &share);
-		printf("%-13s %10llu %9.3f %6.1f", kst_op_names[op],
-		       (unsigned long long)sum->calls[op], ms, share);
-		sep = "  ";
-		for (e = 0; e < KST_NR_ERRS; e++) {
-			if (!sum->errs[op][e])
-				continue;
-			printf("%s%s %llu", sep, kst_errname(e),
-			       (unsigned long long)sum->errs[op][e]);
-			sep = ", ";
-		}
-		putchar('\n');
-	}
-}
-
-static void kst_text(const struct kst_opts *o, const struct kst_shared *sh,
-		     const struct kst_stats *sum, __u64 ops, double secs)
-{
-	printf("stress: %llu ops in %.2f s, %.0f ops/s, seed %llu, ",
-	       (unsigned long long)ops, secs, ops / secs,
-	       (unsigned long long)o->seed);
-	printf("%u threads x %u processes, %d divergences, %d unexpected errnos\n",
-	       o->threads, o->procs, atomic_load(&sh->divergences),
-	       atomic_load(&sh->bad_errnos));
-	kst_text_mix(sum);
-}
-
-static void kst_json_mix(const struct kst_stats *sum)
-{
-	unsigned int op, e;
-	const char *sep;
-
-	for (op = 0; op < KST_NR_OPS; op++) {
-		printf("%s\"%s\": {\"calls\": %llu, \"seconds\": %.6f, ",
-		       op ? ", " : "", kst_op_names[op],
-		       (unsigned long long)sum->calls[op], sum->secs[op]);
-		printf("\"errors\": {");
-		sep = "";
-		for (e = 0; e < KST_NR_ERRS; e++) {
-			if (!sum->errs[op][e])
-				continue;
-			printf("%s\"%s\": %llu", sep, kst_errname(e),
-			       (unsigned long long)sum->errs[op][e]);
-			sep = ", ";
-		}
-		printf("}}");
-	}
-}
-
-static void kst_json(const struct kst_opts *o, struct kst_shared *sh,
-		     const struct kst_stats *sum, __u64 ops, double secs)
-{
-	unsigned int i;
-
-	printf("{\"seed\": %llu, \"threads\": %u, \"procs\": %u, \"devs\": [",
-	       (unsigned long long)o->seed, o->threads, o->procs);
-	for (i = 0; i < o->ndevs; i++) {
-		printf("%s", i ? ", " : "");
-		kbuf_json_string(stdout, sh->devs[i].path);
-	}
-	printf("], \"create\": %s, \"ops\": %llu, \"seconds\": %.3f, ",
-	       o->create ? "true" : "false", (unsigned long long)ops, secs);
-	printf("\"ops_per_sec\": %.0f, \"divergences\": %d, ", ops / secs,
-	       atomic_load(&sh->divergences));
-	printf("\"unexpected_errnos\": %d, \"failures\": %d, ",
-	       atomic_load(&sh->bad_errnos), atomic_load(&sh->failures));
-	printf("\"first_failure\": ");
-	if (atomic_load(&sh->failures))
-		kbuf_json_string(stdout, sh->first);
-	else
-		printf("null");
-	printf(", \"mix\": {");
-	kst_json_mix(sum);
-	printf("}}\n");
-}
-
-/* The command line that runs the same operations again. */
-static void kst_replay(const struct kst_opts *o)
-{
-	unsigned int i;
-
-	fprintf(stderr,
-		"kbufctl stress: replay with: kbufctl stress --seed %llu --threads %u --procs %u",
-		(unsigned long long)o->seed, o->threads, o->procs);
-	if (o->ops)
-		fprintf(stderr, " --ops %llu", (unsigned long long)o->ops);
-	else
-		fprintf(stderr, " --seconds %g", o->seconds);
-	fprintf(stderr, "%s", o->create ? " --create" : "");
-	for (i = 0; i < o->ndevs; i++)
-		fprintf(stderr, " %s", o->devs[i]);
-	fputc('\n', stderr);
-}
-
-static int kst_report(const struct kst_opts *o, struct kst_shared *sh,
-		      double secs)
-{
-	struct kst_stats sum;
-	__u64 ops;
-
-	kst_sum(o, sh, &sum, &ops);
-	if (secs <= 0)
-		secs = 0.000001;
-	if (o->json)
-		kst_json(o, sh, &sum, ops, secs);
-	else
-		kst_text(o, sh, &sum, ops, secs);
-	fflush(stdout);
-	if (!atomic_load(&sh->failures))
-		return KBUF_EXIT_OK;
-	fprintf(stderr, "kbufctl stress: seed %llu: %s\n",
-		(unsigned long long)o->seed, sh->first);
-	kst_replay(o);
-	return KBUF_EXIT_FAIL;
 }
 
 int kbuf_cmd_stress(int argc, char **argv)

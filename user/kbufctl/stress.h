@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kbufctl stress: the declarations shared by stress.c (options, processes,
- * threads, the report) and model.c (the operations and the model they are
- * checked against).
+ * kbufctl stress: the declarations shared by its files:
+ *
+ *   stress.c         options, shared memory, processes, threads, the table
+ *                    of operations and the worker loop
+ *   stress-model.c   the pure model: numbers, the PRNG's picks, what a
+ *                    buffer holds and what the contract lets each call
+ *                    return (unit-tested on the host)
+ *   stress-check.c   results compared with the model; failures
+ *   stress-io.c      read, write, pread, pwrite, lseek, O_TRUNC, O_APPEND
+ *   stress-map.c     mmap, munmap, mremap, access through a mapping, fork
+ *   stress-ctl.c     the buffer's ioctls and the control node
+ *   stress-report.c  the report, as text or JSON
  *
  * Every worker thread owns one region of each DEV and, with --create, one
  * private buffer of its own. Operations on a region are ordered by its one
@@ -71,6 +80,36 @@ enum kst_err {
 	KST_E_EXIST,
 	KST_E_NOENT,
 	KST_NR_ERRS,
+};
+
+/* The bit of errno KST_E_@e in a mask of allowed errnos. */
+#define KST_B(e) (1U << KST_E_##e)
+
+struct kst_worker;
+struct kst_target;
+
+typedef void kst_op_fn(struct kst_worker *w, struct kst_target *t);
+
+/* Flags of an operation (struct kst_op_row). */
+#define KST_OP_MAP 0x1 /* on the worker's mapping: an mmap if there is none */
+#define KST_OP_WHOLE 0x2 /* on a whole DEV: its lock held for writing */
+#define KST_OP_PRIVATE 0x4 /* on a private buffer only: an info on a DEV */
+#define KST_OP_FORK 0x8 /* forks: holds the fork lock for writing */
+
+/**
+ * struct kst_op_row - one row of the table of operations, kst_ops[]
+ * @name:    its name in the report
+ * @fn:      runs it once on a target and checks the result
+ * @weight:  how often it runs, out of 100 (the weights add up to 100)
+ * @allowed: the errnos the contract lets it (and its checks) get, KST_B()
+ * @flags:   KST_OP_*
+ */
+struct kst_op_row {
+	const char *name;
+	kst_op_fn *fn;
+	unsigned char weight;
+	unsigned int allowed;
+	unsigned int flags;
 };
 
 /**
@@ -249,17 +288,6 @@ struct kst_worker {
 	unsigned char *data;
 };
 
-/* model.c */
-extern const char *const kst_op_names[KST_NR_OPS];
-extern const int kst_errnos[KST_NR_ERRS];
-__u64 kst_rand(struct kst_worker *w);
-__u64 kst_below(struct kst_worker *w, __u64 n);
-__u64 kst_map_size(const struct kst_model *m);
-__u64 kst_backend_limit(__u32 backend);
-int kst_worker_start(struct kst_worker *w);
-void kst_worker_step(struct kst_worker *w);
-void kst_worker_end(struct kst_worker *w);
-
 /* How a failure counts. */
 enum kst_fail_kind {
 	KST_F_DIVERGE, /* a result differs from the model */
@@ -267,8 +295,89 @@ enum kst_fail_kind {
 	KST_F_TOOL, /* the tool itself could not go on */
 };
 
+static inline __u64 kst_min(__u64 a, __u64 b)
+{
+	return a < b ? a : b;
+}
+
+static inline __u64 kst_max(__u64 a, __u64 b)
+{
+	return a > b ? a : b;
+}
+
+static inline __u64 kst_page(void)
+{
+	return (__u64)kbuf_page_size();
+}
+
+static inline __u64 kst_page_align(__u64 n)
+{
+	return (n + kst_page() - 1) & ~(kst_page() - 1);
+}
+
 /* stress.c */
+extern const struct kst_op_row kst_ops[KST_NR_OPS];
 void kst_fail(struct kst_worker *w, enum kst_fail_kind kind, const char *fmt,
 	      ...);
+
+/* stress-model.c */
+extern const int kst_errnos[KST_NR_ERRS];
+__u64 kst_rand(struct kst_worker *w);
+__u64 kst_below(struct kst_worker *w, __u64 n);
+void kst_random_bytes(struct kst_worker *w, unsigned char *p, size_t n);
+__u64 kst_backend_limit(__u32 backend);
+__u64 kst_map_size(const struct kst_model *m);
+int kst_err_index(int e);
+bool kst_errno_allowed(enum kst_op op, int e);
+long kst_want_read(const struct kst_model *m, __u64 off, size_t len);
+long kst_want_write(const struct kst_model *m, __u64 off, size_t len);
+long kst_want_seek(const struct kst_model *m, __u64 pos, long long off,
+		   int whence);
+long kst_want_resize(const struct kst_model *m, __u64 size, bool mapped);
+__u64 kst_want_opens(const struct kst_target *t);
+__u64 kst_want_maps(const struct kst_target *t);
+void kst_model_write(struct kst_model *m, __u64 off, const unsigned char *data,
+		     size_t n);
+void kst_model_resize(struct kst_model *m, __u64 size);
+void kst_model_clear(struct kst_model *m);
+__u64 kst_pick_pos(struct kst_worker *w, __u64 cap);
+__u64 kst_pick_size(struct kst_worker *w);
+void kst_pick_io(struct kst_worker *w, const struct kst_target *t, bool odd,
+		 __u64 *off, size_t *len);
+void kst_pick_window(struct kst_worker *w, __u64 lo, __u64 hi, __u64 *off,
+		     size_t *len);
+enum kst_op kst_pick_op(struct kst_worker *w);
+
+/* stress-check.c */
+long kst_res(long ret);
+bool kst_expect(struct kst_worker *w, long got, long want, const char *fmt,
+		...);
+bool kst_verify(struct kst_worker *w, __u64 off, const unsigned char *got,
+		size_t n, const char *how);
+int kst_open(struct kst_worker *w, struct kst_target *t, int flags);
+bool kst_ioctl_u64(struct kst_worker *w, int fd, unsigned long req, __u64 v,
+		   long want, const char *name);
+void kst_check_info(struct kst_worker *w, struct kst_target *t);
+void kst_global_done(struct kst_worker *w, struct kst_target *t);
+
+/* stress-io.c */
+kst_op_fn kst_do_read, kst_do_write, kst_do_pread, kst_do_pwrite, kst_do_lseek,
+	kst_do_trunc, kst_do_append;
+
+/* stress-map.c */
+kst_op_fn kst_do_mmap, kst_do_munmap, kst_do_mremap, kst_do_mapwrite,
+	kst_do_mapread, kst_do_fork, kst_do_closemap;
+void kst_map_good(struct kst_worker *w, struct kst_target *t, int fd,
+		  bool own_file);
+void kst_unmap(struct kst_worker *w, struct kst_target *t);
+
+/* stress-ctl.c */
+kst_op_fn kst_do_info, kst_do_setlen, kst_do_resize, kst_do_clear,
+	kst_do_badioctl, kst_do_create, kst_do_destroy;
+bool kst_priv_new(struct kst_worker *w, struct kst_target *t);
+bool kst_priv_destroy(struct kst_worker *w, struct kst_target *t);
+
+/* stress-report.c */
+int kst_report(const struct kst_opts *o, struct kst_shared *sh, double secs);
 
 #endif /* KBUF_STRESS_H */

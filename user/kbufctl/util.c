@@ -117,6 +117,25 @@ __u64 kbuf_arg_size(const char *prog, const char *what, const char *s)
 	return v;
 }
 
+/**
+ * kbuf_arg_count() - a count argument, from 1 to @max
+ * @prog: "kbufctl <command>"
+ * @what: the option, for the message
+ * @s:    the argument (a size: suffixes are allowed)
+ * @max:  the largest count allowed
+ *
+ * Return: the count; anything else is a usage error.
+ */
+unsigned int kbuf_arg_count(const char *prog, const char *what, const char *s,
+			    unsigned int max)
+{
+	__u64 v;
+
+	if (kbuf_parse_size(s, &v) || !v || v > max)
+		kbuf_usage_error(prog, "%s '%s' is not 1 to %u", what, s, max);
+	return (unsigned int)v;
+}
+
 long kbuf_page_size(void)
 {
 	long page = sysconf(_SC_PAGESIZE);

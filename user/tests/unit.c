@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Host unit tests of kbufctl's pure functions: sizes, patterns, names,
- * size classes and the layout picture. Built with ASan and UBSan by
+ * size classes, the layout picture, the PRNG, and the model that kbufctl
+ * stress checks the driver against. Built with ASan and UBSan by
  * "make unit"; prints TAP and exits 1 if any test fails.
  *
  * Copyright (C) 2025 The kbuf authors
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbufctl.h"
+#include "stress.h"
 
 /**
  * struct kbuf_tap - the TAP stream
@@ -400,6 +401,216 @@ static void kbuf_test_picture(struct kbuf_tap *t)
 		 "the picture stops where its buffer ends");
 }
 
+/* ---- the PRNG, and the stress model (stress-model.c) ---------------- */
+
+/* splitmix64 from seed 0, as its reference implementation gives it. */
+static void kbuf_test_splitmix(struct kbuf_tap *t)
+{
+	static const __u64 want[] = {
+		0xe220a8397b1dcdafULL,
+		0x6e789e6aa1b965f4ULL,
+		0x06c45d188009454fULL,
+		0xf88bb8a8724c81ecULL,
+	};
+	__u64 state = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		__u64 got = kbuf_splitmix64(&state);
+
+		kbuf_tap(t,
+			 got == want[i] && kbuf_splitmix64_at(0, i + 1) == got,
+			 "splitmix64 number %zu from seed 0 is 0x%016llx",
+			 i + 1, (unsigned long long)want[i]);
+	}
+}
+
+/* random:42 gives the bytes it gave before the PRNG was shared. */
+static void kbuf_test_random_bytes(struct kbuf_tap *t)
+{
+	static const unsigned char want[16] = {
+		0xd3, 0x51, 0x1c, 0xf2, 0x35, 0x71, 0x80, 0x9a,
+		0xdf, 0x29, 0x33, 0x5c, 0x69, 0xca, 0x4a, 0x94,
+	};
+	struct kbuf_pattern pat = { .kind = KBUF_PATTERN_RANDOM, .seed = 42 };
+	unsigned char got[16];
+
+	kbuf_pattern_fill(&pat, 4090, got, sizeof(got));
+	kbuf_tap(t, !memcmp(got, want, sizeof(want)),
+		 "random:42 at 4090 gives the same 16 bytes as ever");
+}
+
+/*
+ * A seed still makes the same run: the operations and sizes worker 0 of
+ * --seed 12345 picks first (recorded before the table of operations).
+ */
+static void kbuf_test_stress_picks(struct kbuf_tap *t)
+{
+	static const unsigned char ops[40] = {
+		1, 10, 17, 5, 0, 8, 1, 8, 0, 8, 0, 0, 1, 2, 3, 4, 9, 0, 3,  6,
+		1, 6,  0,  3, 2, 1, 1, 9, 1, 4, 1, 8, 3, 3, 8, 3, 0, 5, 10, 3,
+	};
+	static const __u64 sizes[8] = { 4096,  8192, 63892, 1,
+					16151, 4097, 1,	    4096 };
+	struct kst_worker w = { .rng = 12345 ^ 0xd1342543de82ef95ULL };
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
+		ok &= kst_pick_op(&w) == (enum kst_op)ops[i];
+	kbuf_tap(t, ok, "seed 12345 picks the same 40 operations");
+	ok = true;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		ok &= kst_pick_size(&w) == sizes[i];
+	kbuf_tap(t, ok, "and then the same 8 private buffer sizes");
+}
+
+/* Every row of kst_ops[] is whole; the weights make 100. */
+static void kbuf_test_stress_table(struct kbuf_tap *t)
+{
+	unsigned int sum = 0, op, map = 0, whole = 0, priv = 0;
+	bool whole_rows = true;
+
+	for (op = 0; op < KST_NR_OPS; op++) {
+		whole_rows &= kst_ops[op].name && kst_ops[op].fn &&
+			      kst_ops[op].weight;
+		sum += kst_ops[op].weight;
+		map += !!(kst_ops[op].flags & KST_OP_MAP);
+		whole += !!(kst_ops[op].flags & KST_OP_WHOLE);
+		priv += !!(kst_ops[op].flags & KST_OP_PRIVATE);
+	}
+	kbuf_tap(t, whole_rows,
+		 "every operation has a name, a function, a weight");
+	kbuf_tap(t, sum == 100, "the weights add up to 100 (got %u)", sum);
+	kbuf_tap(t, map == 5 && whole == 4 && priv == 2,
+		 "5 ops need a map, 4 take a whole DEV, 2 are private");
+	kbuf_tap(t, kst_ops[KST_FORK].flags & KST_OP_FORK,
+		 "fork holds the fork lock");
+	kbuf_tap(t,
+		 kst_errno_allowed(KST_READ, EINVAL) &&
+			 !kst_errno_allowed(KST_READ, ENOSPC) &&
+			 kst_errno_allowed(KST_WRITE, ENOSPC) &&
+			 !kst_errno_allowed(KST_INFO, EINVAL) &&
+			 !kst_errno_allowed(KST_READ, EIO),
+		 "read may get EINVAL, not ENOSPC; write ENOSPC; info nothing");
+}
+
+struct kbuf_io_case {
+	__u64 off;
+	size_t len;
+	long read;
+	long write;
+};
+
+/* A buffer of capacity 100 holding 40 bytes. */
+static const struct kbuf_io_case kbuf_io_cases[] = {
+	{ 0, 10, 10, 10 },
+	{ 30, 20, 10, 20 },
+	{ 40, 1, 0, 1 },
+	{ 90, 20, 0, 10 },
+	{ 100, 1, 0, -ENOSPC },
+	{ 100, 0, 0, 0 },
+	{ 200, 5, 0, -ENOSPC },
+	{ INT64_MAX, 1, -EINVAL, -EINVAL },
+	{ (__u64)INT64_MAX + 1, 0, -EINVAL, -EINVAL },
+	{ UINT64_MAX, 1, -EINVAL, -EINVAL },
+};
+
+static void kbuf_test_stress_io(struct kbuf_tap *t)
+{
+	struct kst_model m = { .capacity = 100, .length = 40 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kbuf_io_cases); i++) {
+		const struct kbuf_io_case *c = &kbuf_io_cases[i];
+		long r = kst_want_read(&m, c->off, c->len);
+		long w = kst_want_write(&m, c->off, c->len);
+
+		kbuf_tap(t, r == c->read && w == c->write,
+			 "%zu at %llu: read %ld, write %ld (got %ld, %ld)",
+			 c->len, (unsigned long long)c->off, c->read, c->write,
+			 r, w);
+	}
+}
+
+struct kbuf_seek_case {
+	__u64 pos;
+	long long off;
+	int whence;
+	long want;
+};
+
+/* The same buffer: capacity 100, length 40. */
+static const struct kbuf_seek_case kbuf_seek_cases[] = {
+	{ 5, 0, SEEK_SET, 0 },
+	{ 5, 100, SEEK_SET, 100 },
+	{ 5, 101, SEEK_SET, -EINVAL },
+	{ 5, -1, SEEK_SET, -EINVAL },
+	{ 5, 0, SEEK_CUR, 5 },
+	{ 5, 10, SEEK_CUR, 15 },
+	{ 5, -6, SEEK_CUR, -EINVAL },
+	{ 5, 0, SEEK_END, 40 },
+	{ 5, 60, SEEK_END, 100 },
+	{ 5, 61, SEEK_END, -EINVAL },
+	{ 5, 39, SEEK_DATA, 39 },
+	{ 5, 40, SEEK_DATA, -ENXIO },
+	{ 5, 3, SEEK_HOLE, 40 },
+	{ 5, 40, SEEK_HOLE, -ENXIO },
+	{ 5, 0, SEEK_HOLE + 1, -EINVAL },
+};
+
+static void kbuf_test_stress_seek(struct kbuf_tap *t)
+{
+	struct kst_model m = { .capacity = 100, .length = 40 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kbuf_seek_cases); i++) {
+		const struct kbuf_seek_case *c = &kbuf_seek_cases[i];
+		long got = kst_want_seek(&m, c->pos, c->off, c->whence);
+
+		kbuf_tap(t, got == c->want,
+			 "lseek(%lld, %d) from %llu goes to %ld (got %ld)",
+			 c->off, c->whence, (unsigned long long)c->pos, c->want,
+			 got);
+	}
+}
+
+/* What writes, resizes and clears leave in the model. */
+static void kbuf_test_stress_contents(struct kbuf_tap *t)
+{
+	unsigned char bytes[8192], zeros[4096] = { 0 };
+	struct kst_model m = { bytes, 8192, 10, KBUF_BACKEND_KMALLOC };
+
+	memset(bytes, 0xaa, sizeof(bytes));
+	kst_model_write(&m, 20, (const unsigned char *)"xy", 2);
+	kbuf_tap(t,
+		 m.length == 22 && !memcmp(bytes + 10, zeros, 10) &&
+			 bytes[9] == 0xaa && bytes[20] == 'x',
+		 "a write past the length zeroes the gap and moves the length");
+	kst_model_resize(&m, 21);
+	kbuf_tap(t,
+		 m.capacity == 21 && m.length == 21 && bytes[20] == 'x' &&
+			 !memcmp(bytes + 21, zeros, sizeof(zeros)),
+		 "a resize keeps the start, zeroes the rest, cuts the length");
+	kbuf_tap(t, kst_map_size(&m) == 0,
+		 "a kmalloc buffer under a page cannot be mapped");
+	m.backend = KBUF_BACKEND_VMALLOC;
+	kbuf_tap(t, kst_map_size(&m) == (__u64)kbuf_page_size(),
+		 "a vmalloc buffer maps whole pages");
+	kst_model_clear(&m);
+	kbuf_tap(t, !m.length && !memcmp(bytes, zeros, 21),
+		 "a clear zeroes the bytes and the length");
+	kbuf_tap(t,
+		 kst_want_resize(&m, 0, false) == -EINVAL &&
+			 kst_want_resize(&m, 1 << 30, false) == 0 &&
+			 kst_want_resize(&m, (1 << 30) + 1, false) == -EINVAL &&
+			 kst_want_resize(&m, 4096, true) == -EBUSY,
+		 "vmalloc resizes to 1..1G, never while mapped");
+	m.backend = KBUF_BACKEND_PAGES;
+	kbuf_tap(t, kst_want_resize(&m, (4 << 20) + 1, false) == -EINVAL,
+		 "pages resize to 4M at most");
+}
+
 int main(void)
 {
 	struct kbuf_tap t = { 0, 0 };
@@ -414,6 +625,13 @@ int main(void)
 	kbuf_test_kmalloc(&t);
 	kbuf_test_runs(&t);
 	kbuf_test_picture(&t);
+	kbuf_test_splitmix(&t);
+	kbuf_test_random_bytes(&t);
+	kbuf_test_stress_picks(&t);
+	kbuf_test_stress_table(&t);
+	kbuf_test_stress_io(&t);
+	kbuf_test_stress_seek(&t);
+	kbuf_test_stress_contents(&t);
 	printf("1..%d\n", t.n);
 	if (t.failed)
 		printf("# %d of %d failed\n", t.failed, t.n);
