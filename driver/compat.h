@@ -12,6 +12,7 @@
 #define KBUF_COMPAT_H
 
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -35,6 +36,18 @@ static inline void kbuf_vm_flags_set(struct vm_area_struct *vma,
 #define KBUF_DEVNODE_DEV const struct device
 #else
 #define KBUF_DEVNODE_DEV struct device
+#endif
+
+/*
+ * splice() and sendfile() from a file that has ->read_iter but no page
+ * cache: 6.5 removed generic_file_splice_read() (which read through an
+ * ITER_PIPE iterator) and added copy_splice_read() (which reads into pages
+ * it then hands to the pipe). Both call ->read_iter.
+ */
+#ifdef KBUF_HAVE_COPY_SPLICE_READ
+#define kbuf_splice_read copy_splice_read
+#else
+#define kbuf_splice_read generic_file_splice_read
 #endif
 
 /*

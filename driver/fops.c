@@ -4,6 +4,11 @@
  * file of fixed capacity: read() stops at the length, write() moves the
  * length up, O_TRUNC and O_APPEND work as on a regular file.
  *
+ * Every transfer goes through the iterator operations, as for the kernel's
+ * own memory devices (drivers/char/mem.c): one pair of functions serves
+ * read()/write(), the vectored and positioned calls, aio, io_uring, and,
+ * through the kernel's splice helpers, splice() and sendfile().
+ *
  * Copies to and from user space run under io_rwsem (shared for read,
  * exclusive for write) and never under buf->lock, which mmap() takes with
  * the mm's mmap_lock held: a copy may fault and take mmap_lock itself.
@@ -14,35 +19,55 @@
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
-#include <linux/uaccess.h>
+#include <linux/uio.h>
 
 /* Long copies are cut in chunks to reschedule and to heed fatal signals. */
 #define KBUF_COPY_CHUNK SZ_256K
 
 /*
- * Move @count bytes between the buffer and user space. A fault ends the
+ * Move @count bytes between the buffer at @kaddr and @iter: user memory for
+ * read(), readv(), aio and io_uring, pipe pages for splice. A fault ends the
  * copy: the bytes done so far count, -EFAULT only if there are none.
  */
-static ssize_t kbuf_copy(void *kaddr, void __user *uaddr, size_t count,
-			 bool to_user)
+static ssize_t kbuf_copy(void *kaddr, struct iov_iter *iter, size_t count,
+			 bool to_iter)
 {
-	size_t done = 0, n, left;
+	size_t done = 0, n, moved;
 
 	while (done < count) {
 		if (done && fatal_signal_pending(current))
 			return done;
 		n = min_t(size_t, count - done, KBUF_COPY_CHUNK);
-		if (to_user)
-			left = copy_to_user(uaddr + done, kaddr + done, n);
+		if (to_iter)
+			moved = copy_to_iter(kaddr + done, n, iter);
 		else
-			left = copy_from_user(kaddr + done, uaddr + done, n);
-		done += n - left;
-		if (left)
+			moved = copy_from_iter(kaddr + done, n, iter);
+		done += moved;
+		if (moved < n)
 			return done ? done : -EFAULT;
 		if (done < count)
 			cond_resched();
 	}
 	return done;
+}
+
+/*
+ * io_rwsem for a transfer. IOCB_NOWAIT (RWF_NOWAIT, io_uring's first try)
+ * must not sleep: -EAGAIN instead, as a regular file answers. A fatal
+ * signal ends the wait otherwise.
+ */
+static int kbuf_io_lock(struct kbuf_buffer *buf, struct kiocb *iocb,
+			bool write)
+{
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		if (write ? down_write_trylock(&buf->io_rwsem) :
+			    down_read_trylock(&buf->io_rwsem))
+			return 0;
+		return -EAGAIN;
+	}
+	if (write)
+		return down_write_killable(&buf->io_rwsem) ? -EINTR : 0;
+	return down_read_killable(&buf->io_rwsem) ? -EINTR : 0;
 }
 
 /*
@@ -61,6 +86,8 @@ static int kbuf_open(struct inode *inode, struct file *filp)
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 	filp->private_data = buf;
+	/* Transfers honour IOCB_NOWAIT: see kbuf_io_lock(). */
+	filp->f_mode |= FMODE_NOWAIT;
 
 	/* As for a regular file, truncation needs write access. */
 	if ((filp->f_flags & O_TRUNC) && (filp->f_mode & FMODE_WRITE)) {
@@ -79,23 +106,27 @@ static int kbuf_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-static ssize_t kbuf_read(struct file *filp, char __user *ubuf, size_t count,
-			 loff_t *ppos)
+/* read(), readv(), preadv2(), aio, io_uring and splice all come here. */
+static ssize_t kbuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct kbuf_buffer *buf = filp->private_data;
-	loff_t pos = *ppos;
-	ssize_t ret = 0;
+	struct kbuf_buffer *buf = iocb->ki_filp->private_data;
+	loff_t pos = iocb->ki_pos;
+	size_t count = iov_iter_count(to);
+	ssize_t ret;
 
-	if (down_read_killable(&buf->io_rwsem))
-		return -EINTR;
+	if (!count)
+		return 0;
+	ret = kbuf_io_lock(buf, iocb, false);
+	if (ret)
+		return ret;
 	if (pos < buf->length) {
 		count = min_t(size_t, count, buf->length - pos);
-		ret = kbuf_copy(buf->mem.vaddr + pos, ubuf, count, true);
+		ret = kbuf_copy(buf->mem.vaddr + pos, to, count, true);
 	}
 	up_read(&buf->io_rwsem);
 
 	if (ret > 0) {
-		*ppos = pos + ret;
+		iocb->ki_pos = pos + ret;
 		kbuf_stat_add(buf, KBUF_STAT_READS, 1);
 		kbuf_stat_add(buf, KBUF_STAT_BYTES_READ, ret);
 	}
@@ -104,15 +135,13 @@ static ssize_t kbuf_read(struct file *filp, char __user *ubuf, size_t count,
 
 /* Caller holds io_rwsem exclusive and checked @pos < capacity. */
 static ssize_t kbuf_write_locked(struct kbuf_buffer *buf,
-				 const char __user *ubuf, size_t count,
-				 size_t pos)
+				 struct iov_iter *from, size_t pos)
 {
 	size_t length = buf->length;
+	size_t count = min(iov_iter_count(from), buf->mem.capacity - pos);
 	ssize_t ret;
 
-	count = min(count, buf->mem.capacity - pos);
-	ret = kbuf_copy(buf->mem.vaddr + pos, (void __user *)ubuf, count,
-			false);
+	ret = kbuf_copy(buf->mem.vaddr + pos, from, count, false);
 	if (ret <= 0)
 		return ret;
 
@@ -127,26 +156,30 @@ static ssize_t kbuf_write_locked(struct kbuf_buffer *buf,
 	return ret;
 }
 
-static ssize_t kbuf_write(struct file *filp, const char __user *ubuf,
-			  size_t count, loff_t *ppos)
+/*
+ * write(), writev(), pwritev2(), aio, io_uring and splice. IOCB_APPEND
+ * comes from O_APPEND or RWF_APPEND and writes at the length.
+ */
+static ssize_t kbuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct kbuf_buffer *buf = filp->private_data;
+	struct kbuf_buffer *buf = iocb->ki_filp->private_data;
 	loff_t pos;
 	ssize_t ret;
 
-	if (!count)
+	if (!iov_iter_count(from))
 		return 0;
-	if (down_write_killable(&buf->io_rwsem))
-		return -EINTR;
-	pos = (filp->f_flags & O_APPEND) ? buf->length : *ppos;
+	ret = kbuf_io_lock(buf, iocb, true);
+	if (ret)
+		return ret;
+	pos = (iocb->ki_flags & IOCB_APPEND) ? buf->length : iocb->ki_pos;
 	if (pos >= buf->mem.capacity)
 		ret = -ENOSPC;
 	else
-		ret = kbuf_write_locked(buf, ubuf, count, pos);
+		ret = kbuf_write_locked(buf, from, pos);
 	up_write(&buf->io_rwsem);
 
 	if (ret > 0) {
-		*ppos = pos + ret;
+		iocb->ki_pos = pos + ret;
 		kbuf_stat_add(buf, KBUF_STAT_WRITES, 1);
 		kbuf_stat_add(buf, KBUF_STAT_BYTES_WRITTEN, ret);
 	}
@@ -172,8 +205,10 @@ const struct file_operations kbuf_fops = {
 	.owner = THIS_MODULE,
 	.open = kbuf_open,
 	.release = kbuf_release,
-	.read = kbuf_read,
-	.write = kbuf_write,
+	.read_iter = kbuf_read_iter,
+	.write_iter = kbuf_write_iter,
+	.splice_read = kbuf_splice_read,
+	.splice_write = iter_file_splice_write,
 	.llseek = kbuf_llseek,
 	.unlocked_ioctl = kbuf_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
