@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# kbuf: top-level entry points. The module itself is built by
-# driver/Makefile (a thin wrapper around Kbuild); user space by user/Makefile.
+# kbuf: top-level entry points. Each part builds and installs itself:
+# driver/Makefile (a thin wrapper around Kbuild) the module, user/Makefile
+# kbufctl, its header, man pages and completion, tests/helpers/Makefile the
+# test programs. This file calls them and adds what belongs to the system
+# (udev rule, group, DKMS, packages).
 #
 #   make                  module for the running kernel (or KVER=), kbufctl,
 #                         examples
@@ -14,12 +17,21 @@
 #   make bench            kbufctl bench in the guest, into docs/bench.md
 #   make soak             long stress, fault and load/unload runs in the
 #                         debug kernel, into docs/reliability.md
-#   make install          module, UAPI header, kbufctl, man pages, udev rule
-#   make uninstall        removes exactly what install added
+#   make install          module, then everything install-user installs
+#   make install-user     kbufctl, UAPI header, man pages, bash completion,
+#                         udev rule and the kbuf group: no module
+#   make uninstall        removes exactly what install and install-user added
 #   make dkms-install     registers, builds and installs the module with DKMS
+#                         (KVER=...), and the user side of install-user
 #   make dkms-uninstall   the reverse
+#   make deb              kbuf-dkms and kbuf-utils .debs, built from a copy
+#                         of the tree into $(DEB_OUT)
+#   make version          prints the version, for scripts
 
 KVER ?= $(shell uname -r)
+# The project's one version string is PACKAGE_VERSION in dkms.conf: read
+# here, once, and passed down (user/Makefile asks `make version` when run
+# on its own; DKMS builds driver/ without this file, so Kbuild reads it too).
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
 PREFIX ?= /usr/local
@@ -27,6 +39,7 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DATADIR ?= $(PREFIX)/share/kbuf
 # Rules for the local admin go to /etc; a distribution package (PREFIX=/usr)
 # puts them where packaged rules live.
@@ -37,9 +50,13 @@ UDEVRULESDIR ?= /etc/udev/rules.d
 endif
 SYSCONFDIR ?= /etc
 MANIFEST := $(DESTDIR)$(DATADIR)/install-manifest
+# Where user/ installs, and the version it prints.
+USER_VARS = KBUF_VERSION=$(VERSION) DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) \
+	INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR) BASHCOMPDIR=$(BASHCOMPDIR)
 
 .PHONY: all no-space module user check check-debug demo bench soak clean \
-	install uninstall dkms-install dkms-uninstall
+	version install install-module install-user uninstall dkms-src \
+	dkms-module dkms-install dkms-uninstall deb
 
 all: module user
 
@@ -55,7 +72,10 @@ module: no-space
 	$(MAKE) -C driver KVER=$(KVER)
 
 user:
-	$(MAKE) -C user
+	$(MAKE) -C user KBUF_VERSION=$(VERSION)
+
+version:
+	@echo $(VERSION)
 
 check: no-space
 	bash tests/check.sh
@@ -75,26 +95,22 @@ soak: no-space
 clean:
 	$(MAKE) -C driver clean KVER=$(KVER) 2>/dev/null || true
 	$(MAKE) -C user clean
-	rm -rf tests/out tests/helpers/bin
+	$(MAKE) -C tests/helpers clean
+	rm -rf tests/out
 
-# Every file install writes is listed in $(MANIFEST), and uninstall removes
-# exactly those, plus the kbuf group if install created it.
+# Every file install and install-user write is listed in $(MANIFEST) (each
+# run adds its own, once), and uninstall removes exactly those, plus the
+# kbuf group if an install created it.
 MODDIR = /lib/modules/$(KVER)/extra
-INSTALLED = $(BINDIR)/kbufctl $(INCLUDEDIR)/linux/kbuf.h \
-	$(MANDIR)/man1/kbufctl.1 $(MANDIR)/man4/kbuf.4 \
-	$(UDEVRULESDIR)/60-kbuf.rules \
-	$(SYSCONFDIR)/modprobe.d/kbuf.conf \
-	$(SYSCONFDIR)/modules-load.d/kbuf.conf
+SYSTEM_FILES = $(UDEVRULESDIR)/60-kbuf.rules
 
-install: all
+install: install-module install-user
+
+# The module for KVER, and commented-out modprobe.d and modules-load.d
+# examples.
+install-module: module
 	$(MAKE) -C driver modules_install KVER=$(KVER) \
 		INSTALL_MOD_DIR=extra INSTALL_MOD_PATH=$(DESTDIR)
-	install -D -m 0755 user/kbufctl/kbufctl $(DESTDIR)$(BINDIR)/kbufctl
-	install -D -m 0644 driver/uapi/linux/kbuf.h $(DESTDIR)$(INCLUDEDIR)/linux/kbuf.h
-	install -D -m 0644 man/kbufctl.1 $(DESTDIR)$(MANDIR)/man1/kbufctl.1
-	install -D -m 0644 man/kbuf.4 $(DESTDIR)$(MANDIR)/man4/kbuf.4
-	install -D -m 0644 udev/60-kbuf.rules \
-		$(DESTDIR)$(UDEVRULESDIR)/60-kbuf.rules
 	install -D -m 0644 udev/kbuf-modprobe.conf \
 		$(DESTDIR)$(SYSCONFDIR)/modprobe.d/kbuf.conf
 	install -D -m 0644 udev/kbuf-modules-load.conf \
@@ -103,43 +119,66 @@ install: all
 	@# modules_install compresses as the kernel's own modules are (Debian's
 	@# 6.12: kbuf.ko.xz): record the file it really wrote.
 	ko=$$(cd $(DESTDIR)$(MODDIR) && ls kbuf.ko* | head -n 1) && \
-		printf '%s\n' $(MODDIR)/$$ko $(INSTALLED) > $(MANIFEST)
+		printf '%s\n' $(MODDIR)/$$ko $(SYSCONFDIR)/modprobe.d/kbuf.conf \
+		$(SYSCONFDIR)/modules-load.d/kbuf.conf >> $(MANIFEST)
+	sort -u -o $(MANIFEST) $(MANIFEST)
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
+# What a user of the module needs besides the module: user/ installs the
+# tool, header, man pages and completion; the system gets the rule and group.
+install-user:
+	install -d $(dir $(MANIFEST))
+	$(MAKE) -C user install $(USER_VARS) MANIFEST=$(MANIFEST)
+	install -D -m 0644 udev/60-kbuf.rules $(DESTDIR)$(UDEVRULESDIR)/60-kbuf.rules
+	printf '%s\n' $(SYSTEM_FILES) >> $(MANIFEST)
+	sort -u -o $(MANIFEST) $(MANIFEST)
 	@if [ -z "$(DESTDIR)" ]; then \
-		depmod -a $(KVER); \
 		if ! getent group kbuf >/dev/null; then \
 			groupadd --system kbuf && echo group:kbuf >> $(MANIFEST); \
 		fi; \
 		udevadm control --reload 2>/dev/null || true; \
+		udevadm trigger --subsystem-match=kbuf --action=add 2>/dev/null || true; \
 	fi
 
+# depmod runs for each kernel a module was removed from.
 uninstall:
 	@test -f $(MANIFEST) || { echo "nothing to uninstall: no $(MANIFEST)" >&2; exit 1; }
-	@while read -r f; do \
+	@kvers=; while read -r f; do \
 		case "$$f" in \
 		group:*) groupdel "$${f#group:}" ;; \
+		/lib/modules/*) rm -f "$(DESTDIR)$$f"; \
+			k=$${f#/lib/modules/}; kvers="$$kvers $${k%%/*}" ;; \
 		*) rm -f "$(DESTDIR)$$f" ;; \
 		esac; \
-	done < $(MANIFEST)
+	done < $(MANIFEST); \
+	if [ -z "$(DESTDIR)" ]; then \
+		for k in $$kvers; do depmod -a $$k; done; \
+		udevadm control --reload 2>/dev/null || true; \
+	fi
 	rm -f $(MANIFEST)
 	-rmdir $(dir $(MANIFEST)) 2>/dev/null
-	@if [ -z "$(DESTDIR)" ]; then \
-		depmod -a $(KVER); udevadm control --reload 2>/dev/null || true; \
-	fi
 
-# DKMS builds from a copy of the sources under /usr/src/kbuf-<version>.
+# DKMS builds from a copy of the sources under /usr/src/kbuf-<version>
+# (dkms-src; the kbuf-dkms package installs the same files).
 DKMS_SRC = /usr/src/kbuf-$(VERSION)
 DKMS_FILES = dkms.conf driver/Kbuild driver/Makefile driver/*.c driver/*.h \
 	driver/uapi/linux/kbuf.h
 
+dkms-src:
+	install -d $(DESTDIR)$(DKMS_SRC)/driver/uapi/linux
+	for f in $(DKMS_FILES); do install -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f; done
+
 # Run once per kernel (KVER=...): the sources are registered on the first.
-dkms-install:
-	install -d $(DKMS_SRC)/driver/uapi/linux
-	for f in $(DKMS_FILES); do install -m 0644 $$f $(DKMS_SRC)/$$f; done
+dkms-module: dkms-src
 	dkms status -m kbuf -v $(VERSION) | grep -q . || \
 		dkms add -m kbuf -v $(VERSION)
 	dkms build -m kbuf -v $(VERSION) -k $(KVER)
 	dkms install -m kbuf -v $(VERSION) -k $(KVER)
 
+dkms-install: dkms-module install-user
+
+# The user side goes too, if install-user's manifest is there.
 dkms-uninstall:
 	dkms remove -m kbuf -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
+	if [ -f $(MANIFEST) ]; then $(MAKE) uninstall; fi
