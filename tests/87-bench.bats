@@ -33,6 +33,7 @@ bench() {
 	assert_line --regexp '^write +4 KiB +MB/s .* tmpfs '
 	assert_line --regexp '^read +4 KiB +MB/s .* memcpy '
 	assert_line --regexp '^write +4 KiB +MB/s .* memcpy '
+	assert_line --regexp '^sendfile +64 KiB +MB/s .* tmpfs '
 	assert_line --regexp '^read call +64 B +ns .* /dev/zero '
 	assert_line --regexp '^mmap\+touch +64 KiB +us .* memfd '
 	assert_line --regexp '^mapped read +64 KiB +MB/s .* anon '
@@ -41,9 +42,9 @@ bench() {
 	assert_line --regexp '^mapped write +64 KiB +MB/s .* anon 4K '
 	assert_line --regexp '^2 readers +64 KiB +MB/s .* 1 reader '
 	assert_line --regexp '^tmpfs 2 readers +64 KiB +MB/s .* tmpfs 1 reader '
-	# 3 buffers x (header, titles, 12 rows); bats leaves out the blank
+	# 3 buffers x (header, titles, 13 rows); bats leaves out the blank
 	# lines between them.
-	assert_equal "${#lines[@]}" 42
+	assert_equal "${#lines[@]}" 45
 }
 
 @test "bench leaves the buffer unmapped, closed and full" {
@@ -60,7 +61,7 @@ bench() {
 	echo "$output" | jq -e '.buffers[1] | .name == "vmalloc" and
 		.backend == "vmalloc" and .size == 65536 and
 		.capacity == 1048576 and (.map_mode | type) == "string"'
-	echo "$output" | jq -e '[.buffers[].rows[]] | length == 24 and
+	echo "$output" | jq -e '[.buffers[].rows[]] | length == 26 and
 		all(has("figure", "block", "unit", "better", "value",
 			"peer", "peer_value", "ratio")) and
 		all(.value | has("median", "min", "max")) and
@@ -68,6 +69,7 @@ bench() {
 	run -0 jq -r '.buffers[0].rows[] | "\(.figure)/\(.peer)"' <<<"$output"
 	assert_line 'read/tmpfs'
 	assert_line 'read/memcpy'
+	assert_line 'sendfile/tmpfs'
 	assert_line 'read call//dev/zero'
 	assert_line 'mmap+touch/memfd'
 	assert_line 'mapped write/anon'

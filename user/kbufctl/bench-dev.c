@@ -30,6 +30,7 @@ static unsigned int kbuf_bench_add(struct kbuf_bench *b,
 	memset(m, 0, sizeof(*m));
 	m->op.run = run;
 	m->op.fd = fd;
+	m->op.out = b->null_fd;
 	m->op.buf = b->buf;
 	m->op.span = b->size;
 	m->op.block = block;
@@ -98,6 +99,20 @@ static void kbuf_bench_add_io(struct kbuf_bench *b)
 			   "memcpy");
 	kbuf_bench_add_row(b, "write", last, KBUF_ROW_RATE, last_wr, cp,
 			   "memcpy");
+}
+
+/* The whole buffer to /dev/null by sendfile(), against the tmpfs file. */
+static void kbuf_bench_add_sendfile(struct kbuf_bench *b)
+{
+	unsigned int dev, peer;
+	double bytes = (double)b->size;
+
+	dev = kbuf_bench_add(b, kbuf_bench_op_sendfile, b->dev.fd, b->size,
+			     bytes);
+	peer = kbuf_bench_add(b, kbuf_bench_op_sendfile, b->shm_fd, b->size,
+			      bytes);
+	kbuf_bench_add_row(b, "sendfile", b->size, KBUF_ROW_RATE, dev, peer,
+			   "tmpfs");
 }
 
 static void kbuf_bench_add_call(struct kbuf_bench *b)
@@ -264,6 +279,9 @@ static void kbuf_bench_open(struct kbuf_bench *b, const char *arg)
 	b->zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 	if (b->zero_fd < 0)
 		err(KBUF_EXIT_FAIL, "bench: /dev/zero");
+	b->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (b->null_fd < 0)
+		err(KBUF_EXIT_FAIL, "bench: /dev/null");
 	b->shm_fd = -1;
 	b->io = !b->o->scaling || b->size <= KBUF_SCALE_READ_MAX;
 	if (b->io) {
@@ -300,6 +318,7 @@ static void kbuf_bench_close(struct kbuf_bench *b)
 	}
 	munmap(b->buf, kbuf_bench_buf_len(b));
 	close(b->zero_fd);
+	close(b->null_fd);
 	kbuf_dev_close(&b->dev);
 }
 
@@ -329,6 +348,7 @@ void kbuf_bench_dev(const struct kbuf_bench_opts *o, const char *arg,
 	struct kbuf_bench *b = kbuf_bench_new(o, arg);
 
 	kbuf_bench_add_io(b);
+	kbuf_bench_add_sendfile(b);
 	kbuf_bench_add_call(b);
 	kbuf_bench_add_map(b);
 	kbuf_bench_add_threads(b);

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -203,4 +204,26 @@ void kbuf_bench_op_readers(struct kbuf_bench_op *op, __u64 n)
 	}
 	pthread_barrier_destroy(&start);
 	op->elapsed = end - begin;
+}
+
+/* sendfile() of the whole span to @op->out, as many calls as it takes. */
+void kbuf_bench_op_sendfile(struct kbuf_bench_op *op, __u64 n)
+{
+	while (n--) {
+		off_t off = 0;
+
+		while ((size_t)off < op->span) {
+			ssize_t r = sendfile(op->out, op->fd, &off,
+					     op->span - (size_t)off);
+
+			if (r < 0)
+				err(KBUF_EXIT_FAIL,
+				    "bench: sendfile of %zu at %lld", op->span,
+				    (long long)off);
+			if (!r)
+				errx(KBUF_EXIT_FAIL,
+				     "bench: sendfile of %zu ended at %lld",
+				     op->span, (long long)off);
+		}
+	}
 }

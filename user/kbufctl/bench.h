@@ -59,6 +59,7 @@ struct kbuf_bench_opts {
  * struct kbuf_bench_op - one operation to time, done @n times per sample
  * @run:     do it @n times
  * @fd:      the file read or written, or -1
+ * @out:     where sendfile() writes (/dev/null), or -1
  * @path:    a path that opens the same file (reader threads)
  * @buf:     user memory: the read/write buffer, a mapping, memcpy's target
  * @src:     memcpy's source
@@ -73,6 +74,7 @@ struct kbuf_bench_opts {
 struct kbuf_bench_op {
 	void (*run)(struct kbuf_bench_op *op, __u64 n);
 	int fd;
+	int out;
 	const char *path;
 	unsigned char *buf;
 	const unsigned char *src;
@@ -132,6 +134,7 @@ struct kbuf_bench_row {
  * @shm_fd:   the tmpfs peer, an unlinked file in /dev/shm
  * @shm_path: /proc/self/fd/N of @shm_fd, to open it again
  * @zero_fd:  /dev/zero
+ * @null_fd:  /dev/null, where sendfile() writes
  * @buf:      the user side of read() and write()
  * @dst:      memcpy's target
  * @src:      memcpy's source
@@ -153,6 +156,7 @@ struct kbuf_bench {
 	int shm_fd;
 	char shm_path[64];
 	int zero_fd;
+	int null_fd;
 	unsigned char *buf;
 	unsigned char *dst;
 	unsigned char *src;
@@ -189,6 +193,7 @@ void kbuf_bench_op_map_memfd(struct kbuf_bench_op *op, __u64 n);
 void kbuf_bench_op_sum(struct kbuf_bench_op *op, __u64 n);
 void kbuf_bench_op_fill(struct kbuf_bench_op *op, __u64 n);
 void kbuf_bench_op_readers(struct kbuf_bench_op *op, __u64 n);
+void kbuf_bench_op_sendfile(struct kbuf_bench_op *op, __u64 n);
 
 /* bench-stat.c: sampling, statistics, output */
 struct kbuf_bench_stat kbuf_bench_stat_of(const double *v, unsigned int n);
