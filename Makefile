@@ -177,6 +177,21 @@ dkms-module: dkms-src
 
 dkms-install: dkms-module install-user
 
+# The Debian packages, built by dpkg-buildpackage from a copy of the tree
+# (the files git tracks, as the work tree has them: a new file counts once
+# it is added), so that the source tree stays clean. $(DEB_OUT) keeps the .debs,
+# .buildinfo and .changes; the copy is removed after a build that worked.
+DEB_OUT ?= $(CURDIR)/tests/out/deb
+DEB_TREE = $(DEB_OUT)/kbuf-$(VERSION)
+
+deb: no-space
+	rm -rf $(DEB_TREE) $(DEB_OUT)/*.deb $(DEB_OUT)/*.buildinfo $(DEB_OUT)/*.changes
+	mkdir -p $(DEB_TREE)
+	git ls-files -z | \
+		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(DEB_TREE)
+	cd $(DEB_TREE) && dpkg-buildpackage -b -us -uc
+	rm -rf $(DEB_TREE)
+
 # The user side goes too, if install-user's manifest is there.
 dkms-uninstall:
 	dkms remove -m kbuf -v $(VERSION) --all
