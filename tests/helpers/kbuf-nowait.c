@@ -21,7 +21,8 @@
  *   preadv2 RWF_NOWAIT: RESULT BYTES
  *
  * Exit status 0 if every step ran (whatever its result), 1 if the set-up
- * failed, 2 on usage errors.
+ * failed, 2 on usage errors. After 30 s SIGALRM ends it: a call that
+ * sleeps on the held buffer would otherwise wait for good.
  */
 #define _GNU_SOURCE
 #include <liburing.h>
@@ -162,6 +163,8 @@ int main(int argc, char **argv)
 
 	if (argc != 3)
 		errx(KT_USAGE, "usage: kbuf-nowait DEV N");
+	/* A call that waits where it must not would hang here for good. */
+	alarm(30);
 	w.n = kt_u64(argv[2]);
 	if (!w.n || w.n > sizeof(rbuf) || w.n > (size_t)psz)
 		errx(KT_USAGE, "N from 1 to one page");
