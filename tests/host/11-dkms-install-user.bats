@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs on the host after 10-dkms-install.bats (tests/check.sh): `make
+# dkms-install` gave the source install the user side of `make
+# install-user` too (tool, header, man pages, completion, udev rule, kbuf
+# group). The last test removes that user side again with `make
+# uninstall`, leaving the DKMS module alone: the guests see the host's
+# root, and tests/84-install.bats checks a make install of its own there.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+MANIFEST=/usr/local/share/kbuf/install-manifest
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/../.." || return 1
+	KBUF_VERSION=$(make -s --no-print-directory version)
+	export KBUF_VERSION
+}
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/../.." || return 1
+	[[ -f $MANIFEST ]] || skip "no $MANIFEST: make dkms-install (10-dkms-install.bats) did not run"
+}
+
+@test "make dkms-install installed kbufctl, header, man pages, completion and rule" {
+	assert_file_executable /usr/local/bin/kbufctl
+	assert_file_exists /usr/local/include/linux/kbuf.h
+	assert_file_exists /usr/local/share/man/man1/kbufctl.1
+	assert_file_exists /usr/local/share/man/man4/kbuf.4
+	assert_file_exists /usr/local/share/bash-completion/completions/kbufctl
+	assert_file_exists /etc/udev/rules.d/60-kbuf.rules
+	run /usr/local/bin/kbufctl --version
+	assert_output "kbufctl $KBUF_VERSION"
+}
+
+@test "make dkms-install made the kbuf system group" {
+	run getent group kbuf
+	assert_success
+	local gid
+	gid=$(cut -d: -f3 <<<"$output")
+	((gid < $(awk '$1 == "GID_MIN" { print $2 }' /etc/login.defs)))
+}
+
+@test "the manifest lists the user side once, though dkms-install ran for each kernel" {
+	run grep -v '^group:' "$MANIFEST"
+	assert_output "$(sort <<'LIST'
+/usr/local/bin/kbufctl
+/usr/local/include/linux/kbuf.h
+/usr/local/share/man/man1/kbufctl.1
+/usr/local/share/man/man4/kbuf.4
+/usr/local/share/bash-completion/completions/kbufctl
+/etc/udev/rules.d/60-kbuf.rules
+LIST
+)"
+}
+
+@test "make uninstall removes the user side and leaves the DKMS module" {
+	local k made_group=
+	# The group goes only if make made it (a group the admin made stays).
+	! grep -qx group:kbuf "$MANIFEST" || made_group=1
+	run make -s uninstall
+	assert_success
+	assert_file_not_exists /usr/local/bin/kbufctl
+	assert_file_not_exists /usr/local/include/linux/kbuf.h
+	assert_file_not_exists /usr/local/share/bash-completion/completions/kbufctl
+	assert_file_not_exists /etc/udev/rules.d/60-kbuf.rules
+	assert_file_not_exists "$MANIFEST"
+	if [[ -n $made_group ]]; then
+		run getent group kbuf
+		assert_failure
+	fi
+	for k in $KBUF_TEST_KERNELS; do
+		run compgen -G "/lib/modules/${k%%%*}/updates/dkms/kbuf.ko*"
+		assert_success
+	done
+}
