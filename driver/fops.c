@@ -56,8 +56,7 @@ static ssize_t kbuf_copy(void *kaddr, struct iov_iter *iter, size_t count,
  * must not sleep: -EAGAIN instead, as a regular file answers. A fatal
  * signal ends the wait otherwise.
  */
-static int kbuf_io_lock(struct kbuf_buffer *buf, struct kiocb *iocb,
-			bool write)
+static int kbuf_io_lock(struct kbuf_buffer *buf, struct kiocb *iocb, bool write)
 {
 	if (iocb->ki_flags & IOCB_NOWAIT) {
 		if (write ? down_write_trylock(&buf->io_rwsem) :
@@ -134,8 +133,8 @@ static ssize_t kbuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
 }
 
 /* Caller holds io_rwsem exclusive and checked @pos < capacity. */
-static ssize_t kbuf_write_locked(struct kbuf_buffer *buf,
-				 struct iov_iter *from, size_t pos)
+static ssize_t kbuf_write_locked(struct kbuf_buffer *buf, struct iov_iter *from,
+				 size_t pos)
 {
 	size_t length = buf->length;
 	size_t count = min(iov_iter_count(from), buf->mem.capacity - pos);

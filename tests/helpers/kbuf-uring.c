@@ -92,10 +92,14 @@ static int ku_vector(struct io_uring *ring, int fd, int argc, char **argv,
 	if (n < 1 || n > KU_MAX_IOV)
 		errx(KT_USAGE, "1 to %d iovecs", KU_MAX_IOV);
 	for (i = 0; i < n; i++) {
-		iov[i].iov_base = write ? argv[i + 1] : NULL;
-		iov[i].iov_len = write ? strlen(argv[i + 1]) :
-					 kt_u64(argv[i + 1]);
-		if (!write && !(iov[i].iov_base = calloc(1, iov[i].iov_len + 1)))
+		if (write) {
+			iov[i].iov_base = argv[i + 1];
+			iov[i].iov_len = strlen(argv[i + 1]);
+			continue;
+		}
+		iov[i].iov_len = kt_u64(argv[i + 1]);
+		iov[i].iov_base = calloc(1, iov[i].iov_len + 1);
+		if (!iov[i].iov_base)
 			err(KT_USAGE, "calloc");
 	}
 	if (write)
@@ -167,8 +171,8 @@ static int ku_fixed(struct io_uring *ring, int fd, char **argv, bool write)
 		io_uring_prep_write_fixed(io_uring_get_sqe(ring), file, map,
 					  len, 0, 0);
 	else
-		io_uring_prep_read_fixed(io_uring_get_sqe(ring), file, map,
-					 len, 0, 0);
+		io_uring_prep_read_fixed(io_uring_get_sqe(ring), file, map, len,
+					 0, 0);
 	res = ku_run(ring);
 	io_uring_unregister_buffers(ring);
 	munmap(map, len);
@@ -200,36 +204,48 @@ static int ku_write_op(struct io_uring *ring, int fd, int argc, char **argv)
 	return ku_write(ring, fd, argv);
 }
 
-static const struct {
+struct ku_op {
 	const char *name;
 	int nargs; /* at least */
 	int (*fn)(struct io_uring *ring, int fd, int argc, char **argv);
-} ku_ops[] = {
-	{ "read", 2, ku_read_op },	   { "write", 2, ku_write_op },
-	{ "readv", 2, ku_readv },	   { "writev", 2, ku_writev },
-	{ "fixed-read", 2, ku_fixed_read }, { "fixed-write", 2, ku_fixed_write },
 };
+
+static const struct ku_op ku_ops[] = {
+	{ "read", 2, ku_read_op },
+	{ "write", 2, ku_write_op },
+	{ "readv", 2, ku_readv },
+	{ "writev", 2, ku_writev },
+	{ "fixed-read", 2, ku_fixed_read },
+	{ "fixed-write", 2, ku_fixed_write },
+};
+
+/* The operation named @argv[2], or a usage error. */
+static const struct ku_op *ku_find(int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ku_ops); i++)
+		if (kt_is(argv[2], ku_ops[i].name, argc - 2, ku_ops[i].nargs))
+			return &ku_ops[i];
+	errx(KT_USAGE, "unknown operation '%s'", argv[2]);
+}
 
 int main(int argc, char **argv)
 {
+	const struct ku_op *op;
 	struct io_uring ring;
-	size_t i;
 	int fd, ret;
 
 	if (argc < 3)
 		errx(KT_USAGE, "usage: kbuf-uring DEV OP [ARGS]...");
-	for (i = 0; i < ARRAY_SIZE(ku_ops); i++)
-		if (kt_is(argv[2], ku_ops[i].name, argc - 2, ku_ops[i].nargs))
-			break;
-	if (i == ARRAY_SIZE(ku_ops))
-		errx(KT_USAGE, "unknown operation '%s'", argv[2]);
+	op = ku_find(argc, argv);
 	fd = kt_open(argv[1], O_RDWR);
 	ret = io_uring_queue_init(8, &ring, 0);
 	if (ret < 0) {
 		kt_perr(-ret);
 		return 1;
 	}
-	ret = ku_ops[i].fn(&ring, fd, argc - 3, argv + 3);
+	ret = op->fn(&ring, fd, argc - 3, argv + 3);
 	io_uring_queue_exit(&ring);
 	return ret;
 }
