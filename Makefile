@@ -95,7 +95,8 @@ soak: no-space
 clean:
 	$(MAKE) -C driver clean KVER=$(KVER) 2>/dev/null || true
 	$(MAKE) -C user clean
-	$(MAKE) -C tests/helpers clean
+	@# A copy of the tree without tests/ (the guests' install tree) too.
+	$(if $(wildcard tests/helpers/Makefile),$(MAKE) -C tests/helpers clean)
 	rm -rf tests/out
 
 # Every file install and install-user write is listed in $(MANIFEST) (each
