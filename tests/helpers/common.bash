@@ -451,3 +451,12 @@ kbuf_odirect_cleanup() {
 	rm -f /tmp/kbuf-odirect.img
 	rmdir "$KBUF_ODIRECT_MNT" 2>/dev/null || true
 }
+
+# ---- facilities --------------------------------------------------------
+
+# Skip the test unless this kernel has io_uring: a kernel built without it
+# (the debug kernel's tinyconfig, before it asked for it) answers ENOSYS.
+kbuf_require_uring() {
+	[[ $(kbuf-uring "$KBUF_DEV/vmalloc" read 0 0) != ENOSYS ]] ||
+		skip "this kernel has no io_uring (CONFIG_IO_URING)"
+}

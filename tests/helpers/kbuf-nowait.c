@@ -12,6 +12,7 @@
  *
  *   preadv2 RWF_NOWAIT: RESULT     the errno name, or bytes read
  *   pwritev2 RWF_NOWAIT: RESULT
+ *   io_uring read RWF_NOWAIT: RESULT  a request with rw_flags RWF_NOWAIT
  *   io_uring read: pending         (or its result if it completed already)
  *
  * then fills the page with 'U', and prints
@@ -114,6 +115,22 @@ static void kn_nowait(int fd, const char *op, size_t n, unsigned char *buf)
 	kn_print(label, ret, errno, ret > 0 && op[1] == 'r' ? buf : NULL);
 }
 
+/* An io_uring read that asks for RWF_NOWAIT itself: no retry for it. */
+static void kn_uring_nowait(struct io_uring *ring, int fd, size_t n,
+			    unsigned char *buf)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+
+	io_uring_prep_read(sqe, fd, buf, n, 0);
+	sqe->rw_flags = RWF_NOWAIT;
+	if (io_uring_submit_and_wait(ring, 1) < 0 ||
+	    io_uring_wait_cqe(ring, &cqe))
+		errx(1, "io_uring submit");
+	kn_print("io_uring read RWF_NOWAIT", cqe->res, -cqe->res, buf);
+	io_uring_cqe_seen(ring, cqe);
+}
+
 /* Resolve the fault: the watched page becomes @n bytes of 'U'. */
 static void kn_resolve(int uffd, void *page, size_t psz)
 {
@@ -182,6 +199,7 @@ int main(int argc, char **argv)
 
 	kn_nowait(w.fd, "preadv2", w.n, rbuf);
 	kn_nowait(w.fd, "pwritev2", w.n, rbuf);
+	kn_uring_nowait(&ring, w.fd, w.n, rbuf);
 	io_uring_prep_read(io_uring_get_sqe(&ring), w.fd, ubuf, w.n, 0);
 	io_uring_submit(&ring);
 	usleep(200000);
