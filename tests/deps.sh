@@ -15,6 +15,8 @@ KBUF_PACKAGES=(
 	qemu-system-x86 busybox-static cpio xz-utils udev kmod util-linux procps
 	# the suites
 	bats bats-assert bats-support bats-file dkms python3 jq
+	# make deb and its host test (tests/host/05-deb.bats)
+	debhelper dh-dkms lintian man-db
 	# 32-bit build of a C helper (compat_ioctl); ext4 on a loop device
 	# for O_DIRECT into mappings; groupadd for the udev suite
 	gcc-multilib e2fsprogs passwd

@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs on the host (tests/check.sh), before 10-dkms-install.bats: `make deb`
+# builds kbuf-dkms and kbuf-utils out of the tree, lintian finds nothing to
+# say, `apt-get install` of both makes DKMS build the module for every test
+# kernel and kbuf-utils put its files in place and make the kbuf group, a
+# kernel's headers installed later get the module too, and `apt-get purge`
+# leaves nothing behind. The packages are built once, in the first test,
+# and the later tests go on from where the earlier left the system: run
+# the file whole. KBUF_TEST_KERNELS lists the kernels; DEB_OUT (default
+# tests/out/deb) receives the packages. KBUF_DEB_AUTOPKGTEST=1 adds Debian's
+# own DKMS test, /usr/lib/dkms/dkms-autopkgtest (two more module builds).
+#
+# The test leaves the host as it found it: teardown_file purges the packages
+# and deletes the kbuf group if the host had none (dpkg does not: Debian
+# keeps a package's system group on purge).
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+# apt-get as a package test runs it: no question, no recommends.
+kbuf_apt() {
+	DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends "$@"
+}
+
+# True if package $1 is installed (or half-installed, or only configured).
+kbuf_pkg_present() {
+	local s
+	s=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) || return 1
+	[[ -n $s && $s != not-installed && $s != config-files ]]
+}
+
+# The local apt repository of the autopkgtest, and apt's index of it.
+KBUF_REPO=/var/tmp/kbuf-test-repo
+KBUF_REPO_LIST=/etc/apt/sources.list.d/kbuf-test.list
+
+kbuf_repo_remove() {
+	rm -f "$KBUF_REPO_LIST" /var/lib/apt/lists/*"$(tr / _ <<<"${KBUF_REPO#/}")"*
+	rm -rf "$KBUF_REPO"
+}
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/../.." || return 1
+	KBUF_VERSION=$(make -s --no-print-directory version)
+	DEB_OUT=$(realpath -m "${DEB_OUT:-${KBUF_OUTROOT:-$PWD/tests/out}/deb}")
+	KBUF_HAD_GROUP=$(getent group kbuf || true)
+	# The kernels, without shard suffixes (KVER%I/N).
+	KBUF_KVERS=
+	local k
+	for k in $KBUF_TEST_KERNELS; do KBUF_KVERS+=" ${k%%%*}"; done
+	export KBUF_VERSION DEB_OUT KBUF_HAD_GROUP KBUF_KVERS
+	# A source install (make dkms-install) owns kbuf in DKMS: the
+	# packages would take it over and purge would remove it.
+	if dkms status -m kbuf 2>/dev/null | grep -q kbuf/ ||
+		{ compgen -G '/usr/src/kbuf-*' >/dev/null &&
+			! kbuf_pkg_present kbuf-dkms; }; then
+		skip "kbuf is installed in DKMS from the source tree (make dkms-install, a make check running?): not touching it"
+	fi
+}
+
+teardown_file() {
+	local p
+	kbuf_repo_remove
+	for p in kbuf-utils kbuf-dkms; do
+		if kbuf_pkg_present "$p" || dpkg-query -W "$p" >/dev/null 2>&1; then
+			kbuf_apt purge "$p" >/dev/null 2>&1 || true
+		fi
+	done
+	if [[ -z $KBUF_HAD_GROUP ]] && getent group kbuf >/dev/null; then
+		groupdel kbuf
+	fi
+}
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/../.." || return 1
+}
+
+@test "make deb builds kbuf-dkms and kbuf-utils outside the tree, which it leaves as it was" {
+	local before
+	# What a build in the tree would leave: debian/'s work files (tmp,
+	# .debhelper, files, *.substvars) and the packages in its parent.
+	before=$(git status --porcelain --ignored -uall -- debian)
+	run make -s deb DEB_OUT="$DEB_OUT"
+	assert_success
+	assert_file_exists "$DEB_OUT/kbuf-dkms_${KBUF_VERSION}_all.deb"
+	assert_file_exists "$DEB_OUT/kbuf-utils_${KBUF_VERSION}_amd64.deb"
+	assert_dir_not_exists "$DEB_OUT/kbuf-$KBUF_VERSION"
+	run git status --porcelain --ignored -uall -- debian
+	assert_output "$before"
+	run compgen -G "../kbuf*_$KBUF_VERSION*"
+	assert_failure
+}
+
+@test "lintian says nothing about the packages: no error, no warning" {
+	run lintian "$DEB_OUT/kbuf_${KBUF_VERSION}_amd64.changes"
+	assert_success
+	refute_line --regexp '^[EW]: '
+}
+
+@test "kbuf-dkms is for every architecture and holds the sources DKMS builds" {
+	local deb=$DEB_OUT/kbuf-dkms_${KBUF_VERSION}_all.deb
+	run dpkg-deb -f "$deb" Architecture Depends
+	assert_line 'Architecture: all'
+	assert_line --regexp '^Depends: .*dkms'
+	run dpkg-deb -c "$deb"
+	assert_output --partial "./usr/src/kbuf-$KBUF_VERSION/dkms.conf"
+	assert_output --partial "./usr/src/kbuf-$KBUF_VERSION/driver/Kbuild"
+	assert_output --partial "./usr/src/kbuf-$KBUF_VERSION/driver/uapi/linux/kbuf.h"
+}
+
+@test "apt-get install of both packages makes DKMS build the module for every test kernel" {
+	local k
+	run kbuf_apt install "$DEB_OUT/kbuf-dkms_${KBUF_VERSION}_all.deb" \
+		"$DEB_OUT/kbuf-utils_${KBUF_VERSION}_amd64.deb"
+	assert_success
+	for k in $KBUF_KVERS; do
+		run dkms status -m kbuf -v "$KBUF_VERSION" -k "$k"
+		# Debian's DKMS also prints readelf warnings about the kernel.
+		assert_line "kbuf/$KBUF_VERSION, $k, x86_64: installed"
+		# Compressed as the kernel's own modules are (6.12: .ko.xz).
+		run compgen -G "/lib/modules/$k/updates/dkms/kbuf.ko*"
+		assert_success
+		run modinfo -k "$k" -F version kbuf
+		assert_output "$KBUF_VERSION"
+	done
+}
+
+@test "kbuf-utils installs the tool, header, man pages, rule, completion and examples" {
+	run kbufctl --version
+	assert_output "kbufctl $KBUF_VERSION"
+	run command -v kbufctl
+	assert_output /usr/bin/kbufctl
+	assert_file_exists /usr/include/linux/kbuf.h
+	run man -w kbufctl
+	assert_output /usr/share/man/man1/kbufctl.1.gz
+	run man -w 4 kbuf
+	assert_output /usr/share/man/man4/kbuf.4.gz
+	run cmp /usr/lib/udev/rules.d/60-kbuf.rules udev/60-kbuf.rules
+	assert_success
+	assert_file_exists /usr/share/bash-completion/completions/kbufctl
+	assert_file_exists /usr/share/doc/kbuf-utils/examples/mmap_hello.c
+	assert_file_exists /usr/share/doc/kbuf-utils/examples/mmap_share.c
+}
+
+@test "kbuf-utils made kbuf a system group" {
+	local gid
+	run getent group kbuf
+	assert_success
+	gid=$(cut -d: -f3 <<<"$output")
+	((gid < $(awk '$1 == "GID_MIN" { print $2 }' /etc/login.defs)))
+}
+
+@test "each packaged example compiles with the packaged header alone" {
+	local c
+	for c in /usr/share/doc/kbuf-utils/examples/*.c; do
+		run cc -Wall -Werror -o "$BATS_TEST_TMPDIR/example" "$c"
+		assert_success
+	done
+}
+
+@test "the packaged bash completion completes commands and a command's options" {
+	run bash -c '. /usr/share/bash-completion/completions/kbufctl
+		complete -p kbufctl
+		COMP_WORDS=(kbufctl cr) COMP_CWORD=1; _kbufctl kbufctl
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(kbufctl create x --ba) COMP_CWORD=3; _kbufctl kbufctl
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(kbufctl create x --backend v) COMP_CWORD=4; _kbufctl kbufctl
+		echo "${COMPREPLY[*]}"'
+	assert_output "$(printf '%s\n' 'complete -F _kbufctl kbufctl' create \
+		--backend vmalloc)"
+}
+
+@test "a kernel's headers installed later get the module, as the headers package's hook builds it" {
+	local k=${KBUF_KVERS##* }
+	run dkms remove -m kbuf -v "$KBUF_VERSION" -k "$k"
+	assert_success
+	run compgen -G "/lib/modules/$k/updates/dkms/kbuf.ko*"
+	assert_failure
+	# What linux-headers-$k's postinst runs (run-parts with the version).
+	run /etc/kernel/header_postinst.d/dkms "$k"
+	assert_success
+	run dkms status -m kbuf -v "$KBUF_VERSION" -k "$k"
+	assert_line "kbuf/$KBUF_VERSION, $k, x86_64: installed"
+	run compgen -G "/lib/modules/$k/updates/dkms/kbuf.ko*"
+	assert_success
+}
+
+# dkms-autopkgtest installs the package by name, with apt: from a local
+# repository of the one .deb, known to apt for the length of the test, in a
+# directory apt's unprivileged _apt user can read.
+@test "Debian's DKMS autopkgtest passes on kbuf-dkms" {
+	local repo=$KBUF_REPO k
+	[[ ${KBUF_DEB_AUTOPKGTEST:-} == 1 ]] ||
+		skip "two more module builds: set KBUF_DEB_AUTOPKGTEST=1"
+	mkdir -m 0755 "$repo"
+	cp "$DEB_OUT/kbuf-dkms_${KBUF_VERSION}_all.deb" "$repo/"
+	(cd "$repo" && dpkg-scanpackages . >Packages 2>/dev/null)
+	chmod -R a+rX "$repo"
+	echo "deb [trusted=yes] file:$repo ./" >"$KBUF_REPO_LIST"
+	apt-get update -q -o Dir::Etc::sourcelist="$KBUF_REPO_LIST" \
+		-o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 >/dev/null
+	AUTOPKGTEST_ARTIFACTS=$BATS_TEST_TMPDIR \
+		run /usr/lib/dkms/dkms-autopkgtest kbuf-dkms
+	kbuf_repo_remove
+	echo "$output" >"$DEB_OUT/dkms-autopkgtest.log"
+	assert_success
+	for k in $KBUF_KVERS; do
+		assert_line "I: PASS $k"
+	done
+}
+
+@test "apt-get purge leaves no package, no DKMS entry, no sources, no module and no rule" {
+	local k
+	run kbuf_apt purge kbuf-dkms kbuf-utils
+	assert_success
+	run dpkg-query -W kbuf-dkms kbuf-utils
+	assert_failure
+	run dkms status -m kbuf
+	refute_output --partial kbuf/
+	assert_dir_not_exists /var/lib/dkms/kbuf
+	run compgen -G '/usr/src/kbuf-*'
+	assert_failure
+	for k in $KBUF_KVERS; do
+		run compgen -G "/lib/modules/$k/updates/dkms/kbuf.ko*"
+		assert_failure
+	done
+	assert_file_not_exists /usr/lib/udev/rules.d/60-kbuf.rules
+	assert_file_not_exists /usr/bin/kbufctl
+	assert_file_not_exists /usr/include/linux/kbuf.h
+	assert_dir_not_exists /usr/share/doc/kbuf-utils
+}
+
+@test "the kbuf group outlives the purge, as Debian keeps a package's system group" {
+	run getent group kbuf
+	assert_success
+}
