@@ -4,10 +4,12 @@
  * file of fixed capacity: read() stops at the length, write() moves the
  * length up, O_TRUNC and O_APPEND work as on a regular file.
  *
- * Every transfer goes through the iterator operations, as for the kernel's
- * own memory devices (drivers/char/mem.c): one pair of functions serves
- * read()/write(), the vectored and positioned calls, aio, io_uring, and,
- * through the kernel's splice helpers, splice() and sendfile().
+ * Transfers go through the iterator operations, as for the kernel's own
+ * memory devices (drivers/char/mem.c): they serve the vectored calls,
+ * preadv2()/pwritev2(), aio, io_uring and, through the kernel's splice
+ * helpers, splice() and sendfile(). Plain read(), write(), pread() and
+ * pwrite() keep a direct entry, as /dev/zero's read() does; one pair of
+ * functions (kbuf_read_at(), kbuf_write_at()) holds the rules for all.
  *
  * Copies to and from user space run under io_rwsem (shared for read,
  * exclusive for write) and never under buf->lock, which mmap() takes with
@@ -19,18 +21,46 @@
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 
 /* Long copies are cut in chunks to reschedule and to heed fatal signals. */
 #define KBUF_COPY_CHUNK SZ_256K
 
+/**
+ * struct kbuf_io - the user side of a transfer
+ * @iter: an iterator: user memory for readv(), preadv2(), aio and
+ *        io_uring, pipe pages for splice() and sendfile()
+ * @ubuf: or, when @iter is NULL, the plain user pointer of read(),
+ *        write(), pread() and pwrite()
+ *
+ * Plain calls keep their own entry points, as /dev/zero does in
+ * drivers/char/mem.c: building a kiocb and an iterator for each small
+ * read() costs measurably more (docs/bench.md). Both kinds then share
+ * every rule below; only the copy primitive differs.
+ */
+struct kbuf_io {
+	struct iov_iter *iter;
+	void __user *ubuf;
+};
+
+static size_t kbuf_copy_chunk(void *kaddr, struct kbuf_io *io, size_t off,
+			      size_t n, bool to_user)
+{
+	if (io->iter)
+		return to_user ? copy_to_iter(kaddr, n, io->iter) :
+				 copy_from_iter(kaddr, n, io->iter);
+	if (to_user)
+		return n - copy_to_user(io->ubuf + off, kaddr, n);
+	return n - copy_from_user(kaddr, io->ubuf + off, n);
+}
+
 /*
- * Move @count bytes between the buffer at @kaddr and @iter: user memory for
- * read(), readv(), aio and io_uring, pipe pages for splice. A fault ends the
+ * Move @count bytes between the buffer at @kaddr and @io. A fault ends the
  * copy: the bytes done so far count, -EFAULT only if there are none.
  */
-static ssize_t kbuf_copy(void *kaddr, struct iov_iter *iter, size_t count,
-			 bool to_iter)
+static ssize_t kbuf_copy(void *kaddr, struct kbuf_io *io, size_t count,
+			 bool to_user)
 {
 	size_t done = 0, n, moved;
 
@@ -38,10 +68,7 @@ static ssize_t kbuf_copy(void *kaddr, struct iov_iter *iter, size_t count,
 		if (done && fatal_signal_pending(current))
 			return done;
 		n = min_t(size_t, count - done, KBUF_COPY_CHUNK);
-		if (to_iter)
-			moved = copy_to_iter(kaddr + done, n, iter);
-		else
-			moved = copy_from_iter(kaddr + done, n, iter);
+		moved = kbuf_copy_chunk(kaddr + done, io, done, n, to_user);
 		done += moved;
 		if (moved < n)
 			return done ? done : -EFAULT;
@@ -52,13 +79,13 @@ static ssize_t kbuf_copy(void *kaddr, struct iov_iter *iter, size_t count,
 }
 
 /*
- * io_rwsem for a transfer. IOCB_NOWAIT (RWF_NOWAIT, io_uring's first try)
- * must not sleep: -EAGAIN instead, as a regular file answers. A fatal
- * signal ends the wait otherwise.
+ * io_rwsem for a transfer. @nowait (IOCB_NOWAIT: RWF_NOWAIT, io_uring's
+ * first try) must not sleep: -EAGAIN instead, as a regular file answers.
+ * A fatal signal ends the wait otherwise.
  */
-static int kbuf_io_lock(struct kbuf_buffer *buf, struct kiocb *iocb, bool write)
+static int kbuf_io_lock(struct kbuf_buffer *buf, bool nowait, bool write)
 {
-	if (iocb->ki_flags & IOCB_NOWAIT) {
+	if (nowait) {
 		if (write ? down_write_trylock(&buf->io_rwsem) :
 			    down_read_trylock(&buf->io_rwsem))
 			return 0;
@@ -105,42 +132,65 @@ static int kbuf_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* read(), readv(), preadv2(), aio, io_uring and splice all come here. */
-static ssize_t kbuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/* Every read comes here: at most length - @pos bytes into @io. */
+static ssize_t kbuf_read_at(struct kbuf_buffer *buf, loff_t pos, size_t count,
+			    bool nowait, struct kbuf_io *io)
 {
-	struct kbuf_buffer *buf = iocb->ki_filp->private_data;
-	loff_t pos = iocb->ki_pos;
-	size_t count = iov_iter_count(to);
 	ssize_t ret;
 
 	if (!count)
 		return 0;
-	ret = kbuf_io_lock(buf, iocb, false);
+	ret = kbuf_io_lock(buf, nowait, false);
 	if (ret)
 		return ret;
 	if (pos < buf->length) {
 		count = min_t(size_t, count, buf->length - pos);
-		ret = kbuf_copy(buf->mem.vaddr + pos, to, count, true);
+		ret = kbuf_copy(buf->mem.vaddr + pos, io, count, true);
 	}
 	up_read(&buf->io_rwsem);
 
 	if (ret > 0) {
-		iocb->ki_pos = pos + ret;
 		kbuf_stat_add(buf, KBUF_STAT_READS, 1);
 		kbuf_stat_add(buf, KBUF_STAT_BYTES_READ, ret);
 	}
 	return ret;
 }
 
-/* Caller holds io_rwsem exclusive and checked @pos < capacity. */
-static ssize_t kbuf_write_locked(struct kbuf_buffer *buf, struct iov_iter *from,
-				 size_t pos)
+static ssize_t kbuf_read(struct file *filp, char __user *ubuf, size_t count,
+			 loff_t *ppos)
 {
-	size_t length = buf->length;
-	size_t count = min(iov_iter_count(from), buf->mem.capacity - pos);
+	struct kbuf_io io = { .ubuf = ubuf };
 	ssize_t ret;
 
-	ret = kbuf_copy(buf->mem.vaddr + pos, from, count, false);
+	ret = kbuf_read_at(filp->private_data, *ppos, count, false, &io);
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+/* readv(), preadv2(), aio, io_uring, splice() and sendfile(). */
+static ssize_t kbuf_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct kbuf_io io = { .iter = to };
+	ssize_t ret;
+
+	ret = kbuf_read_at(iocb->ki_filp->private_data, iocb->ki_pos,
+			   iov_iter_count(to), iocb->ki_flags & IOCB_NOWAIT,
+			   &io);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+}
+
+/* Caller holds io_rwsem exclusive and checked @pos < capacity. */
+static ssize_t kbuf_write_locked(struct kbuf_buffer *buf, struct kbuf_io *io,
+				 size_t count, size_t pos)
+{
+	size_t length = buf->length;
+	ssize_t ret;
+
+	count = min(count, buf->mem.capacity - pos);
+	ret = kbuf_copy(buf->mem.vaddr + pos, io, count, false);
 	if (ret <= 0)
 		return ret;
 
@@ -156,33 +206,57 @@ static ssize_t kbuf_write_locked(struct kbuf_buffer *buf, struct iov_iter *from,
 }
 
 /*
- * write(), writev(), pwritev2(), aio, io_uring and splice. IOCB_APPEND
- * comes from O_APPEND or RWF_APPEND and writes at the length.
+ * Every write comes here, at *@pos or, with @append (O_APPEND or
+ * RWF_APPEND), at the length; *@pos becomes the end of what was written.
  */
-static ssize_t kbuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
+static ssize_t kbuf_write_at(struct kbuf_buffer *buf, loff_t *pos, size_t count,
+			     bool append, bool nowait, struct kbuf_io *io)
 {
-	struct kbuf_buffer *buf = iocb->ki_filp->private_data;
-	loff_t pos;
 	ssize_t ret;
 
-	if (!iov_iter_count(from))
+	if (!count)
 		return 0;
-	ret = kbuf_io_lock(buf, iocb, true);
+	ret = kbuf_io_lock(buf, nowait, true);
 	if (ret)
 		return ret;
-	pos = (iocb->ki_flags & IOCB_APPEND) ? buf->length : iocb->ki_pos;
-	if (pos >= buf->mem.capacity)
+	if (append)
+		*pos = buf->length;
+	if (*pos >= buf->mem.capacity)
 		ret = -ENOSPC;
 	else
-		ret = kbuf_write_locked(buf, from, pos);
+		ret = kbuf_write_locked(buf, io, count, *pos);
 	up_write(&buf->io_rwsem);
 
 	if (ret > 0) {
-		iocb->ki_pos = pos + ret;
+		*pos += ret;
 		kbuf_stat_add(buf, KBUF_STAT_WRITES, 1);
 		kbuf_stat_add(buf, KBUF_STAT_BYTES_WRITTEN, ret);
 	}
 	return ret;
+}
+
+static ssize_t kbuf_write(struct file *filp, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	struct kbuf_io io = { .ubuf = (void __user *)ubuf };
+	loff_t pos = *ppos;
+	ssize_t ret;
+
+	ret = kbuf_write_at(filp->private_data, &pos, count,
+			    filp->f_flags & O_APPEND, false, &io);
+	if (ret > 0)
+		*ppos = pos;
+	return ret;
+}
+
+/* writev(), pwritev2(), aio, io_uring, splice() and sendfile(). */
+static ssize_t kbuf_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct kbuf_io io = { .iter = from };
+
+	return kbuf_write_at(iocb->ki_filp->private_data, &iocb->ki_pos,
+			     iov_iter_count(from), iocb->ki_flags & IOCB_APPEND,
+			     iocb->ki_flags & IOCB_NOWAIT, &io);
 }
 
 /*
@@ -204,6 +278,8 @@ const struct file_operations kbuf_fops = {
 	.owner = THIS_MODULE,
 	.open = kbuf_open,
 	.release = kbuf_release,
+	.read = kbuf_read,
+	.write = kbuf_write,
 	.read_iter = kbuf_read_iter,
 	.write_iter = kbuf_write_iter,
 	.splice_read = kbuf_splice_read,
