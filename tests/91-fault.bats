@@ -11,7 +11,11 @@
 # file's last test then looks for leaks with kmemleak.
 #
 # Debian's stock kernels have no fault injection: this file runs in the
-# debug kernel of make check-debug and is skipped elsewhere.
+# debug kernel of make check-debug and is skipped elsewhere. Its eleven
+# sweeps are long: sharded by test count, it and 90-errors' six tests took
+# 973 s under KASAN while 88-stress's eleven took 600 s, so its weight
+# gives it a guest of its own.
+# kbuf-shard-weight: 40
 
 load 'helpers/common'
 load 'helpers/fault'

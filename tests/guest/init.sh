@@ -162,8 +162,19 @@ save_gcov() {
 	cp "$dir"/*.gcda "$out/gcov/" || echo "guest: could not copy $dir"
 }
 
+# "FILE:WEIGHT" for each bats file: its number of tests, or the N of a
+# "# kbuf-shard-weight: N" line, for a file whose few tests are long ones.
+shard_weights() {
+	awk '
+	FNR == 1 && NR > 1 { print prev ":" (w != "" ? w : c) }
+	FNR == 1 { prev = FILENAME; c = 0; w = "" }
+	/^@test/ { c++ }
+	/^# kbuf-shard-weight: [0-9]+$/ { w = $3 }
+	END { if (NR) print prev ":" (w != "" ? w : c) }' "$@"
+}
+
 # Print the files of shard I of N ($1 = "I/N") among the arguments: the
-# files, most tests first, each go to the shard with the fewest tests so
+# files, heaviest first, each go to the shard with the least weight so
 # far, so that N guests running one shard each end at about the same time.
 # Every guest computes the same split.
 shard_files() {
@@ -180,7 +191,7 @@ shard_files() {
 		done
 		load[best]=$((load[best] + c + 1))
 		((best == i - 1)) && printf '%s\n' "$f"
-	done < <(grep -H -c '^@test' "$@" | sort -t: -k2,2 -rn -k1,1)
+	done < <(shard_weights "$@" | sort -t: -k2,2 -rn -k1,1)
 }
 
 run_suites() {
