@@ -342,6 +342,31 @@ void kbuf_bench_free(struct kbuf_bench *b)
 	free(b);
 }
 
+/*
+ * Measure row by row; a table row is printed as soon as it is measured,
+ * and a terminal on stderr sees which row is being measured.
+ */
+static void kbuf_bench_rows(struct kbuf_bench *b)
+{
+	struct kbuf_progress p;
+	char label[KBUF_PATH_MAX + 16];
+	unsigned int i;
+
+	snprintf(label, sizeof(label), "bench %s", b->dev.info.name);
+	kbuf_progress_start(&p, label, b->nr_rows);
+	p.tty &= !b->o->quiet;
+	for (i = 0; i < b->nr_rows; i++) {
+		kbuf_progress_update(&p, i);
+		kbuf_bench_run_row(b, i);
+		if (b->o->json)
+			continue;
+		kbuf_progress_clear(&p);
+		kbuf_bench_table_row(b, i);
+		fflush(stdout);
+	}
+	kbuf_progress_clear(&p);
+}
+
 void kbuf_bench_dev(const struct kbuf_bench_opts *o, const char *arg,
 		    bool first)
 {
@@ -352,13 +377,15 @@ void kbuf_bench_dev(const struct kbuf_bench_opts *o, const char *arg,
 	kbuf_bench_add_call(b);
 	kbuf_bench_add_map(b);
 	kbuf_bench_add_threads(b);
-	kbuf_bench_run(b);
+	if (!o->json) {
+		fputs(first ? "" : "\n", stdout);
+		kbuf_bench_header(b);
+		fflush(stdout);
+	}
+	kbuf_bench_rows(b);
 	if (o->json) {
 		fputs(first ? "" : ",\n", stdout);
 		kbuf_bench_json(b);
-	} else {
-		fputs(first ? "" : "\n", stdout);
-		kbuf_bench_table(b);
 	}
 	fflush(stdout);
 	kbuf_bench_free(b);

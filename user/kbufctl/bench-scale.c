@@ -41,7 +41,7 @@ static int kbuf_bench_scale_ctl(unsigned long req, void *arg)
 	int ret;
 
 	if (fd < 0)
-		err(KBUF_EXIT_FAIL, "%s", KBUF_CONTROL_PATH);
+		kbuf_open_fail(KBUF_CONTROL_PATH, errno);
 	ret = ioctl(fd, req, arg) ? errno : 0;
 	close(fd);
 	return ret;

@@ -93,6 +93,27 @@ void kbuf_bench_run(struct kbuf_bench *b)
 						      b->o->time);
 }
 
+/*
+ * Sample the measurements of one row that are not done yet: the figure
+ * and its peer still take turns, slice by slice, so they see the same
+ * load, and the row can be printed as soon as it is measured.
+ */
+void kbuf_bench_run_row(struct kbuf_bench *b, unsigned int row)
+{
+	const struct kbuf_bench_row *r = &b->rows[row];
+	struct kbuf_bench_meas *m[2] = { &b->meas[r->dev], &b->meas[r->peer] };
+	unsigned int rep, s, i;
+
+	for (rep = 0; rep < b->o->repeat; rep++)
+		for (s = 0; s < KBUF_BENCH_SLICES; s++)
+			for (i = 0; i < 2; i++)
+				if (!m[i]->done && (i == 0 || m[1] != m[0]))
+					kbuf_bench_meas_slice(m[i], rep, s,
+							      b->o->time);
+	m[0]->done = true;
+	m[1]->done = true;
+}
+
 /* ---- output -------------------------------------------------------------- */
 
 /* A sample as the row shows it: MB/s, ns or us. */
@@ -146,7 +167,7 @@ void kbuf_bench_stat_str(const struct kbuf_bench_stat *s, char *buf, size_t len)
 	snprintf(buf, len, "%s [%s..%s]", med, lo, hi);
 }
 
-static void kbuf_bench_header(const struct kbuf_bench *b)
+void kbuf_bench_header(const struct kbuf_bench *b)
 {
 	char cap[KBUF_BENCH_NUM_LEN], size[KBUF_BENCH_NUM_LEN];
 
@@ -159,26 +180,21 @@ static void kbuf_bench_header(const struct kbuf_bench *b)
 	       "UNIT", "KBUF", "PEER", "PEER VALUE", "RATIO");
 }
 
-void kbuf_bench_table(const struct kbuf_bench *b)
+void kbuf_bench_table_row(const struct kbuf_bench *b, unsigned int row)
 {
 	char block[KBUF_BENCH_NUM_LEN], dev[KBUF_BENCH_STR_LEN],
 		peer[KBUF_BENCH_STR_LEN];
+	const struct kbuf_bench_row *r = &b->rows[row];
 	struct kbuf_bench_stat d, p;
-	unsigned int i;
 
-	kbuf_bench_header(b);
-	for (i = 0; i < b->nr_rows; i++) {
-		const struct kbuf_bench_row *r = &b->rows[i];
-
-		d = kbuf_bench_row_stat(b, r, false);
-		p = kbuf_bench_row_stat(b, r, true);
-		kbuf_format_size(r->block, block, sizeof(block));
-		kbuf_bench_stat_str(&d, dev, sizeof(dev));
-		kbuf_bench_stat_str(&p, peer, sizeof(peer));
-		printf("%-16s %-8s %-5s %-24s %-15s %-24s %.2f\n", r->figure,
-		       block, kbuf_bench_row_unit(r->kind), dev, r->peer_name,
-		       peer, d.med / p.med);
-	}
+	d = kbuf_bench_row_stat(b, r, false);
+	p = kbuf_bench_row_stat(b, r, true);
+	kbuf_format_size(r->block, block, sizeof(block));
+	kbuf_bench_stat_str(&d, dev, sizeof(dev));
+	kbuf_bench_stat_str(&p, peer, sizeof(peer));
+	printf("%-16s %-8s %-5s %-24s %-15s %-24s %.2f\n", r->figure, block,
+	       kbuf_bench_row_unit(r->kind), dev, r->peer_name, peer,
+	       d.med / p.med);
 }
 
 void kbuf_bench_json_stat(const char *key, const struct kbuf_bench_stat *s)

@@ -26,7 +26,7 @@ static const __u64 kbuf_bench_default_blocks[] = { 64, 4096, 65536, 1048576 };
 
 static const char *const kbuf_bench_help[] = {
 	"Usage: kbufctl bench [--size SIZE] [--block SIZE,...] [--repeat N]",
-	"                     [--time MS] [--json] DEV...",
+	"                     [--time MS] [--json] [--quiet] DEV...",
 	"       kbufctl bench --scaling [--repeat N] [--time MS] [--json]",
 	"",
 	"Measure each buffer side by side with what a user would take",
@@ -36,18 +36,20 @@ static const char *const kbuf_bench_help[] = {
 	"of a 64-byte read against /dev/zero, mmap and first touch against",
 	"memfd with MAP_POPULATE, access through the mapping against",
 	"anonymous memory, and two reader threads against one. Each figure is",
-	"the median of N samples [min..max] with its ratio to the peer. The",
+	"the median of N samples [min..max] with its ratio to the peer; each",
+	"row is printed as soon as it is measured. The",
 	"buffer's data are overwritten. --scaling creates buffers of growing",
 	"size with each backend instead (needs CAP_SYS_ADMIN).",
 	"",
 	"Options:",
 	" -s, --size SIZE      bytes of each buffer to use (default: all)",
-	" -b, --block LIST     bytes per call, comma-separated",
+	" -k, --block LIST     bytes per call, comma-separated",
 	"                      (default: 64,4K,64K,1M)",
-	" -r, --repeat N       samples per figure, 1 to 99 (default: 5)",
-	" -t, --time MS        length of a sample, 1 to 10000 (default: 100)",
+	" -c, --repeat N       samples per figure, 1 to 99 (default: 5)",
+	" -T, --time MS        length of a sample, 1 to 10000 (default: 100)",
 	" -j, --json           print JSON instead of a table",
-	" -S, --scaling        the scaling run (no DEV)",
+	"     --scaling        the scaling run (no DEV)",
+	" -q, --quiet          no progress line on a terminal",
 	" -h, --help           show this help",
 	NULL,
 };
@@ -94,14 +96,14 @@ static void kbuf_bench_option(const char *prog, int c,
 		if (!o->size)
 			kbuf_usage_error(prog, "--size must not be 0");
 		break;
-	case 'b':
+	case 'k':
 		kbuf_bench_blocks(prog, optarg, o);
 		break;
-	case 'r':
+	case 'c':
 		o->repeat = kbuf_arg_count(prog, "repeat", optarg,
 					   KBUF_BENCH_MAX_REPEAT);
 		break;
-	case 't':
+	case 'T':
 		o->time = kbuf_arg_count(prog, "time", optarg,
 					 KBUF_BENCH_MAX_TIME) /
 			  1000.0;
@@ -109,8 +111,11 @@ static void kbuf_bench_option(const char *prog, int c,
 	case 'j':
 		o->json = true;
 		break;
-	case 'S':
+	case 'A':
 		o->scaling = true;
+		break;
+	case 'q':
+		o->quiet = true;
 		break;
 	}
 }
@@ -119,11 +124,12 @@ static void kbuf_bench_parse(int argc, char **argv, struct kbuf_bench_opts *o)
 {
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
-		{ "block", required_argument, NULL, 'b' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "time", required_argument, NULL, 't' },
+		{ "block", required_argument, NULL, 'k' },
+		{ "repeat", required_argument, NULL, 'c' },
+		{ "time", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "scaling", no_argument, NULL, 'S' },
+		{ "scaling", no_argument, NULL, 'A' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -135,7 +141,7 @@ static void kbuf_bench_parse(int argc, char **argv, struct kbuf_bench_opts *o)
 	o->nr_blocks = ARRAY_SIZE(kbuf_bench_default_blocks);
 	o->repeat = 5;
 	o->time = 0.1;
-	while ((c = kbuf_getopt(argc, argv, "s:b:r:t:jSh", opts,
+	while ((c = kbuf_getopt(argc, argv, "s:k:c:T:jqh", opts,
 				kbuf_bench_help)) != -1)
 		kbuf_bench_option(argv[0], c, o);
 	if (o->scaling && optind < argc)

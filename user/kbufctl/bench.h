@@ -44,6 +44,7 @@
  * @time:      seconds one sample should last
  * @json:      JSON instead of a table
  * @scaling:   the scaling run instead of DEV figures
+ * @quiet:     no progress line on a terminal
  */
 struct kbuf_bench_opts {
 	__u64 size;
@@ -53,6 +54,7 @@ struct kbuf_bench_opts {
 	double time;
 	bool json;
 	bool scaling;
+	bool quiet;
 };
 
 /**
@@ -92,11 +94,13 @@ struct kbuf_bench_op {
  * @op: what is timed
  * @n:  iterations per slice, calibrated at the first slice
  * @t:  seconds per iteration, one per sample
+ * @done: sampled already (a peer may serve more than one row)
  */
 struct kbuf_bench_meas {
 	struct kbuf_bench_op op;
 	__u64 n;
 	double t[KBUF_BENCH_MAX_REPEAT];
+	bool done;
 };
 
 enum kbuf_bench_row_kind {
@@ -204,7 +208,9 @@ struct kbuf_bench_stat kbuf_bench_row_stat(const struct kbuf_bench *b,
 void kbuf_bench_stat_str(const struct kbuf_bench_stat *s, char *buf,
 			 size_t len);
 void kbuf_bench_json_stat(const char *key, const struct kbuf_bench_stat *s);
-void kbuf_bench_table(const struct kbuf_bench *b);
+void kbuf_bench_run_row(struct kbuf_bench *b, unsigned int row);
+void kbuf_bench_header(const struct kbuf_bench *b);
+void kbuf_bench_table_row(const struct kbuf_bench *b, unsigned int row);
 void kbuf_bench_json(const struct kbuf_bench *b);
 
 /* bench-dev.c: the figures of one buffer */

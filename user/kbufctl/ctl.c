@@ -6,6 +6,7 @@
  * Copyright (C) 2025 The kbuf authors
  */
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,16 +15,17 @@
 #include "kbufctl.h"
 
 static const char *const kbuf_create_help[] = {
-	"Usage: kbufctl create NAME --backend B --size SIZE [--gfp G]",
+	"Usage: kbufctl create NAME --backend B --size SIZE [--gfp G] [--quiet]",
 	"",
 	"Create buffer NAME (1 to 31 characters of a-z, 0-9, _ and -) and",
-	"its node /dev/kbuf/NAME. Needs CAP_SYS_ADMIN.",
+	"print its node, /dev/kbuf/NAME. Needs CAP_SYS_ADMIN.",
 	"",
 	"Options:",
-	" -b, --backend B   kmalloc, pages or vmalloc",
+	" -B, --backend B   kmalloc, pages or vmalloc",
 	" -s, --size SIZE   capacity in bytes (K, M, G accepted); at most",
 	"                   4 MiB for kmalloc and pages, 1 GiB for vmalloc",
 	" -g, --gfp G       kernel (default) or atomic (not for vmalloc)",
+	" -q, --quiet       do not print the node",
 	" -h, --help        show this help",
 	NULL,
 };
@@ -48,7 +50,7 @@ static void kbuf_create_option(const char *prog, int c, struct kbuf_create *kc)
 {
 	if (c == 's') {
 		kc->size = kbuf_arg_size(prog, "size", optarg);
-	} else if (c == 'b' && kbuf_parse_backend(optarg, &kc->backend)) {
+	} else if (c == 'B' && kbuf_parse_backend(optarg, &kc->backend)) {
 		kbuf_usage_error(prog, "backend '%s' is not %s", optarg,
 				 "kmalloc, pages or vmalloc");
 	} else if (c == 'g' && kbuf_parse_gfp(optarg, &kc->gfp)) {
@@ -57,12 +59,14 @@ static void kbuf_create_option(const char *prog, int c, struct kbuf_create *kc)
 	}
 }
 
-static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc)
+static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc,
+			      bool *quiet)
 {
 	static const struct option opts[] = {
-		{ "backend", required_argument, NULL, 'b' },
+		{ "backend", required_argument, NULL, 'B' },
 		{ "size", required_argument, NULL, 's' },
 		{ "gfp", required_argument, NULL, 'g' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -71,38 +75,59 @@ static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc)
 
 	memset(kc, 0, sizeof(*kc));
 	kc->gfp = KBUF_GFP_KERNEL;
-	while ((c = kbuf_getopt(argc, argv, "b:s:g:h", opts,
+	while ((c = kbuf_getopt(argc, argv, "B:s:g:qh", opts,
 				kbuf_create_help)) != -1) {
 		kbuf_create_option(argv[0], c, kc);
-		backend |= c == 'b';
+		backend |= c == 'B';
 		size |= c == 's';
+		*quiet |= c == 'q';
 	}
 	if (!backend || !size)
 		kbuf_usage_error(argv[0], "missing %s",
 				 backend ? "--size" : "--backend");
+	if (kc->backend == KBUF_BACKEND_VMALLOC && kc->gfp == KBUF_GFP_ATOMIC)
+		kbuf_usage_error(argv[0],
+				 "--gfp atomic is not for vmalloc: vmalloc may sleep");
 	snprintf(kc->name, sizeof(kc->name), "%s", kbuf_arg_name(argc, argv));
 	kbuf_args_done(argc, argv);
 }
 
-/* Send one control ioctl about buffer @name, or exit 1. */
-static void kbuf_control(unsigned long req, void *arg, const char *verb,
-			 const char *name)
+/* Send one control ioctl about buffer @name; 0 or errno, said. */
+static int kbuf_control(unsigned long req, void *arg, const char *verb,
+			const char *name)
 {
 	int fd = open(KBUF_CONTROL_PATH, O_RDWR | O_CLOEXEC);
+	int error = 0;
 
 	if (fd < 0)
-		err(KBUF_EXIT_FAIL, "%s", KBUF_CONTROL_PATH);
-	if (ioctl(fd, req, arg))
-		err(KBUF_EXIT_FAIL, "%s: %s %s", KBUF_CONTROL_PATH, verb, name);
+		kbuf_open_fail(KBUF_CONTROL_PATH, errno);
+	if (ioctl(fd, req, arg)) {
+		error = errno;
+		warn("%s: %s %s", KBUF_CONTROL_PATH, verb, name);
+	}
 	close(fd);
+	if (error == EPERM)
+		warnx("creating and destroying buffers needs root: use sudo");
+	return error;
 }
 
 int kbuf_cmd_create(int argc, char **argv)
 {
 	struct kbuf_create kc;
+	bool quiet = false;
+	int error;
 
-	kbuf_create_parse(argc, argv, &kc);
-	kbuf_control(KBUF_IOC_CREATE, &kc, "create", kc.name);
+	kbuf_create_parse(argc, argv, &kc, &quiet);
+	error = kbuf_control(KBUF_IOC_CREATE, &kc, "create", kc.name);
+	if (error == EINVAL)
+		kbuf_hint_size(kc.backend, kc.size);
+	if (error == EEXIST)
+		warnx("a buffer named %s exists: 'kbufctl list' shows them",
+		      kc.name);
+	if (error)
+		return KBUF_EXIT_FAIL;
+	if (!quiet)
+		printf(KBUF_DEV_DIR "/%s\n", kc.name);
 	return KBUF_EXIT_OK;
 }
 
@@ -110,7 +135,8 @@ static const char *const kbuf_destroy_help[] = {
 	"Usage: kbufctl destroy NAME",
 	"",
 	"Destroy buffer NAME and remove /dev/kbuf/NAME; NAME may also be the",
-	"node's path. Fails with EBUSY while the buffer is open or mapped.",
+	"node's path. Fails with EBUSY while the buffer is open or mapped,",
+	"and then names the processes that hold it.",
 	"Needs CAP_SYS_ADMIN.",
 	"",
 	"Options:",
@@ -126,6 +152,15 @@ int kbuf_cmd_destroy(int argc, char **argv)
 	memset(&kd, 0, sizeof(kd));
 	snprintf(kd.name, sizeof(kd.name), "%s", kbuf_arg_name(argc, argv));
 	kbuf_args_done(argc, argv);
-	kbuf_control(KBUF_IOC_DESTROY, &kd, "destroy", kd.name);
-	return KBUF_EXIT_OK;
+	switch (kbuf_control(KBUF_IOC_DESTROY, &kd, "destroy", kd.name)) {
+	case 0:
+		return KBUF_EXIT_OK;
+	case EBUSY:
+		kbuf_hint_busy(kd.name, 0);
+		break;
+	case ENOENT:
+		warnx("no buffer named %s: 'kbufctl list' shows them", kd.name);
+		break;
+	}
+	return KBUF_EXIT_FAIL;
 }

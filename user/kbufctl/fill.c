@@ -46,14 +46,14 @@ static void kbuf_fill_parse(int argc, char **argv, const char *const *help,
 {
 	static const struct option opts[] = {
 		{ "pattern", required_argument, NULL, 'p' },
-		{ "via", required_argument, NULL, 'v' },
+		{ "via", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = kbuf_getopt(argc, argv, "p:v:h", opts, help)) != -1) {
+	while ((c = kbuf_getopt(argc, argv, "p:m:h", opts, help)) != -1) {
 		if (c == 'p')
 			kbuf_fill_pattern(argv[0], optarg, o);
 		else if (!strcmp(optarg, "mmap"))
@@ -131,7 +131,7 @@ static const char *const kbuf_fill_help[] = {
 	"",
 	"Options:",
 	" -p, --pattern P   the pattern",
-	" -v, --via W       write (default) or mmap",
+	" -m, --via W       write (default) or mmap",
 	" -h, --help        show this help",
 	NULL,
 };
@@ -237,7 +237,7 @@ static const char *const kbuf_verify_help[] = {
 	"",
 	"Options:",
 	" -p, --pattern P   the pattern",
-	" -v, --via W       read (default) or mmap",
+	" -m, --via W       read (default) or mmap",
 	" -h, --help        show this help",
 	NULL,
 };

@@ -37,7 +37,7 @@ static const char *const kbuf_write_help[] = {
 	"Writing past the capacity fails with ENOSPC.",
 	"",
 	"Options:",
-	" -o, --offset N   start at byte N (K, M, G accepted; default 0)",
+	" -O, --offset N   start at byte N (K, M, G accepted; default 0)",
 	" -d, --data STR   write STR (no newline added)",
 	" -f, --file F     write the contents of file F",
 	" -                write what arrives on stdin",
@@ -86,7 +86,7 @@ static void kbuf_write_file(struct kbuf_dev *dev, const char *file, __u64 off)
 static void kbuf_write_parse(int argc, char **argv, struct kbuf_write_opts *o)
 {
 	static const struct option opts[] = {
-		{ "offset", required_argument, NULL, 'o' },
+		{ "offset", required_argument, NULL, 'O' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -95,9 +95,9 @@ static void kbuf_write_parse(int argc, char **argv, struct kbuf_write_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = kbuf_getopt(argc, argv, "o:d:f:h", opts,
+	while ((c = kbuf_getopt(argc, argv, "O:d:f:h", opts,
 				kbuf_write_help)) != -1) {
-		if (c == 'o') {
+		if (c == 'O') {
 			o->offset = kbuf_arg_size(argv[0], "offset", optarg);
 			continue;
 		}
@@ -141,7 +141,7 @@ static const char *const kbuf_read_help[] = {
 	"capacity), as raw bytes or as a hex dump.",
 	"",
 	"Options:",
-	" -o, --offset N   start at byte N (default 0)",
+	" -O, --offset N   start at byte N (default 0)",
 	" -l, --length N   print at most N bytes (default: up to the length)",
 	" -x, --hex        print a hex dump with offsets and ASCII",
 	" -h, --help       show this help",
@@ -205,7 +205,7 @@ static void kbuf_read_out(struct kbuf_dev *dev, __u64 off, __u64 limit,
 int kbuf_cmd_read(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "offset", required_argument, NULL, 'o' },
+		{ "offset", required_argument, NULL, 'O' },
 		{ "length", required_argument, NULL, 'l' },
 		{ "hex", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
@@ -218,8 +218,8 @@ int kbuf_cmd_read(int argc, char **argv)
 	const char *const *help = kbuf_read_help;
 	int c;
 
-	while ((c = kbuf_getopt(argc, argv, "o:l:xh", opts, help)) != -1) {
-		if (c == 'o')
+	while ((c = kbuf_getopt(argc, argv, "O:l:xh", opts, help)) != -1) {
+		if (c == 'O')
 			off = kbuf_arg_size(argv[0], "offset", optarg);
 		else if (c == 'l')
 			limit = kbuf_arg_size(argv[0], "length", optarg);
@@ -268,13 +268,21 @@ static int kbuf_run_ioctl_cmd(int argc, char **argv,
 		ret = ioctl(dev.fd, cmd->req, &value);
 	else
 		ret = ioctl(dev.fd, cmd->req);
-	if (ret && cmd->value)
-		err(KBUF_EXIT_FAIL, "%s: %s %llu", dev.path, cmd->verb,
-		    (unsigned long long)value);
-	if (ret)
-		err(KBUF_EXIT_FAIL, "%s: %s", dev.path, cmd->verb);
-	kbuf_dev_close(&dev);
-	return KBUF_EXIT_OK;
+	if (!ret) {
+		kbuf_dev_close(&dev);
+		return KBUF_EXIT_OK;
+	}
+	ret = errno;
+	if (cmd->value)
+		warn("%s: %s %llu", dev.path, cmd->verb,
+		     (unsigned long long)value);
+	else
+		warn("%s: %s", dev.path, cmd->verb);
+	if (ret == EBUSY)
+		kbuf_hint_busy(dev.info.name, 1);
+	if (ret == EINVAL && cmd->req == KBUF_IOC_RESIZE)
+		kbuf_hint_size(dev.info.backend, value);
+	return KBUF_EXIT_FAIL;
 }
 
 static const char *const kbuf_truncate_help[] = {
@@ -327,7 +335,7 @@ static const char *const kbuf_resize_help[] = {
 	"Give the buffer a new capacity from the same allocator",
 	"(KBUF_IOC_RESIZE). The first bytes are kept, new bytes read as",
 	"zeros, the length shrinks with the capacity. Fails with EBUSY while",
-	"the buffer is mapped.",
+	"the buffer is mapped, and then names the processes that map it.",
 	"",
 	"Options:",
 	" -h, --help   show this help",

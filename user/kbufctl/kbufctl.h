@@ -39,6 +39,10 @@
 /* Bytes moved per read()/write() by the commands that stream data. */
 #define KBUF_CHUNK (64 * 1024)
 
+/* The largest capacity of each backend (the driver's max_size). */
+#define KBUF_KMALLOC_LIMIT (4ULL << 20)
+#define KBUF_VMALLOC_LIMIT (1ULL << 30)
+
 /* Largest slab size class on x86-64 with SLUB (2 pages); above: pages. */
 #define KBUF_KMALLOC_MAX_CACHE 8192
 
@@ -97,6 +101,7 @@ const char *kbuf_backend_name(__u32 backend);
 const char *kbuf_map_mode_name(__u32 map_mode);
 const char *kbuf_gfp_name(__u32 gfp);
 void kbuf_format_size(__u64 bytes, char *buf, size_t len);
+void kbuf_format_size_short(__u64 bytes, char *buf, size_t len);
 __u64 kbuf_kmalloc_alloc_size(__u64 capacity, __u64 page_size);
 __u64 kbuf_kmalloc_class(__u64 size);
 int kbuf_kmalloc_cache_name(__u64 size, char *buf, size_t len);
@@ -142,6 +147,16 @@ void kbuf_progress_start(struct kbuf_progress *p, const char *label,
 			 __u64 total);
 void kbuf_progress_update(struct kbuf_progress *p, __u64 done);
 void kbuf_progress_end(struct kbuf_progress *p);
+void kbuf_progress_clear(struct kbuf_progress *p);
+
+/* hint.c: errors that say what to do */
+bool kbuf_module_loaded(void);
+void kbuf_module_version(char *buf, size_t len);
+bool kbuf_hint_module(void);
+noreturn void kbuf_open_fail(const char *path, int error);
+__u64 kbuf_backend_limit(__u32 backend);
+void kbuf_hint_size(__u32 backend, __u64 size);
+void kbuf_hint_busy(const char *name, unsigned int own);
 
 /* dev.c: opening buffers, sysfs */
 void kbuf_dev_open(struct kbuf_dev *dev, const char *arg, int flags);
@@ -169,5 +184,6 @@ int kbuf_cmd_map(int argc, char **argv);
 int kbuf_cmd_layout(int argc, char **argv);
 int kbuf_cmd_stress(int argc, char **argv);
 int kbuf_cmd_bench(int argc, char **argv);
+int kbuf_cmd_help(int argc, char **argv);
 
 #endif /* KBUFCTL_H */

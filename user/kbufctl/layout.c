@@ -198,7 +198,7 @@ static const char *const kbuf_layout_help[] = {
 	"Needs CAP_SYS_ADMIN: others see every frame number as 0.",
 	"",
 	"Options:",
-	" -r, --runs   list every run with its pages and frames",
+	" -R, --runs   list every run with its pages and frames",
 	" -h, --help   show this help",
 	NULL,
 };
@@ -206,7 +206,7 @@ static const char *const kbuf_layout_help[] = {
 int kbuf_cmd_layout(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "runs", no_argument, NULL, 'r' },
+		{ "runs", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -219,8 +219,8 @@ int kbuf_cmd_layout(int argc, char **argv)
 	const char *const *help = kbuf_layout_help;
 	int c;
 
-	while ((c = kbuf_getopt(argc, argv, "rh", opts, help)) != -1)
-		if (c == 'r')
+	while ((c = kbuf_getopt(argc, argv, "Rh", opts, help)) != -1)
+		if (c == 'R')
 			list_runs = true;
 	arg = kbuf_arg_next(argc, argv, "DEV");
 	kbuf_args_done(argc, argv);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kbufctl.h"
 
@@ -18,25 +19,46 @@
 
 /**
  * struct kbuf_list_col - one column of the table
- * @title:   its heading
+ * @title:   its heading, and its name for --output
  * @attr:    the sysfs attribute it shows, or NULL for the name
  * @numeric: right-aligned in the table, a number in JSON
+ * @size:    a byte count: human-readable unless --bytes
  */
 struct kbuf_list_col {
 	const char *title;
 	const char *attr;
 	bool numeric;
+	bool size;
 };
 
 static const struct kbuf_list_col kbuf_list_cols[KBUF_LIST_COLS] = {
 	{ .title = "NAME" },
 	{ .title = "BACKEND", .attr = "backend" },
-	{ .title = "CAPACITY", .attr = "capacity", .numeric = true },
-	{ .title = "LENGTH", .attr = "length", .numeric = true },
+	{ .title = "CAPACITY", .attr = "capacity", .numeric = true,
+	  .size = true },
+	{ .title = "LENGTH", .attr = "length", .numeric = true, .size = true },
 	{ .title = "MAP", .attr = "map_mode" },
 	{ .title = "GFP", .attr = "gfp" },
 	{ .title = "MAPPINGS", .attr = "mappings", .numeric = true },
 	{ .title = "OPENS", .attr = "opens", .numeric = true },
+};
+
+/**
+ * struct kbuf_list_opts - what "kbufctl list" was asked to show
+ * @cols:       the columns shown, as indexes into kbuf_list_cols
+ * @nr_cols:    how many
+ * @json:       a JSON array instead of a table
+ * @noheadings: no heading line
+ * @raw:        fields separated by one space, no alignment
+ * @bytes:      sizes in bytes
+ */
+struct kbuf_list_opts {
+	unsigned int cols[KBUF_LIST_COLS];
+	unsigned int nr_cols;
+	bool json;
+	bool noheadings;
+	bool raw;
+	bool bytes;
 };
 
 struct kbuf_list_row {
@@ -76,8 +98,7 @@ static struct kbuf_list_row *kbuf_list_rows(size_t *nr)
 
 	n = scandir(KBUF_SYSFS_DIR, &names, kbuf_list_filter, alphasort);
 	if (n < 0)
-		errx(KBUF_EXIT_FAIL, "%s: %s (is the kbuf module loaded?)",
-		     KBUF_SYSFS_DIR, strerror(errno));
+		kbuf_open_fail(KBUF_SYSFS_DIR, errno);
 	rows = calloc((size_t)n + 1, sizeof(*rows));
 	if (!rows)
 		err(KBUF_EXIT_FAIL, "calloc");
@@ -91,45 +112,65 @@ static struct kbuf_list_row *kbuf_list_rows(size_t *nr)
 	return rows;
 }
 
-static void kbuf_list_table(const struct kbuf_list_row *rows, size_t nr)
+/* Field @c of row @r as shown: human sizes unless --bytes. */
+static const char *kbuf_list_field(const struct kbuf_list_opts *o,
+				   struct kbuf_list_row *r, unsigned int c)
 {
-	int width[KBUF_LIST_COLS];
-	size_t r, c;
+	char *f = r->field[c];
+	__u64 v;
 
-	for (c = 0; c < KBUF_LIST_COLS; c++)
-		width[c] = (int)strlen(kbuf_list_cols[c].title);
-	for (r = 0; r < nr; r++)
-		for (c = 0; c < KBUF_LIST_COLS; c++)
-			if ((int)strlen(rows[r].field[c]) > width[c])
-				width[c] = (int)strlen(rows[r].field[c]);
-	for (r = 0; r <= nr; r++) {
-		for (c = 0; c < KBUF_LIST_COLS; c++) {
-			const char *s = r ? rows[r - 1].field[c] :
-					    kbuf_list_cols[c].title;
-			int w = kbuf_list_cols[c].numeric ? width[c] :
-							    -width[c];
+	if (kbuf_list_cols[c].size && !o->bytes && !kbuf_parse_size(f, &v))
+		kbuf_format_size_short(v, f, KBUF_FIELD_LEN);
+	return f;
+}
 
-			if (c == KBUF_LIST_COLS - 1)
-				w = kbuf_list_cols[c].numeric ? width[c] : 0;
-			printf("%s%*s", c ? "  " : "", w, s);
+static void kbuf_list_table(const struct kbuf_list_opts *o,
+			    struct kbuf_list_row *rows, size_t nr)
+{
+	int width[KBUF_LIST_COLS] = { 0 };
+	unsigned int i, c, last = o->nr_cols - 1;
+	size_t r;
+
+	for (i = 0; i < o->nr_cols; i++) {
+		c = o->cols[i];
+		if (!o->noheadings)
+			width[i] = (int)strlen(kbuf_list_cols[c].title);
+		for (r = 0; r < nr; r++)
+			if ((int)strlen(kbuf_list_field(o, &rows[r], c)) >
+			    width[i])
+				width[i] = (int)strlen(rows[r].field[c]);
+	}
+	for (r = o->noheadings; r <= nr; r++) {
+		for (i = 0; i < o->nr_cols; i++) {
+			const char *s = r ? rows[r - 1].field[o->cols[i]] :
+					    kbuf_list_cols[o->cols[i]].title;
+			int w = kbuf_list_cols[o->cols[i]].numeric ? width[i] :
+								     -width[i];
+
+			if (o->raw || (i == last && w < 0))
+				w = 0;
+			printf("%s%*s", i ? (o->raw ? " " : "  ") : "", w, s);
 		}
 		putchar('\n');
 	}
 }
 
-static void kbuf_list_json(const struct kbuf_list_row *rows, size_t nr)
+static void kbuf_list_json(const struct kbuf_list_opts *o,
+			   const struct kbuf_list_row *rows, size_t nr)
 {
 	const char *key, *val;
-	size_t r, c;
+	unsigned int i, c;
+	size_t r;
 	__u64 num;
 
 	putchar('[');
 	for (r = 0; r < nr; r++) {
 		printf("%s{", r ? "," : "");
-		for (c = 0; c < KBUF_LIST_COLS; c++) {
+		for (i = 0; i < o->nr_cols; i++) {
+			c = o->cols[i];
 			key = kbuf_list_cols[c].attr ?: "name";
 			val = rows[r].field[c];
-			printf("%s\"%s\":", c ? "," : "", key);
+			printf("%s\"%s\":", i ? "," : "", key);
 			if (!kbuf_list_cols[c].numeric)
 				kbuf_json_string(stdout, val);
 			else if (kbuf_parse_size(val, &num))
@@ -143,38 +184,101 @@ static void kbuf_list_json(const struct kbuf_list_row *rows, size_t nr)
 }
 
 static const char *const kbuf_list_help[] = {
-	"Usage: kbufctl list [--json]",
+	"Usage: kbufctl list [--output COLS] [--noheadings] [--raw] [--bytes]",
+	"       kbufctl list --json [--output COLS]",
 	"",
-	"List every buffer: name, backend, capacity, length, map mode, gfp,",
-	"live mappings and open files, read from /sys/class/kbuf.",
+	"List every buffer, read from /sys/class/kbuf: nothing is opened, so",
+	"the counts are not disturbed. Sizes are human-readable (64K, 1M)",
+	"unless --bytes; JSON always gives bytes.",
 	"",
 	"Options:",
-	" -j, --json   print a JSON array of objects, keys named as in sysfs",
-	" -h, --help   show this help",
+	" -o, --output COLS   the columns to show, comma-separated",
+	" -n, --noheadings    no heading line",
+	" -r, --raw           one space between fields, no alignment",
+	" -b, --bytes         sizes in bytes",
+	" -j, --json          a JSON array of objects, keys named as in sysfs",
+	" -h, --help          show this help",
+	"",
+	"Columns:",
+	" NAME       the buffer's name (/dev/kbuf/NAME)",
+	" BACKEND    kmalloc, pages or vmalloc",
+	" CAPACITY   bytes it can hold",
+	" LENGTH     bytes of valid data",
+	" MAP        map mode: page or pfn",
+	" GFP        kernel or atomic",
+	" MAPPINGS   live mappings",
+	" OPENS      open files",
 	NULL,
 };
 
-int kbuf_cmd_list(int argc, char **argv)
+/* --output: column names, any case, comma-separated. */
+static void kbuf_list_output(const char *prog, const char *arg,
+			     struct kbuf_list_opts *o)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	unsigned int c;
+
+	if (!copy)
+		err(KBUF_EXIT_FAIL, "strdup");
+	o->nr_cols = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (c = 0; c < KBUF_LIST_COLS; c++)
+			if (!strcasecmp(tok, kbuf_list_cols[c].title))
+				break;
+		if (c == KBUF_LIST_COLS)
+			kbuf_usage_error(prog, "unknown column '%s'", tok);
+		if (o->nr_cols == KBUF_LIST_COLS)
+			kbuf_usage_error(prog, "more than %d columns",
+					 KBUF_LIST_COLS);
+		o->cols[o->nr_cols++] = c;
+	}
+	free(copy);
+	if (!o->nr_cols)
+		kbuf_usage_error(prog, "--output needs at least one column");
+}
+
+static void kbuf_list_parse(int argc, char **argv, struct kbuf_list_opts *o)
 {
 	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "bytes", no_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kbuf_list_row *rows;
-	bool json = false;
-	size_t nr;
-	int c;
+	unsigned int c;
+	int opt;
 
-	while ((c = kbuf_getopt(argc, argv, "jh", opts, kbuf_list_help)) != -1)
-		if (c == 'j')
-			json = true;
+	memset(o, 0, sizeof(*o));
+	for (c = 0; c < KBUF_LIST_COLS; c++)
+		o->cols[o->nr_cols++] = c;
+	while ((opt = kbuf_getopt(argc, argv, "o:nrbjh", opts,
+				  kbuf_list_help)) != -1) {
+		if (opt == 'o')
+			kbuf_list_output(argv[0], optarg, o);
+		o->noheadings |= opt == 'n';
+		o->raw |= opt == 'r';
+		o->bytes |= opt == 'b';
+		o->json |= opt == 'j';
+	}
 	kbuf_args_done(argc, argv);
+}
+
+int kbuf_cmd_list(int argc, char **argv)
+{
+	struct kbuf_list_opts o;
+	struct kbuf_list_row *rows;
+	size_t nr;
+
+	kbuf_list_parse(argc, argv, &o);
 	rows = kbuf_list_rows(&nr);
-	if (json)
-		kbuf_list_json(rows, nr);
+	if (o.json)
+		kbuf_list_json(&o, rows, nr);
 	else
-		kbuf_list_table(rows, nr);
+		kbuf_list_table(&o, rows, nr);
 	free(rows);
 	return KBUF_EXIT_OK;
 }

@@ -41,6 +41,7 @@ static const struct kbuf_cmd kbuf_cmds[] = {
 	  "check the driver against a model under a random load" },
 	{ "bench", kbuf_cmd_bench,
 	  "measure a buffer against tmpfs, memcpy and memfd" },
+	{ "help", kbuf_cmd_help, "show the help of a command" },
 };
 
 static void kbuf_usage(FILE *out)
@@ -50,6 +51,7 @@ static void kbuf_usage(FILE *out)
 	fputs("Usage:\n", out);
 	fputs(" kbufctl COMMAND [options] [arguments]\n", out);
 	fputs(" kbufctl COMMAND --help\n", out);
+	fputs(" kbufctl help [COMMAND]\n", out);
 	fputs(" kbufctl --help | --version\n\n", out);
 	fputs("Drive the kbuf character devices (/dev/kbuf/*).\n\n", out);
 	fputs("Commands:\n", out);
@@ -73,6 +75,48 @@ static const struct kbuf_cmd *kbuf_find_cmd(const char *name)
 	return NULL;
 }
 
+/* Ours, and the loaded module's: they may differ after an upgrade. */
+static void kbuf_version(void)
+{
+	char module[64];
+
+	kbuf_module_version(module, sizeof(module));
+	printf("kbufctl %s\n", KBUF_VERSION);
+	printf("kbuf module %s\n", module);
+}
+
+/* "kbufctl help CMD" is "kbufctl CMD --help". */
+int kbuf_cmd_help(int argc, char **argv)
+{
+	static const char *const help[] = {
+		"Usage: kbufctl help [COMMAND]",
+		"",
+		"Show the help of COMMAND, or the list of commands.",
+		"",
+		"Options:",
+		" -h, --help   show this help",
+		NULL,
+	};
+	const struct kbuf_cmd *cmd;
+	char prog[64], opt[] = "--help";
+	char *args[3];
+
+	kbuf_getopt_none(argc, argv, help);
+	if (optind >= argc) {
+		kbuf_usage(stdout);
+		return KBUF_EXIT_OK;
+	}
+	cmd = kbuf_find_cmd(argv[optind]);
+	if (!cmd)
+		kbuf_usage_error(argv[0], "unknown command '%s'", argv[optind]);
+	snprintf(prog, sizeof(prog), "kbufctl %s", cmd->name);
+	args[0] = prog;
+	args[1] = opt;
+	args[2] = NULL;
+	optind = 0;
+	return cmd->run(2, args);
+}
+
 /* Handle the options before the command word; return its index. */
 static int kbuf_main_options(int argc, char **argv)
 {
@@ -89,7 +133,7 @@ static int kbuf_main_options(int argc, char **argv)
 			kbuf_usage(stdout);
 			exit(KBUF_EXIT_OK);
 		case 'V':
-			printf("kbufctl %s\n", KBUF_VERSION);
+			kbuf_version();
 			exit(KBUF_EXIT_OK);
 		default:
 			fputs("Try 'kbufctl --help' for more information.\n",

@@ -40,7 +40,7 @@ static const char *const kbuf_map_help[] = {
 	"through a mapping do not change the length.",
 	"",
 	"Options:",
-	" -o, --offset N       map from byte N (a multiple of the page size)",
+	" -O, --offset N       map from byte N (a multiple of the page size)",
 	" -l, --length N       map N bytes (default: up to the end)",
 	" -w, --write STR      write STR through the mapping (opens O_RDWR)",
 	" -H, --hold SECONDS   keep the mapping that long before unmapping",
@@ -51,7 +51,7 @@ static const char *const kbuf_map_help[] = {
 static void kbuf_map_parse(int argc, char **argv, struct kbuf_map_opts *o)
 {
 	static const struct option opts[] = {
-		{ "offset", required_argument, NULL, 'o' },
+		{ "offset", required_argument, NULL, 'O' },
 		{ "length", required_argument, NULL, 'l' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "hold", required_argument, NULL, 'H' },
@@ -61,9 +61,9 @@ static void kbuf_map_parse(int argc, char **argv, struct kbuf_map_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = kbuf_getopt(argc, argv, "o:l:w:H:h", opts,
+	while ((c = kbuf_getopt(argc, argv, "O:l:w:H:h", opts,
 				kbuf_map_help)) != -1) {
-		if (c == 'o')
+		if (c == 'O')
 			o->offset = kbuf_arg_size(argv[0], "offset", optarg);
 		else if (c == 'l')
 			o->length = kbuf_arg_size(argv[0], "length", optarg);

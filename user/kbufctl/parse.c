@@ -346,6 +346,27 @@ void kbuf_format_size(__u64 bytes, char *buf, size_t len)
 			 (double)bytes / (double)(1ULL << (10 * u)), units[u]);
 }
 
+/**
+ * kbuf_format_size_short() - a byte count as lsblk shows it: "64K", "1.5M"
+ * @bytes: the count
+ * @buf:   where to write it: one word, "100B" below 1 KiB
+ * @len:   bytes at @buf
+ */
+void kbuf_format_size_short(__u64 bytes, char *buf, size_t len)
+{
+	static const char units[] = "BKMGT";
+	unsigned int u = 0;
+
+	while (u < 4 && bytes >> (10 * (u + 1)))
+		u++;
+	if (!(bytes & ((1ULL << (10 * u)) - 1)))
+		snprintf(buf, len, "%llu%c",
+			 (unsigned long long)(bytes >> (10 * u)), units[u]);
+	else
+		snprintf(buf, len, "%.1f%c",
+			 (double)bytes / (double)(1ULL << (10 * u)), units[u]);
+}
+
 /*
  * What the driver asks kmalloc for: the capacity, or whole pages once the
  * capacity reaches a page (so those buffers can be mapped).

@@ -25,9 +25,12 @@
 /* The worker and operation at which --self-test-divergence strikes. */
 #define KST_SELF_TEST_OP 20
 
+/* How often the progress line is redrawn. */
+#define KST_PROGRESS_US 250000
+
 static const char *const kbuf_stress_help[] = {
 	"Usage: kbufctl stress [--threads N] [--procs N] [--seconds S | --ops N]",
-	"                      [--seed S] [--create] [--json] DEV...",
+	"                      [--seed S] [--create] [--json] [--quiet] DEV...",
 	"",
 	"Run a seeded random mix of read, write, pread, pwrite, lseek, mmap,",
 	"munmap, mremap, writes and reads through mappings, every ioctl, fork",
@@ -44,14 +47,15 @@ static const char *const kbuf_stress_help[] = {
 	"",
 	"Options:",
 	" -t, --threads N   threads per process (default 4, at most 64)",
-	" -p, --procs N     processes (default 2, at most 16)",
-	" -s, --seconds S   run for S seconds (default 10)",
-	" -n, --ops N       run N operations in all instead",
+	" -P, --procs N     processes (default 2, at most 16)",
+	" -T, --seconds S   run for S seconds (default 10)",
+	" -N, --ops N       run N operations in all instead",
 	" -S, --seed S      the seed (default: from the clock)",
-	" -c, --create      also give each thread a private buffer of its own,",
+	" -C, --create      also give each thread a private buffer of its own,",
 	"                   created, resized, cleared and destroyed through",
 	"                   /dev/kbuf/control (needs CAP_SYS_ADMIN)",
 	" -j, --json        print the report as JSON",
+	" -q, --quiet       no progress line on a terminal",
 	" -h, --help        show this help",
 	NULL,
 };
@@ -115,13 +119,13 @@ static void kst_option(const char *prog, int c, struct kst_opts *o)
 		o->threads = kbuf_arg_count(prog, "threads", optarg,
 					    KST_MAX_THREADS);
 		break;
-	case 'p':
+	case 'P':
 		o->procs = kbuf_arg_count(prog, "procs", optarg, KST_MAX_PROCS);
 		break;
-	case 's':
+	case 'T':
 		o->seconds = kst_arg_seconds(prog, optarg);
 		break;
-	case 'n':
+	case 'N':
 		o->ops = kbuf_arg_size(prog, "ops", optarg);
 		if (!o->ops)
 			kbuf_usage_error(prog, "--ops must be at least 1");
@@ -129,8 +133,11 @@ static void kst_option(const char *prog, int c, struct kst_opts *o)
 	case 'S':
 		o->seed = kbuf_arg_size(prog, "seed", optarg);
 		break;
-	case 'c':
+	case 'C':
 		o->create = true;
+		break;
+	case 'q':
+		o->quiet = true;
 		break;
 	case 'j':
 		o->json = true;
@@ -145,12 +152,13 @@ static void kst_parse(int argc, char **argv, struct kst_opts *o)
 {
 	static const struct option opts[] = {
 		{ "threads", required_argument, NULL, 't' },
-		{ "procs", required_argument, NULL, 'p' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "ops", required_argument, NULL, 'n' },
+		{ "procs", required_argument, NULL, 'P' },
+		{ "seconds", required_argument, NULL, 'T' },
+		{ "ops", required_argument, NULL, 'N' },
 		{ "seed", required_argument, NULL, 'S' },
-		{ "create", no_argument, NULL, 'c' },
+		{ "create", no_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "self-test-divergence", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -161,7 +169,7 @@ static void kst_parse(int argc, char **argv, struct kst_opts *o)
 	o->threads = 4;
 	o->procs = 2;
 	o->seed = (__u64)time(NULL) ^ ((__u64)getpid() << 32);
-	while ((c = kbuf_getopt(argc, argv, "t:p:s:n:S:cjh", opts,
+	while ((c = kbuf_getopt(argc, argv, "t:P:T:N:S:Cjqh", opts,
 				kbuf_stress_help)) != -1)
 		kst_option(argv[0], c, o);
 	if (o->seconds > 0 && o->ops)
@@ -520,18 +528,54 @@ static noreturn void kst_proc(const struct kst_opts *o, struct kst_shared *sh,
 	_exit(0);
 }
 
+/* The progress line: operations done so far, and of how many or how long. */
+static void kst_progress(const struct kst_opts *o, struct kst_shared *sh,
+			 double start)
+{
+	unsigned int w, k;
+	__u64 calls = 0;
+
+	for (w = 0; w < o->threads * o->procs; w++)
+		for (k = 0; k < KST_NR_OPS; k++)
+			calls += sh->stats[w].calls[k];
+	if (o->ops)
+		fprintf(stderr, "\rstress: %llu of %llu operations",
+			(unsigned long long)calls, (unsigned long long)o->ops);
+	else
+		fprintf(stderr, "\rstress: %llu operations, %.0f of %.0f s",
+			(unsigned long long)calls, kbuf_now() - start,
+			o->seconds);
+}
+
+/* Wait for one process, drawing the progress line meanwhile if @tty. */
+static void kst_wait_one(const struct kst_opts *o, struct kst_shared *sh,
+			 int *status, bool tty, double start)
+{
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, status, tty ? WNOHANG : 0);
+		if (pid > 0)
+			return;
+		if (pid < 0 && errno != EINTR)
+			err(KBUF_EXIT_FAIL, "wait");
+		if (!pid) {
+			kst_progress(o, sh, start);
+			usleep(KST_PROGRESS_US);
+		}
+	}
+}
+
 /* Wait for every process; one that dies stops the others. */
 static void kst_wait_all(const struct kst_opts *o, struct kst_shared *sh)
 {
+	bool tty = !o->quiet && isatty(STDERR_FILENO);
 	unsigned int left = o->procs;
+	double start = kbuf_now();
 	int status;
 
 	while (left) {
-		if (wait(&status) < 0) {
-			if (errno == EINTR)
-				continue;
-			err(KBUF_EXIT_FAIL, "wait");
-		}
+		kst_wait_one(o, sh, &status, tty, start);
 		left--;
 		if (WIFEXITED(status) && !WEXITSTATUS(status))
 			continue;
@@ -544,6 +588,8 @@ static void kst_wait_all(const struct kst_opts *o, struct kst_shared *sh)
 			 WIFSIGNALED(status) ? WTERMSIG(status) :
 					       WEXITSTATUS(status));
 	}
+	if (tty)
+		fputs("\r\033[K", stderr);
 }
 
 static double kst_run(const struct kst_opts *o, struct kst_shared *sh)

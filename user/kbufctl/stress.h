@@ -187,6 +187,7 @@ struct kst_shared {
  * @create:    give each worker private buffers made through the control
  *             node
  * @json:      print the report as JSON
+ * @quiet:     no progress line
  * @self_test: corrupt the model once on purpose (hidden, for the tests)
  * @ndevs:     how many DEVs
  * @devs:      the DEV arguments
@@ -199,6 +200,7 @@ struct kst_opts {
 	__u64 seed;
 	bool create;
 	bool json;
+	bool quiet;
 	bool self_test;
 	unsigned int ndevs;
 	const char *devs[KST_MAX_DEVS];

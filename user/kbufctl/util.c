@@ -218,3 +218,11 @@ void kbuf_progress_end(struct kbuf_progress *p)
 	if (p->tty && p->shown >= 0)
 		fputc('\n', stderr);
 }
+
+/* Erase the bar, so that a line of output can take its place. */
+void kbuf_progress_clear(struct kbuf_progress *p)
+{
+	if (p->tty && p->shown >= 0)
+		fputs("\r\033[K", stderr);
+	p->shown = -1;
+}

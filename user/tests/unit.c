@@ -304,6 +304,28 @@ static void kbuf_test_format(struct kbuf_tap *t)
 	}
 }
 
+/* list's sizes, as lsblk prints them: one word each. */
+static const struct kbuf_format_case kbuf_format_short_cases[] = {
+	{ 0, "0B" },	     { 100, "100B" },	  { 1024, "1K" },
+	{ 1536, "1.5K" },    { 65536, "64K" },	  { 1048576, "1M" },
+	{ 1073741824, "1G" }, { 4ULL << 50, "4096T" },
+};
+
+static void kbuf_test_format_short(struct kbuf_tap *t)
+{
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kbuf_format_short_cases); i++) {
+		const struct kbuf_format_case *c = &kbuf_format_short_cases[i];
+
+		kbuf_format_size_short(c->bytes, buf, sizeof(buf));
+		kbuf_tap(t, !strcmp(buf, c->text),
+			 "%llu bytes read \"%s\" in list (got \"%s\")",
+			 (unsigned long long)c->bytes, c->text, buf);
+	}
+}
+
 static void kbuf_test_kmalloc(struct kbuf_tap *t)
 {
 	static const __u64 cases[][2] = {
@@ -622,6 +644,7 @@ int main(void)
 	kbuf_test_dev_path(&t);
 	kbuf_test_words(&t);
 	kbuf_test_format(&t);
+	kbuf_test_format_short(&t);
 	kbuf_test_kmalloc(&t);
 	kbuf_test_runs(&t);
 	kbuf_test_picture(&t);
