@@ -186,6 +186,10 @@ DEB_OUT ?= $(CURDIR)/tests/out/deb
 DEB_TREE = $(DEB_OUT)/kbuf-$(VERSION)
 
 deb: no-space
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && \
+	[ "$$v" = "$(VERSION)" ] || { echo "debian/changelog is at $$v but" \
+		"dkms.conf at $(VERSION): add an entry (dch -v $(VERSION))" >&2; \
+		exit 1; }
 	rm -rf $(DEB_TREE) $(DEB_OUT)/*.deb $(DEB_OUT)/*.buildinfo $(DEB_OUT)/*.changes
 	mkdir -p $(DEB_TREE)
 	git ls-files -z | \
