@@ -24,10 +24,7 @@ teardown_file() {
 
 setup() {
 	kbuf_test_setup
-	local b
-	for b in "${KBUF_BACKENDS[@]}"; do
-		kbuf_clear "$b"
-	done
+	kbuf_clear_all
 }
 
 @test "with map_mode=page kmalloc maps by pfn and pages and vmalloc by page" {

@@ -24,10 +24,7 @@ teardown_file() {
 
 setup() {
 	kbuf_test_setup
-	local b
-	for b in "${KBUF_BACKENDS[@]}"; do
-		kbuf_clear "$b"
-	done
+	kbuf_clear_all
 }
 
 @test "with map_mode=pfn every buffer maps by pfn" {

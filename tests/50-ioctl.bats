@@ -7,20 +7,9 @@
 
 load 'helpers/common'
 
-setup_file() {
-	kbuf_file_setup
-}
-
-teardown_file() {
-	kbuf_file_teardown
-}
-
 setup() {
 	kbuf_test_setup
-	local b
-	for b in "${KBUF_BACKENDS[@]}"; do
-		kbuf_clear "$b"
-	done
+	kbuf_clear_all
 }
 
 # ioc DIR NR SIZE: _IOC(DIR, 0xBF, NR, SIZE) as a number (DIR 1 write,

@@ -9,20 +9,9 @@ load 'helpers/common'
 KBUF_ATTRS=(backend capacity max_capacity source length map_mode gfp mappings
 	opens reads writes bytes_read bytes_written mmaps)
 
-setup_file() {
-	kbuf_file_setup
-}
-
-teardown_file() {
-	kbuf_file_teardown
-}
-
 setup() {
 	kbuf_test_setup
-	local b
-	for b in "${KBUF_BACKENDS[@]}"; do
-		kbuf_clear "$b"
-	done
+	kbuf_clear_all
 }
 
 # Write $2 to attribute $3 of buffer $1 (one write(2), as echo does).

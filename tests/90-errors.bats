@@ -6,20 +6,9 @@
 
 load 'helpers/common'
 
-setup_file() {
-	kbuf_file_setup
-}
-
-teardown_file() {
-	kbuf_file_teardown
-}
-
 setup() {
 	kbuf_test_setup
-	local b
-	for b in "${KBUF_BACKENDS[@]}"; do
-		kbuf_clear "$b"
-	done
+	kbuf_clear_all
 }
 
 @test "the happy path of every operation logs nothing" {

@@ -194,7 +194,9 @@ kbuf_reload() {
 	kbuf_unload && kbuf_load "$@"
 }
 
-# The usual bodies of setup_file and teardown_file.
+# The usual bodies of setup_file and teardown_file. Suites pass the
+# module's parameters.
+# shellcheck disable=SC2120
 kbuf_file_setup() {
 	kbuf_dmesg_mark file
 	kbuf_load "$@"
@@ -263,12 +265,34 @@ kbuf_test_teardown() {
 	return "$rc"
 }
 
+# The usual set-up of a suite: the module loaded for the whole file and
+# the kernel log checked after it, each test checked for taint and
+# cleaned up after. A suite defines its own to do more (load with
+# parameters, clear the buffers before each test).
+# shellcheck disable=SC2119 # the default loads with no parameters
+setup_file() {
+	kbuf_file_setup
+}
+
+teardown_file() {
+	kbuf_file_teardown
+}
+
 setup() {
 	kbuf_test_setup
 }
 
 teardown() {
 	kbuf_test_teardown
+}
+
+# Zero the three buffers made at load (the start of each test of suites
+# that need them empty).
+kbuf_clear_all() {
+	local b
+	for b in "${KBUF_BACKENDS[@]}"; do
+		kbuf_clear "$b"
+	done
 }
 
 # Run "$@ BACKEND" for each backend; on a failure, teardown names it.
