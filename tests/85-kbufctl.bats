@@ -37,6 +37,15 @@ wait_attr() {
 	return 1
 }
 
+# What kbufctl says to a user (nobody) refused by a node's mode.
+group_hint() {
+	if getent group kbuf >/dev/null; then
+		echo "kbufctl: join group kbuf: 'sudo usermod -aG kbuf nobody', then log in again"
+	else
+		echo "kbufctl: no group kbuf: 'make install-user' or kbuf-utils makes it"
+	fi
+}
+
 # Map buffer $1 in the background with kbufctl map --hold; return once
 # the mapping is counted.
 hold_map() {
@@ -46,9 +55,21 @@ hold_map() {
 
 # ---- the command line ---------------------------------------------------
 
-@test "kbufctl --version prints the name and a version" {
+@test "kbufctl --version prints its version and the loaded module's" {
 	run -0 kbufctl --version
-	assert_output --regexp '^kbufctl [^ ]+$'
+	assert_line --index 0 --regexp '^kbufctl [^ ]+$'
+	assert_line --index 1 "kbuf module $(cat /sys/module/kbuf/version)"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "kbufctl help CMD is CMD --help; help alone is --help" {
+	run -0 kbufctl help resize
+	assert_output "$(kbufctl resize --help)"
+	run -0 kbufctl help
+	assert_output "$(kbufctl --help)"
+	run -2 kbufctl help frob
+	assert_output "kbufctl help: unknown command 'frob'
+Try 'kbufctl help --help' for more information."
 }
 
 @test "kbufctl without a command prints the usage and exits 2" {
@@ -65,7 +86,7 @@ hold_map() {
 @test "every command answers --help with its usage and exit status 0" {
 	local c
 	for c in list info create destroy write read truncate clear resize \
-		fill verify map layout; do
+		fill verify map layout stress bench help; do
 		run -0 kbufctl "$c" --help
 		assert_line --index 0 --regexp "^Usage: kbufctl $c"
 	done
@@ -84,7 +105,8 @@ hold_map() {
 
 @test "kbufctl info nosuch exits 1 with a message naming the device" {
 	run -1 kbufctl info nosuch
-	assert_output 'kbufctl: /dev/kbuf/nosuch: No such file or directory'
+	assert_output "kbufctl: /dev/kbuf/nosuch: No such file or directory
+kbufctl: no such buffer: 'kbufctl list' shows them"
 }
 
 @test "a node that is not a kbuf buffer is refused with ENOTTY" {
@@ -97,6 +119,8 @@ hold_map() {
 	assert_output --partial "'4Q' is not a size"
 	run -2 kbufctl write vmalloc --offset 1KB --data x
 	assert_output --partial "offset '1KB' is not a size"
+	run -2 kbufctl write vmalloc -o 1 --data x
+	assert_output --partial "invalid option -- 'o'"
 	run -2 kbufctl create big --backend vmalloc --size 8X
 	assert_output --partial "size '8X' is not a size"
 }
@@ -119,16 +143,34 @@ hold_map() {
 
 # ---- list and info ------------------------------------------------------
 
-@test "list prints the three load-time buffers in an aligned table" {
+@test "list prints the three load-time buffers in an aligned table, sizes for people" {
 	run -0 kbufctl list
-	assert_line --index 0 --regexp '^NAME +BACKEND +CAPACITY +LENGTH +MAP +GFP +MAPPINGS +OPENS$'
-	assert_line --index 1 --regexp '^kmalloc +kmalloc +65536 +0 +pfn +kernel +0 +0$'
-	assert_line --index 2 --regexp "^pages +pages +$((KBUF_PAGE << 4)) +0 +page +kernel +0 +0$"
-	assert_line --index 3 --regexp '^vmalloc +vmalloc +1048576 +0 +page +kernel +0 +0$'
-	# Aligned: every line has its OPENS column ending at the same place.
-	local widths
-	widths=$(printf '%s\n' "${lines[@]}" | awk '{ print length($0) }' | sort -u)
-	assert_equal "$(wc -l <<<"$widths")" 1
+	assert_output "$(printf '%s\n' \
+		'NAME     BACKEND  CAPACITY  LENGTH  MAP   GFP     MAPPINGS  OPENS' \
+		'kmalloc  kmalloc       64K      0B  pfn   kernel         0      0' \
+		'pages    pages         64K      0B  page  kernel         0      0' \
+		'vmalloc  vmalloc        1M      0B  page  kernel         0      0')"
+}
+
+@test "list -o picks columns, -n drops the heading, -r and -b are for scripts" {
+	echo hello >"$KBUF_DEV/vmalloc"
+	run -0 kbufctl list -o name,capacity,LENGTH
+	assert_output "$(printf '%s\n' 'NAME     CAPACITY  LENGTH' \
+		'kmalloc       64K      0B' 'pages         64K      0B' \
+		'vmalloc        1M      6B')"
+	run -0 kbufctl list --output=NAME,CAPACITY,LENGTH -n -r -b
+	assert_output "$(printf '%s\n' 'kmalloc 65536 0' 'pages 65536 0' \
+		'vmalloc 1048576 6')"
+	run -0 kbufctl list -rb --output name,opens
+	assert_output "$(printf '%s\n' 'NAME OPENS' 'kmalloc 0' 'pages 0' \
+		'vmalloc 0')"
+	run -0 kbufctl list --noheadings --output backend
+	assert_output "$(printf '%s\n' kmalloc pages vmalloc)"
+	run -0 kbufctl list -j -o name,length
+	assert_output '[{"name":"kmalloc","length":0},{"name":"pages","length":0},{"name":"vmalloc","length":6}]'
+	run -2 kbufctl list -o name,size
+	assert_output "kbufctl list: unknown column 'size'
+Try 'kbufctl list --help' for more information."
 }
 
 @test "list --json is an array that jq reads, with numbers as numbers" {
@@ -143,7 +185,7 @@ hold_map() {
 }
 
 @test "list --json shows a buffer made at run time" {
-	kbufctl create extra1 --backend pages --size 12K --gfp atomic
+	kbufctl create -q extra1 --backend pages --size 12K --gfp atomic
 	run -0 kbufctl list --json
 	run -0 jq -r '.[] | select(.name == "extra1") | "\(.backend) \(.capacity) \(.gfp)"' <<<"$output"
 	assert_output 'pages 12288 atomic'
@@ -192,7 +234,7 @@ hold_map() {
 }
 
 @test "info names the kmalloc slab cache of a small kmalloc buffer" {
-	kbufctl create small --backend kmalloc --size 100
+	kbufctl create -q small --backend kmalloc --size 100
 	run -0 kbufctl info small
 	assert_line --regexp '^placement: +slab cache kmalloc-128$'
 	if [[ -r /proc/slabinfo ]]; then
@@ -216,7 +258,7 @@ hold_map() {
 @test "create makes a node of each backend and destroy removes it" {
 	check() {
 		run -0 kbufctl create "new-$1" --backend "$1" --size 8K
-		assert_output ''
+		assert_output "/dev/kbuf/new-$1"
 		kbuf_wait_for "$KBUF_DEV/new-$1"
 		assert_equal "$(kbuf_attr "new-$1" backend)" "$1"
 		assert_equal "$(kbuf_attr "new-$1" capacity)" 8192
@@ -226,6 +268,10 @@ hold_map() {
 		assert_not_exists "$KBUF_SYS/new-$1"
 	}
 	kbuf_each_backend check
+	run -0 kbufctl create q1 -B pages -s 4K --quiet
+	assert_output ''
+	run -0 kbufctl create -q -B vmalloc -s 4K q2
+	assert_output ''
 }
 
 @test "destroy takes the node's path too" {
@@ -242,17 +288,26 @@ hold_map() {
 
 @test "create of an existing name fails with EEXIST" {
 	run -1 kbufctl create vmalloc --backend vmalloc --size 4K
-	assert_output 'kbufctl: /dev/kbuf/control: create vmalloc: File exists'
+	assert_output "kbufctl: /dev/kbuf/control: create vmalloc: File exists
+kbufctl: a buffer named vmalloc exists: 'kbufctl list' shows them"
 }
 
-@test "create of vmalloc with gfp atomic fails with EINVAL" {
-	run -1 kbufctl create va --backend vmalloc --size 4K --gfp atomic
-	assert_output 'kbufctl: /dev/kbuf/control: create va: Invalid argument'
+@test "create of vmalloc with gfp atomic is a usage error, the driver not asked" {
+	run -2 kbufctl create va --backend vmalloc --size 4K --gfp atomic
+	assert_output "kbufctl create: --gfp atomic is not for vmalloc
+Try 'kbufctl create --help' for more information."
 }
 
-@test "create over the backend's limit fails with EINVAL" {
+@test "create or resize over the backend's limit fails with EINVAL and names the limit" {
 	run -1 kbufctl create huge --backend kmalloc --size 5M
-	assert_output --partial 'create huge: Invalid argument'
+	assert_output 'kbufctl: /dev/kbuf/control: create huge: Invalid argument
+kbufctl: kmalloc buffers hold at most 4 MiB'
+	run -1 kbufctl create huge --backend vmalloc --size 2G
+	assert_output 'kbufctl: /dev/kbuf/control: create huge: Invalid argument
+kbufctl: vmalloc buffers hold at most 1 GiB'
+	run -1 kbufctl resize pages 8M
+	assert_output 'kbufctl: /dev/kbuf/pages: resize to 8388608: Invalid argument
+kbufctl: pages buffers hold at most 4 MiB'
 }
 
 @test "create with a bad name, backend or gfp exits 2 before asking the driver" {
@@ -270,12 +325,14 @@ hold_map() {
 
 @test "create without CAP_SYS_ADMIN fails with EPERM" {
 	run -1 kbuf_without_sys_admin kbufctl create np --backend vmalloc --size 4K
-	assert_output 'kbufctl: /dev/kbuf/control: create np: Operation not permitted'
+	assert_output 'kbufctl: /dev/kbuf/control: create np: Operation not permitted
+kbufctl: creating and destroying buffers needs root: use sudo'
 }
 
 @test "destroy of an unknown buffer fails with ENOENT" {
 	run -1 kbufctl destroy nosuch
-	assert_output 'kbufctl: /dev/kbuf/control: destroy nosuch: No such file or directory'
+	assert_output "kbufctl: /dev/kbuf/control: destroy nosuch: No such file or directory
+kbufctl: no buffer named nosuch: 'kbufctl list' shows them"
 }
 
 @test "destroy of a mapped buffer fails with EBUSY" {
@@ -283,7 +340,9 @@ hold_map() {
 	kbuf_wait_for "$KBUF_DEV/busy"
 	hold_map busy
 	run -1 kbufctl destroy busy
-	assert_output 'kbufctl: /dev/kbuf/control: destroy busy: Device or resource busy'
+	assert_output "kbufctl: /dev/kbuf/control: destroy busy: Device or resource busy
+kbufctl: busy is held by 1 open file and 1 mapping:
+kbufctl:   pid $KBUF_BG_PID (kbufctl): 1 open, 1 mapped"
 	kbuf_bg_kill "$KBUF_BG_PID"
 	wait_attr busy mappings 0
 	run -0 kbufctl destroy busy
@@ -397,13 +456,16 @@ hold_map() {
 
 @test "resize to 0 fails with EINVAL" {
 	run -1 kbufctl resize vmalloc 0
-	assert_output 'kbufctl: /dev/kbuf/vmalloc: resize to 0: Invalid argument'
+	assert_output 'kbufctl: /dev/kbuf/vmalloc: resize to 0: Invalid argument
+kbufctl: a capacity must be at least 1 byte'
 }
 
 @test "resize of a mapped buffer fails with EBUSY" {
 	hold_map vmalloc
 	run -1 kbufctl resize vmalloc 2M
-	assert_output 'kbufctl: /dev/kbuf/vmalloc: resize to 2097152: Device or resource busy'
+	assert_output "kbufctl: /dev/kbuf/vmalloc: resize to 2097152: Device or resource busy
+kbufctl: vmalloc is held by 1 open file and 1 mapping:
+kbufctl:   pid $KBUF_BG_PID (kbufctl): 1 open, 1 mapped"
 	kbuf_bg_kill "$KBUF_BG_PID"
 	wait_attr vmalloc mappings 0
 }
@@ -415,7 +477,8 @@ hold_map() {
 	run kbuf_as_nobody kbufctl clear pages
 	chmod "$mode" "$KBUF_DEV/pages"
 	assert_failure 1
-	assert_output 'kbufctl: /dev/kbuf/pages: Permission denied'
+	assert_line --index 0 'kbufctl: /dev/kbuf/pages: Permission denied'
+	assert_line --index 1 "$(group_hint)"
 }
 
 # ---- fill and verify ----------------------------------------------------
@@ -546,7 +609,8 @@ hold_map() {
 	run kbuf_as_nobody kbufctl map vmalloc --write x
 	chmod "$mode" "$KBUF_DEV/vmalloc"
 	assert_failure 1
-	assert_output 'kbufctl: /dev/kbuf/vmalloc: Permission denied'
+	assert_output "kbufctl: /dev/kbuf/vmalloc: Permission denied
+$(group_hint)"
 }
 
 @test "map with a bad --hold exits 2" {
@@ -607,4 +671,127 @@ runs_of() {
 	kbuf_wait_for "$KBUF_DEV/small"
 	run -1 kbufctl layout small
 	assert_output --partial 'nothing to map'
+}
+
+# ---- what util-linux users expect ---------------------------------------
+
+# "-X --long" for every option of `kbufctl $1 --help` but --help.
+help_options() {
+	kbufctl "$1" --help | sed -nE 's/^ +(-([a-zA-Z]), )?(--[a-z-]+).*/-\2 \3/p' |
+		grep -v -- '--help$' | sort
+}
+
+@test "every short option means the same in every command" {
+	local c
+	for c in list info create destroy write read truncate clear resize \
+		fill verify map layout stress bench; do
+		help_options "$c"
+	done | grep -v '^- ' | sort -u >"$BATS_TEST_TMPDIR/opts"
+	# shellcheck disable=SC2016 # an awk program
+	run -0 awk '{ n[$1]++ } END { for (o in n) if (n[o] > 1) print o }' \
+		"$BATS_TEST_TMPDIR/opts"
+	assert_output ''
+}
+
+@test "kbufctl(1) lists each command's options as its --help does, and renders cleanly" {
+	local man=$BATS_TEST_DIRNAME/../man/kbufctl.1 c
+	for c in list info create destroy write read truncate clear resize \
+		fill verify map layout stress bench; do
+		# The options given in the man page's entry for command $c.
+		# shellcheck disable=SC2016 # an awk program
+		run -0 awk -v cmd="$c" '
+			/^\.SH/ { in_cmds = ($2 == "COMMANDS"); next }
+			in_cmds && prev == ".TP" && /^\.B [a-z]+/ { cur = $2 }
+			in_cmds && cur == cmd && prev == ".TP" && /^\.BR? \\-/ {
+				line = $0; gsub(/\\-/, "-", line)
+				short = match(line, /^\.BR -[a-zA-Z] /) ? substr(line, 5, 2) : "-"
+				if (match(line, /--[a-z-]+/))
+					print short, substr(line, RSTART, RLENGTH)
+			}
+			{ prev = $0 }' "$man"
+		assert_equal "$(sort <<<"$output")" "$(help_options "$c")"
+	done
+	run -0 grep -c '^\.SH FILES$' "$man"
+	run -0 sed -n 's/^\.TH KBUFCTL 1 [^ ]* "kbuf \([^"]*\)".*/\1/p' "$man"
+	assert_output "$(kbufctl --version | sed -n '1s/^kbufctl //p')"
+	command -v groff >/dev/null || skip 'no groff'
+	local m
+	for m in "$man" "$BATS_TEST_DIRNAME/../man/kbuf.4"; do
+		run -0 groff -ww -man -Tutf8 -z "$m"
+		assert_output ''
+	done
+}
+
+@test "bash completion: commands, options, buffers, values, columns" {
+	source "$BATS_TEST_DIRNAME/../user/completion/kbufctl"
+	run -0 complete -p kbufctl
+	assert_output 'complete -F _kbufctl kbufctl'
+	comp() {
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_kbufctl kbufctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		echo "${COMPREPLY[*]}"
+	}
+	assert_equal "$(comp kbufctl re)" 'read resize'
+	assert_equal "$(comp kbufctl help cr)" 'create'
+	assert_equal "$(comp kbufctl list --)" '--output --noheadings --raw --bytes --json --help'
+	assert_equal "$(comp kbufctl info '')" 'kmalloc pages vmalloc'
+	assert_equal "$(comp kbufctl fill v)" 'vmalloc'
+	assert_equal "$(comp kbufctl create x -B v)" 'vmalloc'
+	assert_equal "$(comp kbufctl create x --gfp '')" 'kernel atomic'
+	assert_equal "$(comp kbufctl fill pages -p '')" 'seq random: byte:0x'
+	assert_equal "$(comp kbufctl verify pages --via '')" 'read mmap'
+	assert_equal "$(comp kbufctl fill pages -m '')" 'write mmap'
+	assert_equal "$(comp kbufctl list -o name,ma)" 'name,MAP name,MAPPINGS'
+	assert_equal "$(comp kbufctl list '')" ''
+}
+
+@test "without the module every command says to load it" {
+	kbuf_unload
+	local hint="kbufctl: the kbuf module is not loaded: load it with 'sudo modprobe kbuf'"
+	run -1 kbufctl list
+	assert_output "kbufctl: /sys/class/kbuf: No such file or directory
+$hint"
+	run -1 kbufctl create x -B pages -s 4K
+	assert_output "kbufctl: /dev/kbuf/control: No such file or directory
+$hint"
+	local c
+	for c in "info vmalloc" "read vmalloc" "destroy vmalloc" \
+		"layout vmalloc" "bench -i 1 -c 1 vmalloc" "stress -N 1 vmalloc" \
+		"bench --scaling -i 1 -c 1"; do
+		# shellcheck disable=SC2086 # $c is a command line
+		run -1 kbufctl $c
+		assert_line "$hint"
+	done
+	run -0 kbufctl --version
+	assert_line --index 1 'kbuf module (not loaded)'
+	kbuf_load
+}
+
+@test "bench prints each row when measured, a progress line only on a terminal" {
+	local cmd='kbufctl bench -c 1 -i 1 -s 4K -k 4K vmalloc'
+	local err=$BATS_TEST_TMPDIR/err
+	run -0 bash -c "$cmd 2>$err"
+	assert_line --index 1 --regexp '^FIGURE +BLOCK '
+	assert_equal "$(cat "$err")" ''
+	command -v script >/dev/null || skip 'no script(1)'
+	# On a terminal: the progress line comes back after each row, so the
+	# rows come out as they are measured, not all at the end.
+	run -0 script -qec "$cmd" /dev/null
+	assert_output --regexp $'\e\\[K[a-z][^\r]*\r\n\rbench vmalloc \\['
+	run -0 script -qec "$cmd -q" /dev/null
+	refute_output --partial 'bench vmalloc ['
+	assert_line --regexp '^FIGURE +BLOCK '
+}
+
+@test "stress draws a progress line only on a terminal, -q silences it" {
+	command -v script >/dev/null || skip 'no script(1)'
+	local cmd='kbufctl stress -t 1 -P 1 -N 200 -S 1 vmalloc'
+	run -0 script -qec "$cmd" /dev/null
+	assert_output --regexp $'\rstress: [0-9]+ of 200 operations'
+	run -0 script -qec "$cmd --quiet" /dev/null
+	refute_output --partial ' of 200 operations'
+	assert_output --partial 'stress: 200 ops in '
+	run -0 bash -c "$cmd 2>$BATS_TEST_TMPDIR/err"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ''
 }

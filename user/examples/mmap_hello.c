@@ -2,13 +2,14 @@
 /*
  * mmap_hello: put a string into a kbuf buffer through a memory mapping.
  *
- * Afterwards "cat /dev/kbuf/vmalloc" prints the string: the mapping and
- * read() show the same kernel memory.
+ * It says what it did; afterwards "cat /dev/kbuf/vmalloc" prints the
+ * string: the mapping and read() show the same kernel memory.
  *
  * Copyright (C) 2025 The kbuf authors
  */
 #include <err.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -52,5 +53,8 @@ int main(void)
 	if (munmap(map, page))
 		err(1, "%s: munmap", dev);
 	close(fd);
+	printf("%s: wrote %llu bytes through a shared mapping and set the length\n",
+	       dev, (unsigned long long)len);
+	printf("now: cat %s\n", dev);
 	return 0;
 }

@@ -46,7 +46,7 @@ static const char *const kbuf_bench_help[] = {
 	" -k, --block LIST     bytes per call, comma-separated",
 	"                      (default: 64,4K,64K,1M)",
 	" -c, --repeat N       samples per figure, 1 to 99 (default: 5)",
-	" -T, --time MS        length of a sample, 1 to 10000 (default: 100)",
+	" -i, --time MS        length of a sample, 1 to 10000 (default: 100)",
 	" -j, --json           print JSON instead of a table",
 	"     --scaling        the scaling run (no DEV)",
 	" -q, --quiet          no progress line on a terminal",
@@ -103,7 +103,7 @@ static void kbuf_bench_option(const char *prog, int c,
 		o->repeat = kbuf_arg_count(prog, "repeat", optarg,
 					   KBUF_BENCH_MAX_REPEAT);
 		break;
-	case 'T':
+	case 'i':
 		o->time = kbuf_arg_count(prog, "time", optarg,
 					 KBUF_BENCH_MAX_TIME) /
 			  1000.0;
@@ -126,7 +126,7 @@ static void kbuf_bench_parse(int argc, char **argv, struct kbuf_bench_opts *o)
 		{ "size", required_argument, NULL, 's' },
 		{ "block", required_argument, NULL, 'k' },
 		{ "repeat", required_argument, NULL, 'c' },
-		{ "time", required_argument, NULL, 'T' },
+		{ "time", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "scaling", no_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -141,7 +141,7 @@ static void kbuf_bench_parse(int argc, char **argv, struct kbuf_bench_opts *o)
 	o->nr_blocks = ARRAY_SIZE(kbuf_bench_default_blocks);
 	o->repeat = 5;
 	o->time = 0.1;
-	while ((c = kbuf_getopt(argc, argv, "s:k:c:T:jqh", opts,
+	while ((c = kbuf_getopt(argc, argv, "s:k:c:i:jqh", opts,
 				kbuf_bench_help)) != -1)
 		kbuf_bench_option(argv[0], c, o);
 	if (o->scaling && optind < argc)

@@ -86,8 +86,7 @@ static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc,
 		kbuf_usage_error(argv[0], "missing %s",
 				 backend ? "--size" : "--backend");
 	if (kc->backend == KBUF_BACKEND_VMALLOC && kc->gfp == KBUF_GFP_ATOMIC)
-		kbuf_usage_error(argv[0],
-				 "--gfp atomic is not for vmalloc: vmalloc may sleep");
+		kbuf_usage_error(argv[0], "--gfp atomic is not for vmalloc");
 	snprintf(kc->name, sizeof(kc->name), "%s", kbuf_arg_name(argc, argv));
 	kbuf_args_done(argc, argv);
 }

@@ -79,10 +79,10 @@ noreturn void kbuf_open_fail(const char *path, int error)
 	if ((error == EACCES || error == EPERM) && control)
 		warnx("creating and destroying buffers needs root: use sudo");
 	else if (error == EACCES && gr)
-		warnx("the buffers are for group kbuf: 'sudo usermod -aG kbuf %s', then log in again",
+		warnx("join group kbuf: 'sudo usermod -aG kbuf %s', then log in again",
 		      kbuf_user_name());
 	else if (error == EACCES)
-		warnx("no group kbuf: 'make install-user' (or the kbuf-utils package) makes it and the udev rule");
+		warnx("no group kbuf: 'make install-user' or kbuf-utils makes it");
 	exit(KBUF_EXIT_FAIL);
 }
 
@@ -124,7 +124,10 @@ static void kbuf_holder_count(const char *pid, const char *node,
 		snprintf(path, sizeof(path), "/proc/%.20s/fd/%.16s", pid,
 			 d->d_name);
 		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0 && (link[n] = '\0', !strcmp(link, node)))
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (!strcmp(link, node))
 			(*opens)++;
 	}
 	if (dir)
@@ -172,7 +175,8 @@ static unsigned int kbuf_holders(const char *name)
 	snprintf(self, sizeof(self), "%d", (int)getpid());
 	proc = opendir("/proc");
 	while (proc && (d = readdir(proc))) {
-		if (!strspn(d->d_name, "0123456789") || !strcmp(d->d_name, self))
+		if (!strspn(d->d_name, "0123456789") ||
+		    !strcmp(d->d_name, self))
 			continue;
 		opens = 0;
 		maps = 0;
@@ -205,6 +209,6 @@ void kbuf_hint_busy(const char *name, unsigned int own)
 	      (unsigned long long)opens, opens == 1 ? "" : "s",
 	      (unsigned long long)maps, maps == 1 ? "" : "s");
 	if (!kbuf_holders(name))
-		warnx("  no process found in /proc%s", getuid() ?
-		      " (run as root to see every process)" : "");
+		warnx("  no process found in /proc%s",
+		      getuid() ? " (run as root to see every process)" : "");
 }

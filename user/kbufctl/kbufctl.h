@@ -40,8 +40,8 @@
 #define KBUF_CHUNK (64 * 1024)
 
 /* The largest capacity of each backend (the driver's max_size). */
-#define KBUF_KMALLOC_LIMIT (4ULL << 20)
-#define KBUF_VMALLOC_LIMIT (1ULL << 30)
+#define KBUF_KMALLOC_LIMIT (4ULL * 1024 * 1024)
+#define KBUF_VMALLOC_LIMIT (1024ULL * 1024 * 1024)
 
 /* Largest slab size class on x86-64 with SLUB (2 pages); above: pages. */
 #define KBUF_KMALLOC_MAX_CACHE 8192

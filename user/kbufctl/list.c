@@ -34,7 +34,9 @@ struct kbuf_list_col {
 static const struct kbuf_list_col kbuf_list_cols[KBUF_LIST_COLS] = {
 	{ .title = "NAME" },
 	{ .title = "BACKEND", .attr = "backend" },
-	{ .title = "CAPACITY", .attr = "capacity", .numeric = true,
+	{ .title = "CAPACITY",
+	  .attr = "capacity",
+	  .numeric = true,
 	  .size = true },
 	{ .title = "LENGTH", .attr = "length", .numeric = true, .size = true },
 	{ .title = "MAP", .attr = "map_mode" },

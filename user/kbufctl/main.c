@@ -107,8 +107,10 @@ int kbuf_cmd_help(int argc, char **argv)
 		return KBUF_EXIT_OK;
 	}
 	cmd = kbuf_find_cmd(argv[optind]);
-	if (!cmd)
+	if (!cmd) {
 		kbuf_usage_error(argv[0], "unknown command '%s'", argv[optind]);
+		return KBUF_EXIT_USAGE;
+	}
 	snprintf(prog, sizeof(prog), "kbufctl %s", cmd->name);
 	args[0] = prog;
 	args[1] = opt;

@@ -306,8 +306,8 @@ static void kbuf_test_format(struct kbuf_tap *t)
 
 /* list's sizes, as lsblk prints them: one word each. */
 static const struct kbuf_format_case kbuf_format_short_cases[] = {
-	{ 0, "0B" },	     { 100, "100B" },	  { 1024, "1K" },
-	{ 1536, "1.5K" },    { 65536, "64K" },	  { 1048576, "1M" },
+	{ 0, "0B" },	      { 100, "100B" },	       { 1024, "1K" },
+	{ 1536, "1.5K" },     { 65536, "64K" },	       { 1048576, "1M" },
 	{ 1073741824, "1G" }, { 4ULL << 50, "4096T" },
 };
 
