@@ -14,95 +14,92 @@ setup() {
 	kbuf_clear_all
 }
 
-FIO_SIZE=$((1 << 20))
+FIO_REGION=$((128 << 10))
 
-# fio_job BACKEND ENGINE I: a job file for region I (128 KiB at I * 128
-# KiB) of the 1 MiB buffer f-BACKEND, with its engine's pattern and block
-# size (512 B to the region, sequential and random); it writes the region
-# and reads it back, checking crc32c. fio takes a character device's size
-# from size= and starts at offset=, so the region is [offset, size). With
-# I = whole: the whole buffer in one block.
+# fio_job BUFFER JOB ENGINE SIZE [OFFSET]: job JOB, for SIZE bytes at
+# OFFSET (default 0) of buffer BUFFER, with the engine's pattern and block size
+# (512 B to the region, sequential and random); it writes the region and
+# reads it back, checking crc32c. fio cannot ask a character device its
+# size and takes it from size=, so a job past offset 0 would find nothing
+# to do: a random job, which must stay inside its region, gets a buffer of
+# its own, and jobs that share a buffer are sequential, with io_size=.
 fio_job() {
-	local b=$1 e=$2 i=$3 bs rw depth
+	local buf=$1 job=$2 e=$3 size=$4 off=${5:-0} bs rw depth
 	local -A opt=(
 		[psync]="write 512 1" [pvsync2]="randwrite 4k 1"
 		[io_uring]="randwrite 16k 4" [libaio]="write 64k 4"
 		[sync]="randwrite 2k 1" [mmap]="write 128k 1"
 	)
-	local name=$e
-	[[ $i != whole ]] || name=whole
-	printf '[%s-%s]\nfilename=%s\nverify=crc32c\nverify_fatal=1\n' \
-		"$b" "$name" "$KBUF_DEV/f-$b"
-	printf 'do_verify=1\nrandrepeat=1\nioengine=%s\n' "$e"
-	if [[ $i == whole ]]; then
-		printf 'rw=write\nbs=%d\nsize=%d\n' "$FIO_SIZE" "$FIO_SIZE"
-		return
-	fi
 	read -r rw bs depth <<<"${opt[$e]}"
-	printf 'rw=%s\nbs=%s\niodepth=%s\noffset=%dk\nsize=%dk\n' \
-		"$rw" "$bs" "$depth" $((i * 128)) $((i * 128 + 128))
+	((off == 0)) || rw="write"
+	printf '[%s]\nfilename=%s\nioengine=%s\nrw=%s\nbs=%s\niodepth=%s\n' \
+		"$job" "$KBUF_DEV/$buf" "$e" "$rw" "$bs" "$depth"
+	printf 'size=%d\noffset=%d\nio_size=%d\n' $((off + size)) "$off" "$size"
+	# verify_state_save=0: no local-*-verify.state file in the cwd.
+	printf 'verify=crc32c\nverify_fatal=1\ndo_verify=1\nrandrepeat=1\n'
+	printf 'verify_state_save=0\n'
 }
 
-# fio_run ENGINES...: on each backend's buffer, one fio per engine, all at
-# once, each on its own region, then the whole buffer in one block; prints
-# "JOB ERROR WRITTEN READ" per job. One job per fio: with all of them in
-# one fio 3.33 process, on both kernels, jobs past the first region did
-# less I/O than their region or none, and reported no error; each alone
-# does its region. The mmap engine takes region 0, because fio maps a
-# job's file from offset 0 whatever its offset= is (fio_mmapio_prep_full).
-fio_run() {
-	local b e i rc=0 d=$BATS_TEST_TMPDIR
-	local -a pids
-	for b in "${KBUF_BACKENDS[@]}"; do
-		i=0 pids=()
-		for e in "$@"; do
-			fio_job "$b" "$e" "$i" >"$d/$b-$e.fio"
-			fio --output-format=json --output="$d/$b-$e.json" \
-				"$d/$b-$e.fio" &
-			pids+=($!) i=$((i + 1))
-		done
-		for i in "${pids[@]}"; do
-			wait "$i" || rc=1
-		done
-		fio_job "$b" psync whole >"$d/$b-whole.fio"
-		fio --output-format=json --output="$d/$b-whole.json" \
-			"$d/$b-whole.fio" || rc=1
-		for e in "$@" whole; do
-			jq -r '.jobs[] | "\(.jobname) \(.error) \(.write.io_bytes) \(.read.io_bytes)"' \
-				"$d/$b-$e.json"
-		done
+# fio_at_once JOBFILE...: one fio per job file, all at once (several jobs
+# in one fio 3.33 process did less I/O than asked, or none, with no error
+# reported); prints "JOB ERROR WRITTEN READ" for each, in order.
+fio_at_once() {
+	local f rc=0
+	local -a pids=()
+	for f in "$@"; do
+		fio --output-format=json --output="$f.json" "$f" &
+		pids+=($!)
+	done
+	for f in "${pids[@]}"; do
+		wait "$f" || rc=1
+	done
+	for f in "$@"; do
+		jq -r '.jobs[] | "\(.jobname) \(.error) \(.write.io_bytes) \(.read.io_bytes)"' \
+			"$f.json"
 	done
 	return "$rc"
 }
 
-# The lines fio_run prints when every job did all its I/O.
+# fio_engines ENGINES...: for every backend, one 128 KiB buffer per
+# engine, all jobs at once.
+fio_engines() {
+	local b e
+	local -a files=()
+	for b in "${KBUF_BACKENDS[@]}"; do
+		for e in "$@"; do
+			fio_buffer "f$b-$e" "$b" "$FIO_REGION"
+			fio_job "f$b-$e" "f$b-$e" "$e" "$FIO_REGION" \
+				>"$BATS_TEST_TMPDIR/f$b-$e.fio"
+			files+=("$BATS_TEST_TMPDIR/f$b-$e.fio")
+		done
+	done
+	fio_at_once "${files[@]}"
+}
+
+# Buffer $1 of backend $2, $3 bytes, written whole once: stores through a
+# mapping do not move the length, and a write through the node past the
+# length zeroes the gap (kbuf(4)), so a job writing above an mmap job's
+# region of the same buffer would wipe what that job stored.
+fio_buffer() {
+	kbuf_create "$1" "$2" "$3"
+	kbuf-io "$KBUF_DEV/$1" fill "$3" 0 >/dev/null
+}
+
+# The lines fio prints for ENGINES... over every backend, each job having
+# done its whole region.
 fio_expect() {
 	local b e
 	for b in "${KBUF_BACKENDS[@]}"; do
 		for e in "$@"; do
-			echo "$b-$e 0 131072 131072"
+			echo "f$b-$e 0 $FIO_REGION $FIO_REGION"
 		done
-		echo "$b-whole 0 $FIO_SIZE $FIO_SIZE"
 	done
 }
 
-# Buffers of FIO_SIZE bytes, written whole once: stores through a mapping
-# do not move the length, and a write through the node past the length
-# zeroes the gap, so the first write of a job above the mmap job's region
-# would wipe what the mmap job stored there (the semantics kbuf(4) gives).
-fio_buffers() {
-	local b
-	for b in "${KBUF_BACKENDS[@]}"; do
-		kbuf_create "f-$b" "$b" "$FIO_SIZE"
-		kbuf-io "$KBUF_DEV/f-$b" fill "$FIO_SIZE" 0 >/dev/null
-	done
-}
-
-@test "fio verifies crc32c through six engines at once on every backend (page mode)" {
+@test "fio verifies crc32c through six engines on every backend at once (page mode)" {
 	kbuf_require_uring
 	local engines=(mmap psync pvsync2 io_uring libaio sync)
-	fio_buffers
-	run fio_run "${engines[@]}"
+	run fio_engines "${engines[@]}"
 	assert_success
 	assert_output "$(fio_expect "${engines[@]}")"
 }
@@ -111,13 +108,39 @@ fio_buffers() {
 	kbuf_require_uring
 	local engines=(mmap io_uring)
 	kbuf_reload map_mode=pfn
-	fio_buffers
-	run fio_run "${engines[@]}"
+	run fio_engines "${engines[@]}"
 	assert_success
 	assert_output "$(fio_expect "${engines[@]}")"
-	assert_equal "$(kbuf_attr f-pages map_mode)" pfn
+	assert_equal "$(kbuf_attr fpages-mmap map_mode)" pfn
 	kbuf_destroy_extra
 	kbuf_reload
+}
+
+@test "four fio jobs at once on one buffer, each on its own region, from 512 B blocks to the whole buffer" {
+	kbuf_require_uring
+	local b e i size=$((4 * FIO_REGION))
+	local -a files
+	for b in "${KBUF_BACKENDS[@]}"; do
+		fio_buffer "s$b" "$b" "$size"
+		i=0 files=()
+		# mmap maps a job's file from offset 0 whatever its offset=
+		# (fio_mmapio_prep_full): it takes the region at 0.
+		for e in mmap psync io_uring libaio; do
+			fio_job "s$b" "s$b-$e" "$e" "$FIO_REGION" $((i * FIO_REGION)) \
+				>"$BATS_TEST_TMPDIR/s$b-$e.fio"
+			files+=("$BATS_TEST_TMPDIR/s$b-$e.fio")
+			i=$((i + 1))
+		done
+		fio_job "s$b" "s$b-whole" psync "$size" | sed "s/^bs=.*/bs=$size/" \
+			>"$BATS_TEST_TMPDIR/s$b-whole.fio"
+		run fio_at_once "${files[@]}"
+		assert_success
+		assert_output "$(for e in mmap psync io_uring libaio; do
+			echo "s$b-$e 0 $FIO_REGION $FIO_REGION"
+		done)"
+		run fio_at_once "$BATS_TEST_TMPDIR/s$b-whole.fio"
+		assert_output "s$b-whole 0 $size $size"
+	done
 }
 
 @test "Python's mmap module shares a mapping with the node" {
