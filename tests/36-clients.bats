@@ -40,9 +40,10 @@ fio_job() {
 	printf 'verify_state_save=0\n'
 }
 
-# fio_at_once JOBFILE...: one fio per job file, all at once (several jobs
-# in one fio 3.33 process did less I/O than asked, or none, with no error
-# reported); prints "JOB ERROR WRITTEN READ" for each, in order.
+# fio_at_once JOBFILE...: one fio per job file, all at once; prints "JOB
+# ERROR WRITTEN READ" for each job, in order. Jobs at an offset of one
+# buffer each get a fio of their own: together in one fio 3.33 process
+# they did less I/O than asked, or none, and reported no error.
 fio_at_once() {
 	local f rc=0
 	local -a pids=()
@@ -61,17 +62,17 @@ fio_at_once() {
 }
 
 # fio_engines ENGINES...: for every backend, one 128 KiB buffer per
-# engine, all jobs at once.
+# engine and one fio running all of the backend's jobs at once (each at
+# offset 0 of its buffer), the three fios at once.
 fio_engines() {
 	local b e
 	local -a files=()
 	for b in "${KBUF_BACKENDS[@]}"; do
 		for e in "$@"; do
 			fio_buffer "f$b-$e" "$b" "$FIO_REGION"
-			fio_job "f$b-$e" "f$b-$e" "$e" "$FIO_REGION" \
-				>"$BATS_TEST_TMPDIR/f$b-$e.fio"
-			files+=("$BATS_TEST_TMPDIR/f$b-$e.fio")
-		done
+			fio_job "f$b-$e" "f$b-$e" "$e" "$FIO_REGION"
+		done >"$BATS_TEST_TMPDIR/f$b.fio"
+		files+=("$BATS_TEST_TMPDIR/f$b.fio")
 	done
 	fio_at_once "${files[@]}"
 }
