@@ -261,3 +261,26 @@ uring_fixed_file_backed_ok() {
 	kbuf_each_backend check
 	kbuf_reload
 }
+
+@test "io_uring at offset -1, and splice and sendfile without one, use and move the file position" {
+	kbuf_require_uring
+	exec 5<>"$KBUF_DEV/vmalloc"
+	run kbuf-uring fd:5 write -1 abc
+	assert_output 3
+	run kbuf-uring fd:5 write -1 defgh
+	assert_output 5
+	run kbuf-uring fd:5 read -1 4
+	assert_output "$(printf '%s\n' '' 0)"
+	run kbuf-io fd:5 seek 0 cur seek 2 set
+	assert_output "$(printf '%s
+' 8 2)"
+	run kbuf-uring fd:5 read -1 3
+	assert_output "$(printf '%s\n' cde 3)"
+	run py "$KBUF_DEV/vmalloc" "os.lseek(fd, 1, os.SEEK_SET)
+out = os.open('$BATS_TEST_TMPDIR/out', os.O_WRONLY | os.O_CREAT)
+print(os.sendfile(out, fd, None, 4), os.lseek(fd, 0, os.SEEK_CUR))
+r, w = os.pipe()
+print(os.splice(fd, w, 2), os.lseek(fd, 0, os.SEEK_CUR), os.read(r, 2))"
+	assert_output "4 5
+2 7 b'fg'"
+}

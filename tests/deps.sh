@@ -23,6 +23,8 @@ KBUF_PACKAGES=(
 	# clients of the I/O path nobody here wrote: fio, io_uring's
 	# library, tools that splice
 	fio liburing-dev pv socat
+	# groff -ww checks the man pages (85-kbufctl)
+	groff-base
 	# make check-debug: building the debug kernel from linux-source-6.1
 	bc bison flex libelf-dev libssl-dev
 	# the static gates and builds; linux-source-6.1 ships checkpatch.pl

@@ -7,7 +7,8 @@
  * DEV is opened O_RDWR. Each operation submits one request, waits for its
  * completion and prints one line: the result, or the errno name when the
  * completion (or a setup call) failed. Exit status 1 if it failed, 2 on
- * usage errors.
+ * usage errors. OFF -1 means the file position, which the request then
+ * moves (DEV fd:N shares it with the shell).
  *
  *   read OFF N             IORING_OP_READ: bytes, then the bytes read
  *   write OFF STR          IORING_OP_WRITE: bytes written
@@ -67,7 +68,7 @@ static int ku_read(struct io_uring *ring, int fd, char **argv)
 
 	if (!buf)
 		err(KT_USAGE, "calloc");
-	io_uring_prep_read(io_uring_get_sqe(ring), fd, buf, n, kt_u64(argv[0]));
+	io_uring_prep_read(io_uring_get_sqe(ring), fd, buf, n, kt_s64(argv[0]));
 	res = ku_run(ring);
 	if (res >= 0)
 		kt_print_escaped(buf, res);
@@ -78,7 +79,7 @@ static int ku_read(struct io_uring *ring, int fd, char **argv)
 static int ku_write(struct io_uring *ring, int fd, char **argv)
 {
 	io_uring_prep_write(io_uring_get_sqe(ring), fd, argv[1],
-			    strlen(argv[1]), kt_u64(argv[0]));
+			    strlen(argv[1]), kt_s64(argv[0]));
 	return ku_report(ku_run(ring));
 }
 
@@ -104,10 +105,10 @@ static int ku_vector(struct io_uring *ring, int fd, int argc, char **argv,
 	}
 	if (write)
 		io_uring_prep_writev(io_uring_get_sqe(ring), fd, iov, n,
-				     kt_u64(argv[0]));
+				     kt_s64(argv[0]));
 	else
 		io_uring_prep_readv(io_uring_get_sqe(ring), fd, iov, n,
-				    kt_u64(argv[0]));
+				    kt_s64(argv[0]));
 	res = ku_run(ring);
 	for (i = 0; !write && i < n; i++) {
 		if (res >= 0)
