@@ -29,11 +29,15 @@
 
 #include "kbuf-test.h"
 
+#define KBUF_IO_USAGE "usage: kbuf-io [-r|-w] [-a] [-t] DEV OP [ARGS]..."
+
 static long psz;
+/* The descriptor the operations work on; -1 after "close". */
+static int fd = -1;
 
 static void bad_usage(void)
 {
-	errx(KT_USAGE, "usage: kbuf-io [-r|-w] [-a] [-t] DEV OP [ARGS]...");
+	errx(KT_USAGE, KBUF_IO_USAGE);
 }
 
 /* Print a ssize_t result or the errno name; returns 1 on failure. */
@@ -104,7 +108,7 @@ static int parse_whence(const char *s)
 	return (int)kt_s64(s);
 }
 
-static int do_info(int fd, const char *key)
+static int do_info(const char *key)
 {
 	struct kbuf_info info;
 
@@ -117,7 +121,7 @@ static int do_info(int fd, const char *key)
 	return 0;
 }
 
-static int do_dump(int fd, long long off, size_t n, int positional)
+static int do_dump(long long off, size_t n, int positional)
 {
 	unsigned char *buf = xmalloc(n);
 	ssize_t ret;
@@ -133,7 +137,7 @@ static int do_dump(int fd, long long off, size_t n, int positional)
 	return 0;
 }
 
-static int do_fill(int fd, long long off, size_t n, int byte, int positional)
+static int do_fill(long long off, size_t n, int byte, int positional)
 {
 	unsigned char *buf = xmalloc(n);
 	ssize_t ret;
@@ -144,7 +148,7 @@ static int do_fill(int fd, long long off, size_t n, int byte, int positional)
 	return report(ret);
 }
 
-static int do_read(int fd, long long off, size_t n, int positional)
+static int do_read(long long off, size_t n, int positional)
 {
 	unsigned char *buf = xmalloc(n);
 	ssize_t ret;
@@ -159,124 +163,146 @@ static int odirect_probe(const char *dir)
 {
 	char path[4096];
 	void *buf;
-	int fd, ret = 1;
+	int dfd, ret = 1;
 
 	snprintf(path, sizeof(path), "%s/.kbuf-odirect-probe", dir);
 	if (posix_memalign(&buf, psz, psz))
 		errx(KT_USAGE, "posix_memalign");
 	memset(buf, 'd', psz);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0600);
-	if (fd < 0) {
+	dfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0600);
+	if (dfd < 0) {
 		kt_perr(errno);
 		goto out_free;
 	}
-	if (pwrite(fd, buf, psz, 0) != psz || pread(fd, buf, psz, 0) != psz) {
+	if (pwrite(dfd, buf, psz, 0) != psz || pread(dfd, buf, psz, 0) != psz) {
 		kt_perr(errno);
 		goto out_close;
 	}
 	printf("ok\n");
 	ret = 0;
 out_close:
-	close(fd);
+	close(dfd);
 	unlink(path);
 out_free:
 	free(buf);
 	return ret;
 }
 
-/* Run the operation at argv[0]; returns how many words it used. */
-static int run_op(int *fdp, char **argv, int argc, int *failed)
+static int op_read(char **a)
 {
-	const char *op = argv[0];
-	int fd = *fdp;
-	off_t off;
-
-	if (kt_is(op, "read", argc, 1)) {
-		*failed |= do_read(fd, 0, kt_u64(argv[1]), 0);
-		return 2;
-	}
-	if (kt_is(op, "pread", argc, 2)) {
-		*failed |= do_read(fd, kt_s64(argv[1]), kt_u64(argv[2]), 1);
-		return 3;
-	}
-	if (kt_is(op, "dump", argc, 1)) {
-		*failed |= do_dump(fd, 0, kt_u64(argv[1]), 0);
-		return 2;
-	}
-	if (kt_is(op, "pdump", argc, 2)) {
-		*failed |= do_dump(fd, kt_s64(argv[1]), kt_u64(argv[2]), 1);
-		return 3;
-	}
-	if (kt_is(op, "write", argc, 1)) {
-		*failed |= report(write(fd, argv[1], strlen(argv[1])));
-		return 2;
-	}
-	if (kt_is(op, "pwrite", argc, 2)) {
-		off = kt_s64(argv[1]);
-		*failed |= report(pwrite(fd, argv[2], strlen(argv[2]), off));
-		return 3;
-	}
-	if (kt_is(op, "fill", argc, 2)) {
-		*failed |= do_fill(fd, 0, kt_u64(argv[1]), kt_u64(argv[2]), 0);
-		return 3;
-	}
-	if (kt_is(op, "pfill", argc, 3)) {
-		*failed |= do_fill(fd, kt_s64(argv[1]), kt_u64(argv[2]),
-				   kt_u64(argv[3]), 1);
-		return 4;
-	}
-	if (kt_is(op, "seek", argc, 2)) {
-		off = kt_s64(argv[1]);
-		*failed |= report(lseek(fd, off, parse_whence(argv[2])));
-		return 3;
-	}
-	if (kt_is(op, "info", argc, 1)) {
-		*failed |= do_info(fd, argv[1]);
-		return 2;
-	}
-	if (kt_is(op, "read-split", argc, 2)) {
-		*failed |= report(read(fd, split_buffer(kt_u64(argv[1])),
-				       kt_u64(argv[2])));
-		return 3;
-	}
-	if (kt_is(op, "write-split", argc, 2)) {
-		*failed |= report(write(fd, split_buffer(kt_u64(argv[1])),
-					kt_u64(argv[2])));
-		return 3;
-	}
-	if (kt_is(op, "read-bad", argc, 1)) {
-		*failed |= report(read(fd, unmapped_buffer(kt_u64(argv[1])),
-				       kt_u64(argv[1])));
-		return 2;
-	}
-	if (kt_is(op, "write-bad", argc, 1)) {
-		*failed |= report(write(fd, unmapped_buffer(kt_u64(argv[1])),
-					kt_u64(argv[1])));
-		return 2;
-	}
-	if (kt_is(op, "close", argc, 0)) {
-		if (close(fd)) {
-			kt_perr(errno);
-			*failed = 1;
-		}
-		*fdp = -1;
-		return 1;
-	}
-	if (kt_is(op, "sleep", argc, 1)) {
-		sleep(kt_u64(argv[1]));
-		return 2;
-	}
-	if (kt_is(op, "odirect-probe", argc, 1)) {
-		*failed |= odirect_probe(argv[1]);
-		return 2;
-	}
-	bad_usage();
-	return argc;
+	return do_read(0, kt_u64(a[1]), 0);
 }
+
+static int op_pread(char **a)
+{
+	return do_read(kt_s64(a[1]), kt_u64(a[2]), 1);
+}
+
+static int op_dump(char **a)
+{
+	return do_dump(0, kt_u64(a[1]), 0);
+}
+
+static int op_pdump(char **a)
+{
+	return do_dump(kt_s64(a[1]), kt_u64(a[2]), 1);
+}
+
+static int op_write(char **a)
+{
+	return report(write(fd, a[1], strlen(a[1])));
+}
+
+static int op_pwrite(char **a)
+{
+	return report(pwrite(fd, a[2], strlen(a[2]), kt_s64(a[1])));
+}
+
+static int op_fill(char **a)
+{
+	return do_fill(0, kt_u64(a[1]), kt_u64(a[2]), 0);
+}
+
+static int op_pfill(char **a)
+{
+	return do_fill(kt_s64(a[1]), kt_u64(a[2]), kt_u64(a[3]), 1);
+}
+
+static int op_seek(char **a)
+{
+	return report(lseek(fd, kt_s64(a[1]), parse_whence(a[2])));
+}
+
+static int op_info(char **a)
+{
+	return do_info(a[1]);
+}
+
+static int op_read_split(char **a)
+{
+	return report(read(fd, split_buffer(kt_u64(a[1])), kt_u64(a[2])));
+}
+
+static int op_write_split(char **a)
+{
+	return report(write(fd, split_buffer(kt_u64(a[1])), kt_u64(a[2])));
+}
+
+static int op_read_bad(char **a)
+{
+	return report(read(fd, unmapped_buffer(kt_u64(a[1])), kt_u64(a[1])));
+}
+
+static int op_write_bad(char **a)
+{
+	return report(write(fd, unmapped_buffer(kt_u64(a[1])), kt_u64(a[1])));
+}
+
+static int op_close(char **a)
+{
+	int ret = close(fd);
+
+	(void)a;
+	fd = -1;
+	if (ret)
+		kt_perr(errno);
+	return ret;
+}
+
+static int op_sleep(char **a)
+{
+	sleep(kt_u64(a[1]));
+	return 0;
+}
+
+static int op_odirect_probe(char **a)
+{
+	return odirect_probe(a[1]);
+}
+
+static const struct kt_op io_ops[] = {
+	{ "read", 1, op_read },
+	{ "pread", 2, op_pread },
+	{ "dump", 1, op_dump },
+	{ "pdump", 2, op_pdump },
+	{ "write", 1, op_write },
+	{ "pwrite", 2, op_pwrite },
+	{ "fill", 2, op_fill },
+	{ "pfill", 3, op_pfill },
+	{ "seek", 2, op_seek },
+	{ "info", 1, op_info },
+	{ "read-split", 2, op_read_split },
+	{ "write-split", 2, op_write_split },
+	{ "read-bad", 1, op_read_bad },
+	{ "write-bad", 1, op_write_bad },
+	{ "close", 0, op_close },
+	{ "sleep", 1, op_sleep },
+	{ "odirect-probe", 1, op_odirect_probe },
+};
 
 int main(int argc, char **argv)
 {
-	int flags = O_RDWR, opt, fd = -1, failed = 0, i;
+	int flags = O_RDWR, opt;
 
 	psz = sysconf(_SC_PAGESIZE);
 	while ((opt = getopt(argc, argv, "+rwat")) != -1) {
@@ -301,7 +327,6 @@ int main(int argc, char **argv)
 		bad_usage();
 	if (strcmp(argv[optind], "-"))
 		fd = kt_open(argv[optind], flags);
-	for (i = optind + 1; i < argc;)
-		i += run_op(&fd, argv + i, argc - i, &failed);
-	return failed;
+	return kt_run_ops(io_ops, ARRAY_SIZE(io_ops), argc - optind - 1,
+			  argv + optind + 1, KBUF_IO_USAGE);
 }

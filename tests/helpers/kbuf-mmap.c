@@ -49,10 +49,12 @@ static int fd = -1;
 static unsigned char *map;
 static size_t map_len;
 
+#define KBUF_MMAP_USAGE \
+	"usage: kbuf-mmap [-r|-w] [-p] [-P PROT] [-o OFF] [-l LEN] DEV [OP [ARGS]]..."
+
 static void bad_usage(void)
 {
-	errx(KT_USAGE,
-	     "usage: kbuf-mmap [-r|-w] [-p] [-P PROT] [-o OFF] [-l LEN] DEV [OP [ARGS]]...");
+	errx(KT_USAGE, KBUF_MMAP_USAGE);
 }
 
 static int parse_prot(const char *s)
@@ -287,118 +289,175 @@ static int do_zero(unsigned char *p, size_t len)
 	return 0;
 }
 
-/* Run the operation at argv[0]; returns how many words it used. */
-static int run_op(char **argv, int argc, int *failed)
+static int op_show(char **a)
 {
-	const char *op = argv[0];
-	unsigned char *p;
 	size_t len;
+	unsigned char *p = at(a[1], a[2], &len);
 
-#define IS(name, n) kt_is(op, name, argc, n)
-	if (IS("show", 2)) {
-		p = at(argv[1], argv[2], &len);
-		kt_print_escaped(p, len);
-		return 3;
-	}
-	if (IS("zero", 2)) {
-		p = at(argv[1], argv[2], &len);
-		*failed |= do_zero(p, len);
-		return 3;
-	}
-	if (IS("write", 2)) {
-		len = strlen(argv[2]);
-		memcpy(at(argv[1], NULL, NULL), argv[2], len);
-		return 3;
-	}
-	if (IS("fill", 3)) {
-		p = at(argv[1], argv[2], &len);
-		memset(p, (int)kt_u64(argv[3]), len);
-		return 4;
-	}
-	if (IS("close", 0)) {
-		*failed |= check(close(fd));
-		fd = -1;
-		return 1;
-	}
-	if (IS("info", 1)) {
-		*failed |= do_info(argv[1]);
-		return 2;
-	}
-	if (IS("fork-write", 2)) {
-		*failed |= do_fork(child_write, argv[1], argv[2]);
-		return 3;
-	}
-	if (IS("fork-info", 1)) {
-		*failed |= do_fork(child_info, argv[1], NULL);
-		return 2;
-	}
-	if (IS("mremap", 1)) {
-		*failed |= do_mremap(kt_u64(argv[1]));
-		return 2;
-	}
-	if (IS("munmap", 2)) {
-		p = at(argv[1], argv[2], &len);
-		*failed |= check(munmap(p, len));
-		return 3;
-	}
-	if (IS("mprotect", 1)) {
-		*failed |= check(mprotect(map, map_len, parse_prot(argv[1])));
-		return 2;
-	}
-	if (IS("phys", 0)) {
-		*failed |= do_phys();
-		return 1;
-	}
-	if (IS("vmreadv", 2)) {
-		p = at(argv[1], argv[2], &len);
-		*failed |= do_vmreadv(p, len);
-		return 3;
-	}
-	if (IS("procmem", 2)) {
-		p = at(argv[1], argv[2], &len);
-		*failed |= do_procmem(p, len);
-		return 3;
-	}
-	if (IS("odirect-read", 3) || IS("odirect-write", 3)) {
-		p = at(argv[2], argv[3], &len);
-		*failed |= do_odirect(argv[1], p, len,
-				      !strcmp(op, "odirect-write"));
-		return 4;
-	}
-	if (IS("read-self", 2)) {
-		p = at(argv[1], argv[2], &len);
-		*failed |= report(pread(fd, p, len, 0));
-		return 3;
-	}
-	if (IS("write-self", 2)) {
-		p = at(argv[1], argv[2], &len);
-		*failed |= report(pwrite(fd, p, len, 0));
-		return 3;
-	}
-	if (IS("ready", 1)) {
-		close(open(argv[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
-		return 2;
-	}
-	if (IS("wait-file", 1)) {
-		*failed |= wait_file(argv[1]);
-		return 2;
-	}
-	if (IS("sleep", 1)) {
-		sleep(kt_u64(argv[1]));
-		return 2;
-	}
-#undef IS
-	bad_usage();
-	return argc;
+	kt_print_escaped(p, len);
+	return 0;
 }
+
+static int op_zero(char **a)
+{
+	size_t len;
+	unsigned char *p = at(a[1], a[2], &len);
+
+	return do_zero(p, len);
+}
+
+static int op_write(char **a)
+{
+	size_t len = strlen(a[2]);
+
+	memcpy(at(a[1], NULL, NULL), a[2], len);
+	return 0;
+}
+
+static int op_fill(char **a)
+{
+	size_t len;
+	unsigned char *p = at(a[1], a[2], &len);
+
+	memset(p, (int)kt_u64(a[3]), len);
+	return 0;
+}
+
+static int op_close(char **a)
+{
+	int ret = check(close(fd));
+
+	(void)a;
+	fd = -1;
+	return ret;
+}
+
+static int op_info(char **a)
+{
+	return do_info(a[1]);
+}
+
+static int op_fork_write(char **a)
+{
+	return do_fork(child_write, a[1], a[2]);
+}
+
+static int op_fork_info(char **a)
+{
+	return do_fork(child_info, a[1], NULL);
+}
+
+static int op_mremap(char **a)
+{
+	return do_mremap(kt_u64(a[1]));
+}
+
+static int op_munmap(char **a)
+{
+	size_t len;
+	unsigned char *p = at(a[1], a[2], &len);
+
+	return check(munmap(p, len));
+}
+
+static int op_mprotect(char **a)
+{
+	return check(mprotect(map, map_len, parse_prot(a[1])));
+}
+
+static int op_phys(char **a)
+{
+	(void)a;
+	return do_phys();
+}
+
+static int op_vmreadv(char **a)
+{
+	size_t len;
+	unsigned char *p = at(a[1], a[2], &len);
+
+	return do_vmreadv(p, len);
+}
+
+static int op_procmem(char **a)
+{
+	size_t len;
+	unsigned char *p = at(a[1], a[2], &len);
+
+	return do_procmem(p, len);
+}
+
+static int op_odirect(char **a)
+{
+	size_t len;
+	unsigned char *p = at(a[2], a[3], &len);
+
+	return do_odirect(a[1], p, len, !strcmp(a[0], "odirect-write"));
+}
+
+static int op_read_self(char **a)
+{
+	size_t len;
+	unsigned char *p = at(a[1], a[2], &len);
+
+	return report(pread(fd, p, len, 0));
+}
+
+static int op_write_self(char **a)
+{
+	size_t len;
+	unsigned char *p = at(a[1], a[2], &len);
+
+	return report(pwrite(fd, p, len, 0));
+}
+
+static int op_ready(char **a)
+{
+	close(open(a[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	return 0;
+}
+
+static int op_wait_file(char **a)
+{
+	return wait_file(a[1]);
+}
+
+static int op_sleep(char **a)
+{
+	sleep(kt_u64(a[1]));
+	return 0;
+}
+
+static const struct kt_op mmap_ops[] = {
+	{ "show", 2, op_show },
+	{ "zero", 2, op_zero },
+	{ "write", 2, op_write },
+	{ "fill", 3, op_fill },
+	{ "close", 0, op_close },
+	{ "info", 1, op_info },
+	{ "fork-write", 2, op_fork_write },
+	{ "fork-info", 1, op_fork_info },
+	{ "mremap", 1, op_mremap },
+	{ "munmap", 2, op_munmap },
+	{ "mprotect", 1, op_mprotect },
+	{ "phys", 0, op_phys },
+	{ "vmreadv", 2, op_vmreadv },
+	{ "procmem", 2, op_procmem },
+	{ "odirect-read", 3, op_odirect },
+	{ "odirect-write", 3, op_odirect },
+	{ "read-self", 2, op_read_self },
+	{ "write-self", 2, op_write_self },
+	{ "ready", 1, op_ready },
+	{ "wait-file", 1, op_wait_file },
+	{ "sleep", 1, op_sleep },
+};
 
 int main(int argc, char **argv)
 {
-	int flags = O_RDWR, prot = -1, mflags = MAP_SHARED, opt, failed = 0;
+	int flags = O_RDWR, prot = -1, mflags = MAP_SHARED, opt;
 	off_t off = 0;
 	long long len = -1;
 	struct kbuf_info info;
-	int i;
 
 	psz = sysconf(_SC_PAGESIZE);
 	while ((opt = getopt(argc, argv, "+rwpP:o:l:")) != -1) {
@@ -442,7 +501,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	map_len = len;
-	for (i = optind + 1; i < argc;)
-		i += run_op(argv + i, argc - i, &failed);
-	return failed;
+	return kt_run_ops(mmap_ops, ARRAY_SIZE(mmap_ops), argc - optind - 1,
+			  argv + optind + 1, KBUF_MMAP_USAGE);
 }

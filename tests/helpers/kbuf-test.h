@@ -164,6 +164,47 @@ static inline int kt_is(const char *op, const char *name, int argc, int nargs)
 	return 1;
 }
 
+/**
+ * struct kt_op - one operation word of a helper's command line
+ * @name:  the word
+ * @nargs: how many words follow it
+ * @run:   runs it, @args[0] being the word and @args[1..@nargs] its
+ *         arguments; returns nonzero if the operation failed
+ */
+struct kt_op {
+	const char *name;
+	int nargs;
+	int (*run)(char **args);
+};
+
+/*
+ * Run the @argc operation words of @argv one after another, each found by
+ * name in @ops. Returns 1 if any of them failed; an unknown word or one
+ * short of arguments is a usage error (@usage is the program's synopsis).
+ */
+static inline int kt_run_ops(const struct kt_op *ops, size_t n_ops, int argc,
+			     char **argv, const char *usage)
+{
+	int failed = 0, used;
+	size_t i;
+
+	while (argc > 0) {
+		for (i = 0; i < n_ops && strcmp(ops[i].name, argv[0]); i++)
+			;
+		if (i == n_ops)
+			errx(KT_USAGE, "unknown operation '%s'\n%s", argv[0],
+			     usage);
+		used = ops[i].nargs + 1;
+		if (argc < used)
+			errx(KT_USAGE, "%s needs %d argument(s)", argv[0],
+			     ops[i].nargs);
+		failed |= ops[i].run(argv) != 0;
+		argv += used;
+		argc -= used;
+	}
+	return failed;
+}
+
 /* Print @n bytes with anything unprintable as \xHH, then a newline. */
 static inline void kt_print_escaped(const unsigned char *p, size_t n)
 {
