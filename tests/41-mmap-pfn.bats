@@ -18,10 +18,6 @@ setup_file() {
 	kbuf_file_setup map_mode=pfn
 }
 
-teardown_file() {
-	kbuf_file_teardown
-}
-
 setup() {
 	kbuf_test_setup
 	kbuf_clear_all

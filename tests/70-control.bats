@@ -11,10 +11,6 @@ setup_file() {
 	kbuf_file_setup
 }
 
-teardown_file() {
-	kbuf_file_teardown
-}
-
 create() {
 	kbuf-ioctl "$KBUF_CONTROL" create "$@"
 }

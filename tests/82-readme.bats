@@ -12,10 +12,6 @@ setup_file() {
 	export PATH=$BATS_TEST_DIRNAME/../user/kbufctl:$PATH
 }
 
-teardown_file() {
-	kbuf_file_teardown
-}
-
 # Print the Nth (from 1) ```sh block of README.md.
 readme_block() {
 	awk -v want="$1" '

@@ -8,14 +8,7 @@
 load 'helpers/common'
 
 setup_file() {
-	kbuf_dmesg_mark file
-	if kbuf_loaded; then
-		kbuf_unload
-	fi
-}
-
-teardown_file() {
-	kbuf_file_teardown
+	kbuf_file_setup_unloaded
 }
 
 @test "the demo loads kbuf, echoes, cats, maps, shows layouts and unloads" {

@@ -12,10 +12,6 @@ setup_file() {
 	kbuf_file_setup
 }
 
-teardown_file() {
-	kbuf_file_teardown
-}
-
 setup() {
 	kbuf_test_setup
 	local b

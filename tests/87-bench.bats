@@ -13,10 +13,6 @@ setup_file() {
 	kbuf_file_setup
 }
 
-teardown_file() {
-	kbuf_file_teardown
-}
-
 # The quickest run that still has every figure: one sample of 20 ms each.
 bench() {
 	kbufctl bench --repeat 1 --size 64K --block 4K --time 20 "$@"

@@ -19,10 +19,6 @@ setup_file() {
 	kbuf_file_setup map_mode=page
 }
 
-teardown_file() {
-	kbuf_file_teardown
-}
-
 # Load the module with map_mode=$1 unless it already is.
 use_map_mode() {
 	[[ $(cat /sys/module/kbuf/parameters/map_mode) == "$1" ]] ||

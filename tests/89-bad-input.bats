@@ -20,10 +20,6 @@ setup_file() {
 	kbuf_file_setup
 }
 
-teardown_file() {
-	kbuf_file_teardown
-}
-
 # The table's rows, tab-separated, without comments.
 bad_input_rows() {
 	grep -v '^#' "$BAD_INPUT_TSV"

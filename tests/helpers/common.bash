@@ -202,6 +202,14 @@ kbuf_file_setup() {
 	kbuf_load "$@"
 }
 
+# The body of setup_file for suites that load the module themselves.
+kbuf_file_setup_unloaded() {
+	kbuf_dmesg_mark file
+	if kbuf_loaded; then
+		kbuf_unload
+	fi
+}
+
 kbuf_file_teardown() {
 	local rc=0
 	kbuf_bg_kill_all
