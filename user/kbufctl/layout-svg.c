@@ -161,10 +161,13 @@ static void kbuf_svg_zones(FILE *out, const struct kbuf_layout *l, __u64 end)
 		kbuf_svg_rect(out, x0, KBUF_SVG_PHYS_Y, x1 - x0, KBUF_SVG_BAR_H,
 			      kbuf_svg_zone_colour[i % 2]);
 		snprintf(label, sizeof(label), "node %d %s", z->node, z->name);
-		kbuf_svg_text(out, (x0 + x1) / 2,
+		/* from the zone's start, kept inside the picture */
+		if (x0 > KBUF_SVG_W - 140)
+			x0 = KBUF_SVG_W - 140;
+		kbuf_svg_text(out, x0,
 			      KBUF_SVG_PHYS_Y + KBUF_SVG_BAR_H + 16 +
 				      14 * (i % 2),
-			      "middle", label);
+			      "start", label);
 	}
 }
 

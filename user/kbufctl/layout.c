@@ -303,7 +303,7 @@ static void kbuf_layout_hist(const struct kbuf_layout *l,
 	for (b = lo; b <= hi && most; b++) {
 		kbuf_hist_label(b, label, sizeof(label));
 		units = (l->hist[b] * KBUF_HIST_BAR + most - 1) / most;
-		printf("  %13s %6zu  ", label, l->hist[b]);
+		printf("  %13s %6zu%s", label, l->hist[b], units ? "  " : "");
 		for (u = 0; u < units; u++)
 			fputs(g->bar, stdout);
 		putchar('\n');
