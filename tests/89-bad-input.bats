@@ -130,7 +130,7 @@ walk_area() {
 	local -A text=()
 	while IFS=$'\t' read -r area id input want how; do
 		n=$((n + 1))
-		[[ $area =~ ^(rw|seek|mmap|ioctl|control|sysfs|module)$ && -n $id &&
+		[[ $area =~ ^(rw|seek|mmap|ioctl|control|sysfs|module|kbufctl)$ && -n $id &&
 			-n $input && -n $want ]] || bad+="row $n ($id): a field is missing or unknown"$'\n'
 		case $how in
 		each\ * | run\ *) continue ;;
