@@ -1,37 +1,24 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Runs on the host (tests/check.sh), before 10-dkms-install.bats: `make deb`
+# Runs on the host before the guests boot (tests/check.sh): `make deb`
 # builds kbuf-dkms and kbuf-utils out of the tree, lintian finds nothing to
 # say, `apt-get install` of both makes DKMS build the module for every test
-# kernel and kbuf-utils put its files in place and make the kbuf group, a
-# kernel's headers installed later get the module too, and `apt-get purge`
-# leaves nothing behind. The packages are built once, in the first test,
-# and the later tests go on from where the earlier left the system: run
-# the file whole. KBUF_TEST_KERNELS lists the kernels; DEB_OUT (default
-# tests/out/deb) receives the packages. KBUF_DEB_AUTOPKGTEST=1 adds Debian's
-# own DKMS test, /usr/lib/dkms/dkms-autopkgtest (two more module builds).
+# kernel and kbuf-utils put its files in place and make the kbuf group, and
+# a kernel's headers installed later get the module too. The packages are
+# built once, in the first test, and the later tests go on from where the
+# earlier left the system: run the file whole. KBUF_TEST_KERNELS lists the
+# kernels; DEB_OUT (default tests/out/deb) receives the packages.
+# KBUF_DEB_AUTOPKGTEST=1 adds Debian's own DKMS test,
+# /usr/lib/dkms/dkms-autopkgtest (two more module builds).
 #
-# The test leaves the host as it found it: teardown_file purges the packages
-# and deletes the kbuf group if the host had none (dpkg does not: Debian
-# keeps a package's system group on purge).
+# The packages stay installed: each guest loads the module their DKMS built,
+# with the packaged rule and kbufctl (tests/81-dkms.bats), and
+# 90-deb-purge.bats purges them after the guests. Packages an interrupted
+# or filtered run left behind are purged first, so that the install here
+# is a real one.
 
-bats_require_minimum_version 1.5.0
-bats_load_library bats-support
-bats_load_library bats-assert
-bats_load_library bats-file
-
-# apt-get as a package test runs it: no question, no recommends.
-kbuf_apt() {
-	DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends "$@"
-}
-
-# True if package $1 is installed (or half-installed, or only configured).
-kbuf_pkg_present() {
-	local s
-	s=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) || return 1
-	[[ -n $s && $s != not-installed && $s != config-files ]]
-}
+load deb
 
 # The local apt repository of the autopkgtest, and apt's index of it.
 KBUF_REPO=/var/tmp/kbuf-test-repo
@@ -45,36 +32,34 @@ kbuf_repo_remove() {
 setup_file() {
 	cd "$BATS_TEST_DIRNAME/../.." || return 1
 	KBUF_VERSION=$(make -s --no-print-directory version)
-	DEB_OUT=$(realpath -m "${DEB_OUT:-${KBUF_OUTROOT:-$PWD/tests/out}/deb}")
-	KBUF_HAD_GROUP=$(getent group kbuf || true)
-	# The kernels, without shard suffixes (KVER%I/N).
-	KBUF_KVERS=
-	local k
-	for k in $KBUF_TEST_KERNELS; do KBUF_KVERS+=" ${k%%%*}"; done
-	export KBUF_VERSION DEB_OUT KBUF_HAD_GROUP KBUF_KVERS
+	export KBUF_VERSION
+	kbuf_deb_paths
+	kbuf_test_kvers
 	# A source install (make dkms-install) owns kbuf in DKMS: the
 	# packages would take it over and purge would remove it.
-	if dkms status -m kbuf 2>/dev/null | grep -q kbuf/ ||
-		{ compgen -G '/usr/src/kbuf-*' >/dev/null &&
-			! kbuf_pkg_present kbuf-dkms; }; then
-		skip "kbuf is installed in DKMS from the source tree (make dkms-install, a make check running?): not touching it"
+	if ! kbuf_pkg_present kbuf-dkms &&
+		{ dkms status -m kbuf 2>/dev/null | grep -q kbuf/ ||
+			compgen -G '/usr/src/kbuf-*' >/dev/null; }; then
+		kbuf_host_file_skip "kbuf is installed in DKMS from the source tree (make dkms-install, a make check running?): not touching it"
+		return 0
+	fi
+	kbuf_pkgs_purge
+	mkdir -p "$DEB_OUT"
+	if [[ ! -f $KBUF_GROUP_NOTE ]]; then
+		if getent group kbuf >/dev/null; then
+			echo yes >"$KBUF_GROUP_NOTE"
+		else
+			echo no >"$KBUF_GROUP_NOTE"
+		fi
 	fi
 }
 
 teardown_file() {
-	local p
 	kbuf_repo_remove
-	for p in kbuf-utils kbuf-dkms; do
-		if kbuf_pkg_present "$p" || dpkg-query -W "$p" >/dev/null 2>&1; then
-			kbuf_apt purge "$p" >/dev/null 2>&1 || true
-		fi
-	done
-	if [[ -z $KBUF_HAD_GROUP ]] && getent group kbuf >/dev/null; then
-		groupdel kbuf
-	fi
 }
 
 setup() {
+	kbuf_host_skipped
 	cd "$BATS_TEST_DIRNAME/../.." || return 1
 }
 
@@ -212,30 +197,4 @@ setup() {
 	for k in $KBUF_KVERS; do
 		assert_line "I: PASS $k"
 	done
-}
-
-@test "apt-get purge leaves no package, no DKMS entry, no sources, no module and no rule" {
-	local k
-	run kbuf_apt purge kbuf-dkms kbuf-utils
-	assert_success
-	run dpkg-query -W kbuf-dkms kbuf-utils
-	assert_failure
-	run dkms status -m kbuf
-	refute_output --partial kbuf/
-	assert_dir_not_exists /var/lib/dkms/kbuf
-	run compgen -G '/usr/src/kbuf-*'
-	assert_failure
-	for k in $KBUF_KVERS; do
-		run compgen -G "/lib/modules/$k/updates/dkms/kbuf.ko*"
-		assert_failure
-	done
-	assert_file_not_exists /usr/lib/udev/rules.d/60-kbuf.rules
-	assert_file_not_exists /usr/bin/kbufctl
-	assert_file_not_exists /usr/include/linux/kbuf.h
-	assert_dir_not_exists /usr/share/doc/kbuf-utils
-}
-
-@test "the kbuf group outlives the purge, as Debian keeps a package's system group" {
-	run getent group kbuf
-	assert_success
 }

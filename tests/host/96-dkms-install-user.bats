@@ -1,12 +1,11 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Runs on the host after 10-dkms-install.bats (tests/check.sh): `make
+# Runs on the host after 95-dkms-install.bats (tests/check.sh): `make
 # dkms-install` gave the source install the user side of `make
 # install-user` too (tool, header, man pages, completion, udev rule, kbuf
 # group). The last test removes that user side again with `make
-# uninstall`, leaving the DKMS module alone: the guests see the host's
-# root, and tests/84-install.bats checks a make install of its own there.
+# uninstall`, leaving the DKMS module alone for 99-dkms-uninstall.bats.
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
@@ -23,7 +22,7 @@ setup_file() {
 
 setup() {
 	cd "$BATS_TEST_DIRNAME/../.." || return 1
-	[[ -f $MANIFEST ]] || skip "no $MANIFEST: make dkms-install (10-dkms-install.bats) did not run"
+	[[ -f $MANIFEST ]] || skip "no $MANIFEST: make dkms-install (95-dkms-install.bats) did not run"
 }
 
 @test "make dkms-install installed kbufctl, header, man pages, completion and rule" {
@@ -74,8 +73,7 @@ LIST
 		run getent group kbuf
 		assert_failure
 	fi
-	for k in $KBUF_TEST_KERNELS; do
-		run compgen -G "/lib/modules/${k%%%*}/updates/dkms/kbuf.ko*"
-		assert_success
-	done
+	k=${KBUF_TEST_KERNELS%% *}
+	run compgen -G "/lib/modules/${k%%%*}/updates/dkms/kbuf.ko*"
+	assert_success
 }
