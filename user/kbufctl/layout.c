@@ -10,6 +10,10 @@
  * walked by pagemap at all; for those the driver's phys_addr (root only,
  * kmalloc and pages only) gives the frames instead.
  *
+ * This file finds the frames and prints the text report; layout-scan.c
+ * cuts them into runs and adds node, zone and page flags, layout-json.c
+ * and layout-svg.c give the other two forms (see layout.h).
+ *
  * Copyright (C) 2025 The kbuf authors
  */
 #include <err.h>
