@@ -460,6 +460,26 @@ kbufctl:   pid $KBUF_BG_PID (kbufctl): 1 open, 1 mapped"
 kbufctl: a capacity must be at least 1 byte'
 }
 
+@test "resize past max_capacity without CAP_SYS_ADMIN fails with EPERM and names it" {
+	kbufctl create -q cap1 --backend pages --size 12K
+	run -1 kbuf_without_sys_admin kbufctl resize cap1 16K
+	assert_output 'kbufctl: /dev/kbuf/cap1: resize to 16384: Operation not permitted
+kbufctl: growing cap1 past its max_capacity, 12 KiB, needs root: use sudo'
+	# Read from the driver: root raised it, and a shrink keeps it.
+	run -0 kbufctl resize cap1 1000000
+	run -0 kbufctl resize cap1 8K
+	run -1 kbuf_without_sys_admin kbufctl resize cap1 1M
+	assert_output 'kbufctl: /dev/kbuf/cap1: resize to 1048576: Operation not permitted
+kbufctl: growing cap1 past its max_capacity, 976.6 KiB, needs root: use sudo'
+}
+
+@test "resize of an atomic buffer without CAP_SYS_ADMIN fails with EPERM and says so" {
+	kbufctl create -q at1 --backend kmalloc --size 8K --gfp atomic
+	run -1 kbuf_without_sys_admin kbufctl resize at1 4K
+	assert_output 'kbufctl: /dev/kbuf/at1: resize to 4096: Operation not permitted
+kbufctl: resizing an atomic buffer needs root: use sudo'
+}
+
 @test "resize of a mapped buffer fails with EBUSY" {
 	hold_map vmalloc
 	run -1 kbufctl resize vmalloc 2M

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kbufctl: errors that say what to do. A failed open names the module to
- * load or the group to join; a refused size names the backend's limit; a
- * busy buffer names what holds it, from sysfs and /proc/PID/{fd,maps}.
+ * load or the group to join; a refused size names the backend's limit or
+ * the buffer's max_capacity; a busy buffer names what holds it, from sysfs
+ * and /proc/PID/{fd,maps}.
  *
  * Copyright (C) 2025 The kbuf authors
  */
@@ -104,6 +105,30 @@ void kbuf_hint_size(__u32 backend, __u64 size)
 	else if (size > kbuf_backend_limit(backend))
 		warnx("%s buffers hold at most %s", kbuf_backend_name(backend),
 		      lim);
+}
+
+/**
+ * kbuf_hint_resize_perm() - say why a resize of @info to @size needs root
+ * @info: the buffer, as KBUF_IOC_INFO gave it before the resize
+ * @size: the capacity asked for
+ *
+ * After EPERM: without CAP_SYS_ADMIN an atomic buffer is not resized at
+ * all, and another grows only up to its max_capacity, read from sysfs.
+ */
+void kbuf_hint_resize_perm(const struct kbuf_info *info, __u64 size)
+{
+	char lim[32];
+	__u64 max;
+
+	if (info->gfp == KBUF_GFP_ATOMIC) {
+		warnx("resizing an atomic buffer needs root: use sudo");
+		return;
+	}
+	if (kbuf_sysfs_u64(info->name, "max_capacity", &max) || size <= max)
+		return;
+	kbuf_format_size(max, lim, sizeof(lim));
+	warnx("growing %s past its max_capacity, %s, needs root: use sudo",
+	      info->name, lim);
 }
 
 /* Count @name's opens (fd) and mappings (maps) held by process @pid. */

@@ -282,6 +282,8 @@ static int kbuf_run_ioctl_cmd(int argc, char **argv,
 		kbuf_hint_busy(dev.info.name, 1);
 	if (ret == EINVAL && cmd->req == KBUF_IOC_RESIZE)
 		kbuf_hint_size(dev.info.backend, value);
+	if (ret == EPERM && cmd->req == KBUF_IOC_RESIZE)
+		kbuf_hint_resize_perm(&dev.info, value);
 	return KBUF_EXIT_FAIL;
 }
 

@@ -97,6 +97,7 @@ bool kbuf_name_valid(const char *name);
 int kbuf_dev_path(const char *arg, char *path, size_t len);
 int kbuf_parse_backend(const char *s, __u32 *backend);
 int kbuf_parse_gfp(const char *s, __u32 *gfp);
+int kbuf_parse_map_mode(const char *s, __u32 *map_mode);
 const char *kbuf_backend_name(__u32 backend);
 const char *kbuf_map_mode_name(__u32 map_mode);
 const char *kbuf_gfp_name(__u32 gfp);
@@ -156,6 +157,7 @@ bool kbuf_hint_module(void);
 noreturn void kbuf_open_fail(const char *path, int error);
 __u64 kbuf_backend_limit(__u32 backend);
 void kbuf_hint_size(__u32 backend, __u64 size);
+void kbuf_hint_resize_perm(const struct kbuf_info *info, __u64 size);
 void kbuf_hint_busy(const char *name, unsigned int own);
 
 /* dev.c: opening buffers, sysfs */
