@@ -26,7 +26,10 @@ KBUF_PACKAGES=(
 	# groff -ww checks the man pages (85-kbufctl)
 	groff-base
 	# make check-debug: building the debug kernel from linux-source-6.1
-	bc bison flex libelf-dev libssl-dev
+	# (build-kernel.sh installs linux-source-6.12 itself when a 6.12
+	# flavor is asked for: CI builds only 6.1's); trinity, the syscall
+	# fuzzer of tests/92-trinity.bats
+	bc bison flex libelf-dev libssl-dev trinity
 	# the static gates and builds; linux-source-6.1 ships checkpatch.pl
 	build-essential sparse shellcheck cppcheck clang-format linux-source-6.1
 )

@@ -12,9 +12,14 @@
 #   - KBUF_SOAK_CYCLES load/unload cycles (default 100), each creating,
 #     writing and mapping a buffer of every backend, with /proc/vmallocinfo
 #     and the slab total compared before and after;
+#   - trinity on /dev/kbuf (tests/92-trinity.bats), KBUF_SOAK_TRINITY
+#     syscalls (default 1000000) as root and as many as a member of group
+#     kbuf;
 #   - a kmemleak scan and a kernel-log scan at the end.
 #
 # Writes docs/reliability.md from the guest's tests/out/soak/soak.txt.
+# KBUF_SOAK_KERNEL=6.12-kasan soaks that debug kernel instead (results in
+# tests/out/soak-6.12-kasan/soak.txt only; see tests/debug/build-kernel.sh).
 # Fails if any of it found a problem. The same file is the guest's script.
 set -euo pipefail
 
@@ -25,6 +30,7 @@ set -euo pipefail
 
 SOAK_OPS=${KBUF_SOAK_OPS:-1000000}
 SOAK_CYCLES=${KBUF_SOAK_CYCLES:-100}
+SOAK_TRINITY=${KBUF_SOAK_TRINITY:-1000000}
 
 # ---- in the guest -------------------------------------------------------
 
@@ -185,6 +191,17 @@ guest_cycles() {
 	return 0
 }
 
+# tests/92-trinity.bats at the soak's size (kbuftest.trinity_ops): its
+# command lines, seeds and counts go to soak.txt.
+guest_trinity() {
+	local tap=${KBUF_OUT:?}/soak-trinity.tap
+	rm -f "$KBUF_OUT/trinity.txt"
+	bats --tap "$KBUF_ROOT/tests/92-trinity.bats" >"$tap" 2>&1 ||
+		record problem "trinity: tests/92-trinity.bats failed ($tap)"
+	grep '^trinity as' "$KBUF_OUT/trinity.txt" |
+		tee -a "$KBUF_OUT/soak.txt" || record problem "trinity did not run"
+}
+
 guest_kmemleak() {
 	local k=/sys/kernel/debug/kmemleak n
 	[[ -w $k ]] || { record problem "no kmemleak in this kernel"; return 0; }
@@ -218,6 +235,7 @@ guest_main() {
 	guest_stress "$ops"
 	guest_fault
 	guest_cycles "$cycles"
+	guest_trinity
 	record "badinputs rows=$(grep -c -v -e '^#' -e '^$' "$KBUF_ROOT/tests/bad-input.tsv")"
 	guest_kmemleak
 	guest_dmesg
@@ -295,7 +313,7 @@ write_md() {
 		debug kernel of \`make check-debug\` (Debian's linux-source-6.1 with
 		KASAN, kmemleak, lockdep, DEBUG_ATOMIC_SLEEP, UBSAN, failslab,
 		fail_page_alloc, fail_function and PERCPU_STATS;
-		tests/debug/kernel.config), booted under QEMU with two
+		tests/debug/config/: common.config and kasan.config), booted under QEMU with two
 		virtual CPUs and the arguments \`$args\`. \`make check-debug\`
 		runs the same kinds of checks at a smaller size: every bats file, a
 		6000-op stress per backend and map mode (tests/88-stress.bats) and
@@ -322,6 +340,7 @@ write_md() {
 		| live per-CPU allocations (kmemleak cannot see these) | before the sweeps $(field percpu faults_before "$txt"), after $(field percpu faults_after "$txt"); before the cycles $(field cycles percpu_before "$txt"), after $(field cycles percpu_after "$txt") |
 		| bad inputs in the table walked by tests/89-bad-input.bats | $(field badinputs rows "$txt") |
 		| load/unload cycles | $(field cycles n "$txt"), /proc/vmallocinfo $(field cycles vmallocinfo_before "$txt") lines before, $(field cycles vmallocinfo_after "$txt") after, $(field cycles kbuf_vmalloc_after "$txt") of kbuf's; slab $(field cycles slab_kb_before "$txt") kB before, $(field cycles slab_kb_after "$txt") kB after |
+		| trinity syscalls on /dev/kbuf, as root and as a member of group kbuf (seeds in the raw results) | $(sed -n 's/^trinity as [a-z]*, seed [0-9]*, \([0-9]*\) syscalls.*/\1/p' "$txt" | awk '{ s += $1 } END { print s + 0 }') |
 		| kmemleak reports after everything | $(field kmemleak leaks "$txt") (Linux 6.1's own kset_register() leak, left out: $(field kmemleak known_kernel_leaks "$txt")) |
 		| kernel log lines with a BUG, WARNING, KASAN, UBSAN, lockdep or hung-task report | $(field dmesg problem_lines "$txt") |
 		| wall time in the guest | $(field elapsed seconds "$txt") s |
@@ -378,11 +397,12 @@ write_md() {
 # ---- on the host --------------------------------------------------------
 
 host_main() {
-	local out=$KBUF_OUTROOT/soak tree rc
+	local flavor=${KBUF_SOAK_KERNEL:-6.1-kasan} out=$KBUF_OUTROOT/soak tree rc
+	[[ $flavor == 6.1-kasan ]] || out+=-$flavor
 	kbuf_require_no_space
 	kbuf_lock "$out/.soak.lock"
 	bash "$KBUF_ROOT/tests/deps.sh"
-	tree=$(bash "$KBUF_ROOT/tests/debug/build-kernel.sh")
+	tree=$(bash "$KBUF_ROOT/tests/debug/build-kernel.sh" "$flavor")
 	make -s -C "$KBUF_ROOT/user"
 	make -s -C "$KBUF_ROOT/tests/helpers"
 	kbuf_stage_driver "$out"
@@ -390,10 +410,10 @@ host_main() {
 	rm -f "$out/soak.txt"
 	echo "soak: $SOAK_OPS stress ops per backend and map mode, $SOAK_CYCLES load cycles, in the debug kernel (QEMU; long)"
 	KBUF_VMLINUZ=$tree/arch/x86/boot/bzImage KBUF_VM_SMP=2 \
-		KBUF_APPEND="kbuftest.script=tests/soak.sh kbuftest.soak_ops=$SOAK_OPS kbuftest.soak_cycles=$SOAK_CYCLES" \
+		KBUF_APPEND="kbuftest.script=tests/soak.sh kbuftest.soak_ops=$SOAK_OPS kbuftest.soak_cycles=$SOAK_CYCLES kbuftest.trinity_ops=$SOAK_TRINITY" \
 		bash "$KBUF_ROOT/tests/vm/boot.sh" debug "$out" script "${KBUF_SOAK_TIMEOUT:-36000}" || true
 	[[ -s $out/soak.txt ]] || kbuf_die "the guest wrote no results ($out/script.txt)"
-	write_md "$out/soak.txt"
+	[[ $flavor != 6.1-kasan ]] || write_md "$out/soak.txt"
 	read -r rc <"$out/done" || rc=1
 	((rc == 0)) || kbuf_die "the soak found problems: see $out/soak.txt"
 }
