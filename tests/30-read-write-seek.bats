@@ -328,3 +328,38 @@ except OSError as e:
 	run kbuf_destroy big
 	assert_success
 }
+
+@test "a one-byte write at capacity - 1 fills the last byte" {
+	check() {
+		local cap
+		cap=$(kbuf_info "$1" capacity)
+		run kbuf-io "$KBUF_DEV/$1" pwrite $((cap - 1)) z info length
+		assert_output "$(printf '%s\n' 1 "$cap")"
+	}
+	kbuf_each_backend check
+}
+
+@test "a write at capacity after a seek to capacity fails with ENOSPC" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" seek "$(kbuf_info "$1" capacity)" set \
+			write x
+		assert_output "$(printf '%s\n' "$(kbuf_info "$1" capacity)" ENOSPC)"
+	}
+	kbuf_each_backend check
+}
+
+@test "a position left past capacity by a shrinking resize reads 0 and writes ENOSPC" {
+	check() {
+		kbuf_create "sh-$1" "$1" 16384
+		exec 5<>"$KBUF_DEV/sh-$1"
+		kbuf-io fd:5 seek 12000 set >/dev/null
+		kbuf-ioctl "$KBUF_DEV/sh-$1" resize 8192
+		run kbuf-io fd:5 read 10
+		assert_output 0
+		run -1 kbuf-io fd:5 write x
+		assert_output ENOSPC
+		exec 5<&-
+		kbuf_destroy "sh-$1"
+	}
+	kbuf_each_backend check
+}

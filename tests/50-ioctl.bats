@@ -351,3 +351,18 @@ ioc() {
 	}
 	kbuf_each_backend check
 }
+
+@test "resize while another descriptor is open works and that descriptor sees it" {
+	check() {
+		kbuf_create "ro-$1" "$1" 8192
+		exec 5<>"$KBUF_DEV/ro-$1"
+		kbuf-ioctl "$KBUF_DEV/ro-$1" resize 16384
+		run kbuf-ioctl -r fd:5 info capacity
+		assert_output 16384
+		run kbuf-io fd:5 pwrite 16000 x
+		assert_output 1
+		exec 5<&-
+		kbuf_destroy "ro-$1"
+	}
+	kbuf_each_backend check
+}

@@ -336,3 +336,30 @@ wait_bg_line() {
 	}
 	kbuf_each_backend check
 }
+
+@test "opening the node of a destroyed buffer fails with ENOENT" {
+	kbuf_create gone vmalloc 4096
+	kbuf_destroy gone
+	run -1 kbuf-io "$KBUF_DEV/gone" read 1
+	assert_output ENOENT
+}
+
+# Nothing a user does on the happy path may make the kernel print.
+@test "the happy path of every operation logs nothing" {
+	kbuf_dmesg_mark
+	check() {
+		kbuf_create "h-$1" "$1" 8192
+		echo quiet >"$KBUF_DEV/h-$1"
+		cat "$KBUF_DEV/h-$1" >/dev/null
+		kbuf-mmap "$KBUF_DEV/h-$1" write 0 Q
+		kbuf-ioctl "$KBUF_DEV/h-$1" resize 16384
+		kbuf-ioctl "$KBUF_DEV/h-$1" set-length 10
+		kbuf-ioctl "$KBUF_DEV/h-$1" clear
+		kbuf-ioctl "$KBUF_DEV/h-$1" info >/dev/null
+		echo 3 >"$KBUF_SYS/h-$1/length"
+		kbuf_destroy "h-$1"
+	}
+	kbuf_each_backend check
+	run kbuf_dmesg_since_mark
+	assert_output ''
+}

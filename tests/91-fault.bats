@@ -12,9 +12,9 @@
 #
 # Debian's stock kernels have no fault injection: this file runs in the
 # debug kernel of make check-debug and is skipped elsewhere. Its eleven
-# sweeps are long: sharded by test count, it and 90-errors' six tests took
-# 973 s under KASAN while 88-stress's eleven took 600 s, so its weight
-# gives it a guest of its own.
+# sweeps are long: sharded by test count, it and six short tests took 973 s
+# under KASAN while 88-stress's eleven took 600 s, so its weight gives it a
+# guest of its own.
 # kbuf-shard-weight: 40
 
 load 'helpers/common'
