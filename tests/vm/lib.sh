@@ -185,3 +185,24 @@ kbuf_lock() {
 		flock "$fd"
 	fi
 }
+
+# Print the Markdown template $1 filled in: the scripts that write docs/
+# keep their prose in docs/templates/ and make only the tables. A line
+# "@@table NAME@@" becomes what the function ${2}NAME prints; "@@KEY@@"
+# anywhere becomes the value of KEY in the associative array named $3.
+kbuf_render_template() {
+	local tmpl=$1 prefix=$2 line key
+	local -n kbuf_tmpl_vars=$3
+	while IFS= read -r line; do
+		if [[ $line =~ ^@@table\ ([a-z_]+)@@$ ]]; then
+			"$prefix${BASH_REMATCH[1]}" ||
+				kbuf_die "$tmpl: table ${BASH_REMATCH[1]} failed"
+			continue
+		fi
+		for key in "${!kbuf_tmpl_vars[@]}"; do
+			line=${line//"@@$key@@"/${kbuf_tmpl_vars[$key]}}
+		done
+		[[ $line != *@@* ]] || kbuf_die "$tmpl: nothing fills '$line'"
+		printf '%s\n' "$line"
+	done <"$tmpl"
+}
