@@ -46,18 +46,6 @@ setup_file() {
 	kbuf_file_setup
 }
 
-teardown_file() {
-	kbuf_file_teardown
-}
-
-setup() {
-	kbuf_test_setup
-}
-
-teardown() {
-	kbuf_test_teardown
-}
-
 # The buffers trinity may reach: the three of the load and what its random
 # creates left.
 kbuf_trinity_buffers() {
