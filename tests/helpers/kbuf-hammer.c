@@ -291,12 +291,75 @@ static int final_check(struct worker *ws, int nthreads)
 	return bad;
 }
 
+/* The buffers named on the command line, each with its resize sizes. */
+static void open_devs(char **paths)
+{
+	struct kbuf_info info;
+	int d;
+
+	for (d = 0; d < ndevs; d++) {
+		devs[d].path = paths[d];
+		devs[d].shared_fd = open_dev(devs[d].path);
+		if (ioctl(devs[d].shared_fd, KBUF_IOC_INFO, &info) < 0)
+			err(1, "%s: KBUF_IOC_INFO", devs[d].path);
+		devs[d].sizes[0] = info.capacity;
+		memcpy(devs[d].sizes + 1, resize_sizes,
+		       nresize * sizeof(resize_sizes[0]));
+		devs[d].nsizes = 1 + nresize;
+	}
+}
+
+/*
+ * Workers take the buffers in turn; every other round of them opens its
+ * own descriptor, the rest share the buffer's.
+ */
+static void start_workers(struct worker *ws, int nthreads)
+{
+	int i;
+
+	for (i = 0; i < nthreads; i++) {
+		ws[i].dev = &devs[i % ndevs];
+		ws[i].own_fd = (i / ndevs) % 2;
+		ws[i].fd = ws[i].own_fd ? open_dev(ws[i].dev->path) :
+					  ws[i].dev->shared_fd;
+		ws[i].seed = 0x9e3779b97f4a7c15ULL * (i + 1);
+		if (pthread_create(&ws[i].tid, NULL, worker, &ws[i]))
+			errx(1, "pthread_create");
+	}
+}
+
+/* Stop the workers after @seconds; the sum of their operations. */
+static unsigned long stop_workers(struct worker *ws, int nthreads,
+				  unsigned long seconds)
+{
+	unsigned long total = 0;
+	int i;
+
+	sleep(seconds);
+	atomic_store(&stop, 1);
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(ws[i].tid, NULL);
+		total += ws[i].ops;
+	}
+	return total;
+}
+
+static void close_all(struct worker *ws, int nthreads)
+{
+	int i, d;
+
+	for (i = 0; i < nthreads; i++)
+		if (ws[i].own_fd)
+			close(ws[i].fd);
+	for (d = 0; d < ndevs; d++)
+		close(devs[d].shared_fd);
+}
+
 int main(int argc, char **argv)
 {
 	static struct worker ws[MAX_THREADS];
-	unsigned long seconds = 3, nthreads = 8, total = 0;
-	struct kbuf_info info;
-	int opt, i, d, bad;
+	unsigned long seconds = 3, nthreads = 8, total;
+	int opt, bad;
 
 	while ((opt = getopt(argc, argv, "t:s:R:m")) != -1) {
 		switch (opt) {
@@ -320,39 +383,13 @@ int main(int argc, char **argv)
 	if (ndevs < 1 || ndevs > MAX_DEVS || !nthreads ||
 	    nthreads > MAX_THREADS)
 		bad_usage();
-	for (d = 0; d < ndevs; d++) {
-		devs[d].path = argv[optind + d];
-		devs[d].shared_fd = open_dev(devs[d].path);
-		if (ioctl(devs[d].shared_fd, KBUF_IOC_INFO, &info) < 0)
-			err(1, "%s: KBUF_IOC_INFO", devs[d].path);
-		devs[d].sizes[0] = info.capacity;
-		memcpy(devs[d].sizes + 1, resize_sizes,
-		       nresize * sizeof(resize_sizes[0]));
-		devs[d].nsizes = 1 + nresize;
-	}
-	for (i = 0; i < (int)nthreads; i++) {
-		ws[i].dev = &devs[i % ndevs];
-		ws[i].own_fd = (i / ndevs) % 2;
-		ws[i].fd = ws[i].own_fd ? open_dev(ws[i].dev->path) :
-					  ws[i].dev->shared_fd;
-		ws[i].seed = 0x9e3779b97f4a7c15ULL * (i + 1);
-		if (pthread_create(&ws[i].tid, NULL, worker, &ws[i]))
-			errx(1, "pthread_create");
-	}
-	sleep(seconds);
-	atomic_store(&stop, 1);
-	for (i = 0; i < (int)nthreads; i++) {
-		pthread_join(ws[i].tid, NULL);
-		total += ws[i].ops;
-	}
+	open_devs(argv + optind);
+	start_workers(ws, nthreads);
+	total = stop_workers(ws, nthreads, seconds);
 	if (atomic_load(&failed))
 		return 1;
 	bad = final_check(ws, nthreads);
-	for (i = 0; i < (int)nthreads; i++)
-		if (ws[i].own_fd)
-			close(ws[i].fd);
-	for (d = 0; d < ndevs; d++)
-		close(devs[d].shared_fd);
+	close_all(ws, nthreads);
 	if (bad)
 		return 1;
 	printf("ok %lu\n", total);
