@@ -200,7 +200,7 @@ kbuf_render_template() {
 			continue
 		fi
 		for key in "${!kbuf_tmpl_vars[@]}"; do
-			line=${line//"@@$key@@"/${kbuf_tmpl_vars[$key]}}
+			line=${line//"@@$key@@"/"${kbuf_tmpl_vars[$key]}"}
 		done
 		[[ $line != *@@* ]] || kbuf_die "$tmpl: nothing fills '$line'"
 		printf '%s\n' "$line"
