@@ -4,9 +4,10 @@
  * the answer comes from a build-time probe of the headers (see Kbuild), not
  * from LINUX_VERSION_CODE: distribution kernels backport API changes.
  *
- * Floor: 5.10 (dkms.conf's BUILD_EXCLUSIVE_KERNEL_MIN). Below it the
- * natural alignment of power-of-two kmalloc() objects (5.4) that the kmalloc
- * backend's mmap relies on is not guaranteed.
+ * Floor: 5.17 (dkms.conf's BUILD_EXCLUSIVE_KERNEL_MIN), the first kernel
+ * with virt_to_folio() (backend.c). Older still, the natural alignment of
+ * power-of-two kmalloc() objects (5.4) that the kmalloc backend's mmap
+ * relies on is not guaranteed either.
  */
 #ifndef KBUF_COMPAT_H
 #define KBUF_COMPAT_H

@@ -36,9 +36,23 @@ setup() {
 	assert_line 'BUILT_MODULE_NAME[0]="kbuf"'
 	assert_line 'BUILT_MODULE_LOCATION[0]="driver/"'
 	assert_line 'AUTOINSTALL="yes"'
-	assert_line 'BUILD_EXCLUSIVE_KERNEL_MIN="5.10"'
+	assert_line 'BUILD_EXCLUSIVE_KERNEL_MIN="5.17"'
 	run grep -E '^(CLEAN|REMAKE_INITRD|MODULES_CONF)' dkms.conf
 	assert_failure
+}
+
+# DKMS 3.0 (Debian 12) reads only the regular expression: it must say what
+# the minimum says, 5.17 (virt_to_folio()) and later.
+@test "dkms.conf's kernel pattern admits 5.17 and later and refuses older kernels" {
+	local re v
+	re=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' dkms.conf)
+	[[ -n $re ]] || fail "no BUILD_EXCLUSIVE_KERNEL in dkms.conf"
+	for v in 5.17.0 5.19.0-50-generic 6.1.0-57-amd64 6.12.118+deb12-amd64 10.0.0; do
+		[[ $v =~ $re ]] || fail "$v is refused by $re"
+	done
+	for v in 4.19.0-27-amd64 5.4.0 5.10.0-30-amd64 5.15.0-91-generic 5.16.20; do
+		[[ ! $v =~ $re ]] || fail "$v is admitted by $re"
+	done
 }
 
 @test "make dkms-install builds and installs the module for the first test kernel" {
