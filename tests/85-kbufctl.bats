@@ -734,6 +734,9 @@ help_options() {
 	run -0 grep -c '^\.SH FILES$' "$man"
 	run -0 sed -n 's/^\.TH KBUFCTL 1 [^ ]* "kbuf \([^"]*\)".*/\1/p' "$man"
 	assert_output "$(kbufctl --version | sed -n '1s/^kbufctl //p')"
+	run -0 sed -n 's/^\.TH KBUF 4 [^ ]* "kbuf \([^"]*\)".*/\1/p' \
+		"$BATS_TEST_DIRNAME/../man/kbuf.4"
+	assert_output "$(kbufctl --version | sed -n '1s/^kbufctl //p')"
 	command -v groff >/dev/null || skip 'no groff'
 	local m
 	for m in "$man" "$BATS_TEST_DIRNAME/../man/kbuf.4"; do
