@@ -325,24 +325,6 @@ const char *kbuf_gfp_name(__u32 gfp)
 	return gfp < ARRAY_SIZE(kbuf_gfps) ? kbuf_gfps[gfp] : "unknown";
 }
 
-/* @bytes in the largest of the five @units it reaches, @sep before it. */
-static void kbuf_format_units(__u64 bytes, char *buf, size_t len,
-			      const char *sep, const char *const *units)
-{
-	unsigned int u = 0;
-
-	while (u < 4 && bytes >> (10 * (u + 1)))
-		u++;
-	if (!(bytes & ((1ULL << (10 * u)) - 1)))
-		snprintf(buf, len, "%llu%s%s",
-			 (unsigned long long)(bytes >> (10 * u)), sep,
-			 units[u]);
-	else
-		snprintf(buf, len, "%.1f%s%s",
-			 (double)bytes / (double)(1ULL << (10 * u)), sep,
-			 units[u]);
-}
-
 /**
  * kbuf_format_size() - a byte count for people: "100 B", "64 KiB", "1.5 MiB"
  * @bytes: the count
@@ -352,8 +334,16 @@ static void kbuf_format_units(__u64 bytes, char *buf, size_t len,
 void kbuf_format_size(__u64 bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned int u = 0;
 
-	kbuf_format_units(bytes, buf, len, " ", units);
+	while (u < 4 && bytes >> (10 * (u + 1)))
+		u++;
+	if (!(bytes & ((1ULL << (10 * u)) - 1)))
+		snprintf(buf, len, "%llu %s",
+			 (unsigned long long)(bytes >> (10 * u)), units[u]);
+	else
+		snprintf(buf, len, "%.1f %s",
+			 (double)bytes / (double)(1ULL << (10 * u)), units[u]);
 }
 
 /**
@@ -364,9 +354,17 @@ void kbuf_format_size(__u64 bytes, char *buf, size_t len)
  */
 void kbuf_format_size_short(__u64 bytes, char *buf, size_t len)
 {
-	static const char *const units[] = { "B", "K", "M", "G", "T" };
+	static const char units[] = "BKMGT";
+	unsigned int u = 0;
 
-	kbuf_format_units(bytes, buf, len, "", units);
+	while (u < 4 && bytes >> (10 * (u + 1)))
+		u++;
+	if (!(bytes & ((1ULL << (10 * u)) - 1)))
+		snprintf(buf, len, "%llu%c",
+			 (unsigned long long)(bytes >> (10 * u)), units[u]);
+	else
+		snprintf(buf, len, "%.1f%c",
+			 (double)bytes / (double)(1ULL << (10 * u)), units[u]);
 }
 
 /*
