@@ -4,7 +4,8 @@
  * buffers at run time. It is the last minor of kbuf's own region (so it
  * cannot be opened before the load has succeeded: main.c), a device of
  * the kbuf class named "control", root-only (0600), and each command also
- * needs CAP_SYS_ADMIN: a buffer pins kernel memory.
+ * needs CAP_SYS_ADMIN: a buffer pins kernel memory. Its sysfs directory
+ * holds the size limit of each backend, readable by all.
  */
 #include "kbuf.h"
 
@@ -12,6 +13,7 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
 /*
@@ -92,19 +94,67 @@ const struct file_operations kbuf_control_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * /sys/class/kbuf/control/limits/<backend>: the largest capacity each
+ * backend accepts, so that tools need not know this kernel's page size
+ * and largest order. One show function; each attribute knows its backend.
+ */
+struct kbuf_limit_attr {
+	struct device_attribute attr;
+	u32 backend;
+};
+
+static ssize_t kbuf_limit_show(struct device *dev,
+			       struct device_attribute *attr, char *page)
+{
+	struct kbuf_limit_attr *la =
+		container_of(attr, struct kbuf_limit_attr, attr);
+
+	return sysfs_emit(page, "%zu\n",
+			  kbuf_backend_by_id(la->backend)->max_size);
+}
+
+#define KBUF_LIMIT_ATTR(_name, _backend)                            \
+	static struct kbuf_limit_attr kbuf_limit_##_name = {        \
+		.attr = __ATTR(_name, 0444, kbuf_limit_show, NULL), \
+		.backend = _backend,                                \
+	}
+
+KBUF_LIMIT_ATTR(kmalloc, KBUF_BACKEND_KMALLOC);
+KBUF_LIMIT_ATTR(pages, KBUF_BACKEND_PAGES);
+KBUF_LIMIT_ATTR(vmalloc, KBUF_BACKEND_VMALLOC);
+
+static struct attribute *kbuf_limit_attrs[] = {
+	&kbuf_limit_kmalloc.attr.attr,
+	&kbuf_limit_pages.attr.attr,
+	&kbuf_limit_vmalloc.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group kbuf_limit_group = {
+	.name = "limits",
+	.attrs = kbuf_limit_attrs,
+};
+
+static const struct attribute_group *kbuf_control_groups[] = {
+	&kbuf_limit_group,
+	NULL,
+};
+
 /**
  * kbuf_control_register() - create the control node's device
  *
- * Its node opens only once main.c has added the region's char device.
+ * Its node opens only once main.c has added the region's char device. Its
+ * attributes exist before the uevent, as those of a buffer do.
  *
- * Return: 0 or the error of device_create().
+ * Return: 0 or the error of device_create_with_groups().
  */
 int kbuf_control_register(void)
 {
 	struct device *dev;
 
-	dev = device_create(&kbuf_class, NULL, kbuf_control_devt(), NULL,
-			    "control");
+	dev = device_create_with_groups(&kbuf_class, NULL, kbuf_control_devt(),
+					NULL, kbuf_control_groups, "control");
 	return PTR_ERR_OR_ZERO(dev);
 }
 

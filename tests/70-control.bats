@@ -175,6 +175,23 @@ create() {
 	assert_output EINVAL
 }
 
+@test "control/limits names each backend's limit to every user, read-only" {
+	local b lim
+	local -A want=([kmalloc]=4194304 [pages]=4194304 [vmalloc]=1073741824)
+	for b in kmalloc pages vmalloc; do
+		lim=$KBUF_SYS/control/limits/$b
+		run -0 stat -c %a "$lim"
+		assert_output 444
+		# x86-64 with 4 KiB pages: the same in 6.1 and 6.12.
+		run -0 kbuf_as_nobody cat "$lim"
+		assert_output "${want[$b]}"
+		run -1 create big "$b" $((want[$b] + 1))
+		assert_output EINVAL
+	done
+	run ls "$KBUF_SYS/control/limits"
+	assert_output "$(printf '%s\n' kmalloc pages vmalloc)"
+}
+
 @test "a size at the kmalloc and pages limits works" {
 	kbuf_create lk kmalloc 4194304
 	kbuf_create lp pages 4194304

@@ -177,6 +177,33 @@ int kbuf_sysfs_u64(const char *name, const char *attr, __u64 *val)
 }
 
 /**
+ * kbuf_backend_limit() - the largest capacity @backend accepts
+ * @backend: KBUF_BACKEND_*
+ *
+ * As the loaded driver says in /sys/class/kbuf/control/limits/, which
+ * depends on the architecture's page size and largest order; read once.
+ * Without it (no module, or one older than that file), x86-64's values.
+ */
+__u64 kbuf_backend_limit(__u32 backend)
+{
+	static __u64 cache[KBUF_BACKEND_VMALLOC + 1];
+	char attr[32];
+	__u64 v;
+
+	if (backend > KBUF_BACKEND_VMALLOC)
+		return 0;
+	v = __atomic_load_n(&cache[backend], __ATOMIC_RELAXED);
+	if (v)
+		return v;
+	snprintf(attr, sizeof(attr), "limits/%s", kbuf_backend_name(backend));
+	if (kbuf_sysfs_u64("control", attr, &v) || !v)
+		v = backend == KBUF_BACKEND_VMALLOC ? KBUF_VMALLOC_LIMIT :
+						      KBUF_KMALLOC_LIMIT;
+	__atomic_store_n(&cache[backend], v, __ATOMIC_RELAXED);
+	return v;
+}
+
+/**
  * struct kbuf_where - where a buffer sits in the kernel's memory
  * @placement: in words: the slab cache, the page allocator or vmalloc
  * @source:    the /proc file that shows it, or NULL

@@ -39,7 +39,10 @@
 /* Bytes moved per read()/write() by the commands that stream data. */
 #define KBUF_CHUNK (64 * 1024)
 
-/* The largest capacity of each backend (the driver's max_size). */
+/*
+ * The largest capacity of each backend on x86-64, for a module that does
+ * not say it in sysfs (kbuf_backend_limit()).
+ */
 #define KBUF_KMALLOC_LIMIT (4ULL * 1024 * 1024)
 #define KBUF_VMALLOC_LIMIT (1024ULL * 1024 * 1024)
 
@@ -154,16 +157,31 @@ bool kbuf_module_loaded(void);
 void kbuf_module_version(char *buf, size_t len);
 bool kbuf_hint_module(void);
 noreturn void kbuf_open_fail(const char *path, int error);
-__u64 kbuf_backend_limit(__u32 backend);
 void kbuf_hint_size(__u32 backend, __u64 size);
 void kbuf_hint_resize_perm(const struct kbuf_info *info, __u64 size);
-void kbuf_hint_busy(const char *name, unsigned int own);
+void kbuf_hint_busy(const char *name, bool maps_only);
+
+/**
+ * struct kbuf_holders - what the processes found holding a buffer hold
+ * @opens: open descriptors of its node
+ * @maps:  mappings of it
+ * @procs: processes
+ */
+struct kbuf_holders {
+	unsigned int opens;
+	unsigned int maps;
+	unsigned int procs;
+};
+
+/* holders.c: the processes that hold a buffer, from /proc */
+struct kbuf_holders kbuf_holders_show(const char *name, bool maps_only);
 
 /* dev.c: opening buffers, sysfs */
 void kbuf_dev_open(struct kbuf_dev *dev, const char *arg, int flags);
 void kbuf_dev_close(struct kbuf_dev *dev);
 int kbuf_sysfs_read(const char *name, const char *attr, char *buf, size_t len);
 int kbuf_sysfs_u64(const char *name, const char *attr, __u64 *val);
+__u64 kbuf_backend_limit(__u32 backend);
 void *kbuf_dev_map(struct kbuf_dev *dev, int prot, int flags);
 void kbuf_dev_pwrite(struct kbuf_dev *dev, const void *buf, size_t len,
 		     __u64 off);

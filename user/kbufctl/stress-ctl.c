@@ -64,13 +64,13 @@ static bool kst_resize_to(struct kst_worker *w, struct kst_target *t,
 
 static __u64 kst_bad_size(struct kst_worker *w, const struct kst_target *t)
 {
-	return kst_below(w, 2) ? 0 : kst_backend_limit(t->m->backend) + 1;
+	return kst_below(w, 2) ? 0 : t->m->limit + 1;
 }
 
 /* A DEV goes to another size and back: what the others own survives. */
 static void kst_resize_shared(struct kst_worker *w, struct kst_target *t)
 {
-	__u64 cap0 = t->sdev->cap0, limit = kst_backend_limit(t->m->backend);
+	__u64 cap0 = t->sdev->cap0, limit = t->m->limit;
 	__u64 size = 1 + kst_below(w, kst_min(2 * cap0, limit));
 
 	if (!kst_below(w, 8))
@@ -266,7 +266,7 @@ static void kst_create_bad(struct kst_worker *w, struct kst_target *t)
 	if (backend == KST_OWN_BACKEND)
 		backend = t->m->backend;
 	if (size == KST_OVER_LIMIT)
-		size = kst_backend_limit(backend) + 1;
+		size = kbuf_backend_limit(backend) + 1;
 	kst_create(w, bad[i].name ? bad[i].name : t->name, backend, bad[i].gfp,
 		   size, bad[i].want);
 }

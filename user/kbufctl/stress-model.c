@@ -14,8 +14,6 @@
 
 #include "stress.h"
 
-#define KST_KMALLOC_LIMIT 4194304ULL
-#define KST_VMALLOC_LIMIT 1073741824ULL
 
 const int kst_errnos[KST_NR_ERRS] = {
 	[KST_E_INVAL] = EINVAL, [KST_E_NOSPC] = ENOSPC, [KST_E_BUSY] = EBUSY,
@@ -48,12 +46,6 @@ void kst_random_bytes(struct kst_worker *w, unsigned char *p, size_t n)
 
 		memcpy(p + i, &r, n - i < 8 ? n - i : 8);
 	}
-}
-
-__u64 kst_backend_limit(__u32 backend)
-{
-	return backend == KBUF_BACKEND_VMALLOC ? KST_VMALLOC_LIMIT :
-						 KST_KMALLOC_LIMIT;
 }
 
 /* A kmalloc buffer smaller than a page owns no whole page. */
@@ -167,7 +159,7 @@ void kst_model_clear(struct kst_model *m)
 /* What a resize to @size returns; a mapped buffer keeps its size. */
 long kst_want_resize(const struct kst_model *m, __u64 size, bool mapped)
 {
-	if (!size || size > kst_backend_limit(m->backend))
+	if (!size || size > m->limit)
 		return -EINVAL;
 	return mapped ? -EBUSY : 0;
 }

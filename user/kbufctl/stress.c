@@ -216,9 +216,9 @@ static void kst_lock_init(pthread_rwlock_t *lock, bool pshared)
 static size_t kst_model_bytes(__u64 cap, __u32 backend)
 {
 	__u64 page = (__u64)kbuf_page_size();
-	__u64 grow = 2 * cap < kst_backend_limit(backend) ?
+	__u64 grow = 2 * cap < kbuf_backend_limit(backend) ?
 			     2 * cap :
-			     kst_backend_limit(backend);
+			     kbuf_backend_limit(backend);
 
 	if (grow < cap)
 		grow = cap;
@@ -260,6 +260,7 @@ static void kst_dev_setup(const struct kst_opts *o, struct kst_shared *sh,
 	d->model.capacity = cap;
 	d->model.length = cap;
 	d->model.backend = dev.info.backend;
+	d->model.limit = kbuf_backend_limit(dev.info.backend);
 	d->cap0 = cap;
 	d->region = cap / workers;
 	kst_lock_init(&d->lock, true);
@@ -395,6 +396,7 @@ static bool kst_target_private(struct kst_worker *w, struct kst_target *t)
 	t->m = &t->priv;
 	t->priv.bytes = calloc(1, KST_PRIV_MAX);
 	t->priv.backend = w->t[w->id % w->o->ndevs].m->backend;
+	t->priv.limit = kbuf_backend_limit(t->priv.backend);
 	w->cur = t;
 	w->op = KST_CREATE;
 	if (!t->priv.bytes) {

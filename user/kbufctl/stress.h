@@ -131,12 +131,14 @@ struct kst_stats {
  * @capacity: its capacity
  * @length:   its length
  * @backend:  KBUF_BACKEND_*
+ * @limit:    the largest capacity the driver accepts for @backend
  */
 struct kst_model {
 	unsigned char *bytes;
 	__u64 capacity;
 	__u64 length;
 	__u32 backend;
+	__u64 limit;
 };
 
 /**
@@ -327,7 +329,6 @@ extern const int kst_errnos[KST_NR_ERRS];
 __u64 kst_rand(struct kst_worker *w);
 __u64 kst_below(struct kst_worker *w, __u64 n);
 void kst_random_bytes(struct kst_worker *w, unsigned char *p, size_t n);
-__u64 kst_backend_limit(__u32 backend);
 __u64 kst_map_size(const struct kst_model *m);
 int kst_err_index(int e);
 bool kst_errno_allowed(enum kst_op op, int e);

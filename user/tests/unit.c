@@ -601,7 +601,7 @@ static void kbuf_test_stress_seek(struct kbuf_tap *t)
 static void kbuf_test_stress_contents(struct kbuf_tap *t)
 {
 	unsigned char bytes[8192], zeros[4096] = { 0 };
-	struct kst_model m = { bytes, 8192, 10, KBUF_BACKEND_KMALLOC };
+	struct kst_model m = { bytes, 8192, 10, KBUF_BACKEND_KMALLOC, 4 << 20 };
 
 	memset(bytes, 0xaa, sizeof(bytes));
 	kst_model_write(&m, 20, (const unsigned char *)"xy", 2);
@@ -617,6 +617,7 @@ static void kbuf_test_stress_contents(struct kbuf_tap *t)
 	kbuf_tap(t, kst_map_size(&m) == 0,
 		 "a kmalloc buffer under a page cannot be mapped");
 	m.backend = KBUF_BACKEND_VMALLOC;
+	m.limit = 1 << 30;
 	kbuf_tap(t, kst_map_size(&m) == (__u64)kbuf_page_size(),
 		 "a vmalloc buffer maps whole pages");
 	kst_model_clear(&m);
@@ -629,6 +630,7 @@ static void kbuf_test_stress_contents(struct kbuf_tap *t)
 			 kst_want_resize(&m, 4096, true) == -EBUSY,
 		 "vmalloc resizes to 1..1G, never while mapped");
 	m.backend = KBUF_BACKEND_PAGES;
+	m.limit = 4 << 20;
 	kbuf_tap(t, kst_want_resize(&m, (4 << 20) + 1, false) == -EINVAL,
 		 "pages resize to 4M at most");
 }
