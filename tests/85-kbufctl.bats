@@ -480,14 +480,76 @@ kbufctl: growing cap1 past its max_capacity, 976.6 KiB, needs root: use sudo'
 kbufctl: resizing an atomic buffer needs root: use sudo'
 }
 
-@test "resize of a mapped buffer fails with EBUSY" {
+@test "resize of a mapped buffer fails with EBUSY, naming the mappers only" {
+	local opener
+	# Open but not mapped: no obstacle to a resize, so not named.
+	kbuf_bg sh -c 'exec sleep 600 <"$1"' sh "$KBUF_DEV/vmalloc"
+	opener=$KBUF_BG_PID
+	wait_attr vmalloc opens 1
 	hold_map vmalloc
 	run -1 kbufctl resize vmalloc 2M
 	assert_output "kbufctl: /dev/kbuf/vmalloc: resize to 2097152: Device or resource busy
-kbufctl: vmalloc is held by 1 open file and 1 mapping:
-kbufctl:   pid $KBUF_BG_PID (kbufctl): 1 open, 1 mapped"
+kbufctl: vmalloc has 1 mapping, and a mapped buffer cannot be resized:
+kbufctl:   pid $KBUF_BG_PID (kbufctl): 1 mapped"
+	kbuf_bg_kill "$KBUF_BG_PID"
+	kbuf_bg_kill "$opener"
+	wait_attr vmalloc mappings 0
+}
+
+@test "a busy resize by a member of kbuf says root would see more" {
+	hold_map vmalloc
+	run -1 kbuf_as_member kbufctl resize vmalloc 512K
+	assert_output "kbufctl: /dev/kbuf/vmalloc: resize to 524288: Device or resource busy
+kbufctl: vmalloc has 1 mapping, and a mapped buffer cannot be resized:
+kbufctl:   none found: run as root to see the processes of every user"
 	kbuf_bg_kill "$KBUF_BG_PID"
 	wait_attr vmalloc mappings 0
+}
+
+@test "a busy destroy finds a holder that opened the device under another name" {
+	local alias=$BATS_TEST_TMPDIR/alias
+	kbufctl create -q held --backend pages --size 4K
+	kbuf_wait_for "$KBUF_DEV/held"
+	mknod "$alias" c "$(stat -c '%Hr %Lr' "$KBUF_DEV/held")"
+	kbuf_bg sh -c 'exec sleep 600 <"$1"' sh "$alias"
+	wait_attr held opens 1
+	run -1 kbufctl destroy held
+	assert_output "kbufctl: /dev/kbuf/control: destroy held: Device or resource busy
+kbufctl: held is held by 1 open file and 0 mappings:
+kbufctl:   pid $KBUF_BG_PID (sleep): 1 open, 0 mapped"
+	kbuf_bg_kill "$KBUF_BG_PID"
+	wait_attr held opens 0
+	run -0 kbufctl destroy held
+}
+
+@test "a user listed in group kbuf whose login is not yet is told to log in again" {
+	getent group kbuf >/dev/null || skip "no group kbuf in this guest"
+	usermod -aG kbuf nobody
+	run kbuf_as_nobody kbufctl read vmalloc
+	gpasswd -d nobody kbuf >/dev/null
+	assert_failure 1
+	assert_output "kbufctl: /dev/kbuf/vmalloc: Permission denied
+kbufctl: nobody is in group kbuf, but this login is not yet: log in again, or run 'newgrp kbuf'"
+}
+
+@test "a node outside group kbuf is blamed on the udev rule, not on the user" {
+	getent group kbuf >/dev/null || skip "no group kbuf in this guest"
+	chgrp root "$KBUF_DEV/vmalloc"
+	run kbuf_as_member kbufctl read vmalloc
+	chgrp kbuf "$KBUF_DEV/vmalloc"
+	assert_failure 1
+	assert_output "kbufctl: /dev/kbuf/vmalloc: Permission denied
+kbufctl: /dev/kbuf/vmalloc is in group root, not kbuf: the udev rule 60-kbuf.rules puts it there ('make install-user' or kbuf-utils installs the rule)"
+}
+
+@test "a member refused by a node's mode is told the mode" {
+	getent group kbuf >/dev/null || skip "no group kbuf in this guest"
+	chmod 0600 "$KBUF_DEV/vmalloc"
+	run kbuf_as_member kbufctl read vmalloc
+	chmod 0660 "$KBUF_DEV/vmalloc"
+	assert_failure 1
+	assert_output "kbufctl: /dev/kbuf/vmalloc: Permission denied
+kbufctl: /dev/kbuf/vmalloc is mode 0600: the kbuf udev rule makes it 0660"
 }
 
 @test "clear by a user who may not write the node fails naming it" {

@@ -155,7 +155,7 @@ int kbuf_cmd_destroy(int argc, char **argv)
 	case 0:
 		return KBUF_EXIT_OK;
 	case EBUSY:
-		kbuf_hint_busy(kd.name, 0);
+		kbuf_hint_busy(kd.name, false);
 		break;
 	case ENOENT:
 		warnx("no buffer named %s: 'kbufctl list' shows them", kd.name);

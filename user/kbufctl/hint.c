@@ -3,11 +3,10 @@
  * kbufctl: errors that say what to do. A failed open names the module to
  * load or the group to join; a refused size names the backend's limit or
  * the buffer's max_capacity; a busy buffer names what holds it, from sysfs
- * and /proc/PID/{fd,maps}.
+ * and /proc (holders.c).
  *
  * Copyright (C) 2025 The kbuf authors
  */
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <grp.h>
@@ -59,6 +58,79 @@ static const char *kbuf_user_name(void)
 	return pw ? pw->pw_name : "USER";
 }
 
+/* The name of group @gid, or "?". */
+static const char *kbuf_group_name(gid_t gid)
+{
+	struct group *gr = getgrgid(gid);
+
+	return gr ? gr->gr_name : "?";
+}
+
+/* Does this process have group @gid, as its own or a supplementary one? */
+static bool kbuf_in_group(gid_t gid)
+{
+	int i, n = getgroups(0, NULL);
+	bool found = getegid() == gid;
+	gid_t *groups;
+
+	if (found || n <= 0)
+		return found;
+	groups = calloc((size_t)n, sizeof(*groups));
+	if (!groups)
+		return false;
+	n = getgroups(n, groups);
+	for (i = 0; i < n && !found; i++)
+		found = groups[i] == gid;
+	free(groups);
+	return found;
+}
+
+/* Does the group database list the caller as a member of @gr? */
+static bool kbuf_listed_in(const struct group *gr)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char *const *m;
+
+	if (!pw)
+		return false;
+	if (pw->pw_gid == gr->gr_gid)
+		return true;
+	for (m = gr->gr_mem; *m; m++)
+		if (!strcmp(*m, pw->pw_name))
+			return true;
+	return false;
+}
+
+/*
+ * After EACCES on buffer node @path: what would let the caller in. Joining
+ * group kbuf helps only if the node is in it, and a user who has just
+ * joined must log in again before a process of theirs has the group.
+ */
+static void kbuf_hint_access(const char *path)
+{
+	struct group *gr = getgrnam("kbuf");
+	struct stat st;
+	bool known;
+
+	if (!gr) {
+		warnx("no group kbuf: 'make install-user' or kbuf-utils makes it");
+		return;
+	}
+	known = !stat(path, &st);
+	if (known && st.st_gid != gr->gr_gid)
+		warnx("%s is in group %s, not kbuf: the udev rule 60-kbuf.rules puts it there ('make install-user' or kbuf-utils installs the rule)",
+		      path, kbuf_group_name(st.st_gid));
+	else if (kbuf_in_group(gr->gr_gid))
+		warnx("%s is mode %04o: the kbuf udev rule makes it 0660",
+		      path, known ? (unsigned int)(st.st_mode & 07777) : 0);
+	else if (kbuf_listed_in(gr))
+		warnx("%s is in group kbuf, but this login is not yet: log in again, or run 'newgrp kbuf'",
+		      kbuf_user_name());
+	else
+		warnx("join group kbuf: 'sudo usermod -aG kbuf %s', then log in again",
+		      kbuf_user_name());
+}
+
 /**
  * kbuf_open_fail() - report that @path cannot be opened, with a hint
  * @path:  the node
@@ -70,7 +142,6 @@ static const char *kbuf_user_name(void)
 noreturn void kbuf_open_fail(const char *path, int error)
 {
 	bool control = !strcmp(path, KBUF_CONTROL_PATH);
-	struct group *gr = getgrnam("kbuf");
 
 	warnx("%s: %s", path, strerror(error));
 	if ((error == ENOENT || error == ENXIO || error == ENODEV) &&
@@ -79,19 +150,9 @@ noreturn void kbuf_open_fail(const char *path, int error)
 		warnx("no such buffer: 'kbufctl list' shows them");
 	if ((error == EACCES || error == EPERM) && control)
 		warnx("creating and destroying buffers needs root: use sudo");
-	else if (error == EACCES && gr)
-		warnx("join group kbuf: 'sudo usermod -aG kbuf %s', then log in again",
-		      kbuf_user_name());
 	else if (error == EACCES)
-		warnx("no group kbuf: 'make install-user' or kbuf-utils makes it");
+		kbuf_hint_access(path);
 	exit(KBUF_EXIT_FAIL);
-}
-
-/* The largest capacity @backend accepts (see the driver's max_size). */
-__u64 kbuf_backend_limit(__u32 backend)
-{
-	return backend == KBUF_BACKEND_VMALLOC ? KBUF_VMALLOC_LIMIT :
-						 KBUF_KMALLOC_LIMIT;
 }
 
 /* After EINVAL for capacity @size: name the limit it broke, if any. */
@@ -131,109 +192,64 @@ void kbuf_hint_resize_perm(const struct kbuf_info *info, __u64 size)
 	      info->name, lim);
 }
 
-/* Count @name's opens (fd) and mappings (maps) held by process @pid. */
-static void kbuf_holder_count(const char *pid, const char *node,
-			      unsigned int *opens, unsigned int *maps)
+/* How many buffer @name's sysfs attribute @attr counts, 0 if unknown. */
+static __u64 kbuf_count(const char *name, const char *attr)
 {
-	char path[KBUF_PATH_MAX], link[KBUF_PATH_MAX], *line = NULL;
-	size_t size = 0, len = strlen(node);
-	struct dirent *d;
-	DIR *dir;
-	FILE *f;
+	__u64 n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%.20s/fd", pid);
-	dir = opendir(path);
-	while (dir && (d = readdir(dir))) {
-		ssize_t n;
-
-		snprintf(path, sizeof(path), "/proc/%.20s/fd/%.16s", pid,
-			 d->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		if (!strcmp(link, node))
-			(*opens)++;
-	}
-	if (dir)
-		closedir(dir);
-	snprintf(path, sizeof(path), "/proc/%.20s/maps", pid);
-	f = fopen(path, "re");
-	while (f && getline(&line, &size, f) > 0) {
-		char *end = line + strcspn(line, "\n");
-
-		*end = '\0';
-		if ((size_t)(end - line) > len && end[-(long)len - 1] == ' ' &&
-		    !strcmp(end - len, node))
-			(*maps)++;
-	}
-	free(line);
-	if (f)
-		fclose(f);
+	kbuf_sysfs_u64(name, attr, &n);
+	return n;
 }
 
-/* The command name of process @pid, or "?". */
-static void kbuf_proc_comm(const char *pid, char *buf, size_t len)
+static const char *kbuf_plural(__u64 n)
 {
-	char path[KBUF_PATH_MAX];
-	FILE *f;
+	return n == 1 ? "" : "s";
+}
 
-	snprintf(path, sizeof(path), "/proc/%.20s/comm", pid);
-	snprintf(buf, len, "?");
-	f = fopen(path, "re");
-	if (!f)
+/*
+ * After the processes that hold a buffer were listed: say so if some of
+ * the @opens and @maps the driver counts were not found.
+ */
+static void kbuf_holders_missing(const struct kbuf_holders *seen,
+				 __u64 opens, __u64 maps)
+{
+	if (seen->opens >= opens && seen->maps >= maps)
 		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
-/* Print one line per process that holds /dev/kbuf/@name; how many. */
-static unsigned int kbuf_holders(const char *name)
-{
-	char node[KBUF_PATH_MAX], self[16], comm[64];
-	unsigned int found = 0, opens, maps;
-	struct dirent *d;
-	DIR *proc;
-
-	snprintf(node, sizeof(node), KBUF_DEV_DIR "/%s", name);
-	snprintf(self, sizeof(self), "%d", (int)getpid());
-	proc = opendir("/proc");
-	while (proc && (d = readdir(proc))) {
-		if (!strspn(d->d_name, "0123456789") ||
-		    !strcmp(d->d_name, self))
-			continue;
-		opens = 0;
-		maps = 0;
-		kbuf_holder_count(d->d_name, node, &opens, &maps);
-		if (!opens && !maps)
-			continue;
-		kbuf_proc_comm(d->d_name, comm, sizeof(comm));
-		warnx("  pid %s (%s): %u open, %u mapped", d->d_name, comm,
-		      opens, maps);
-		found++;
-	}
-	if (proc)
-		closedir(proc);
-	return found;
+	if (getuid())
+		warnx("  %s: run as root to see the processes of every user",
+		      seen->procs ? "there may be more" : "none found");
+	else if (!seen->procs)
+		warnx("  no process found in /proc: it may have just let go");
 }
 
 /**
  * kbuf_hint_busy() - say what holds buffer @name after EBUSY
- * @name: the buffer
- * @own:  opens of the buffer by kbufctl itself, not to be counted
+ * @name:      the buffer
+ * @maps_only: a resize, refused only while the buffer is mapped; else a
+ *             destroy, refused while it is open or mapped
+ *
+ * The counts come from sysfs, the processes from /proc; kbufctl's own
+ * open of the node is not counted. A count of zero means whatever held
+ * the buffer has let go since the driver said EBUSY.
  */
-void kbuf_hint_busy(const char *name, unsigned int own)
+void kbuf_hint_busy(const char *name, bool maps_only)
 {
-	__u64 opens = 0, maps = 0;
+	__u64 maps = kbuf_count(name, "mappings");
+	__u64 opens = maps_only ? 0 : kbuf_count(name, "opens");
+	struct kbuf_holders seen;
 
-	kbuf_sysfs_u64(name, "opens", &opens);
-	kbuf_sysfs_u64(name, "mappings", &maps);
-	opens = opens > own ? opens - own : 0;
-	warnx("%s is held by %llu open file%s and %llu mapping%s:", name,
-	      (unsigned long long)opens, opens == 1 ? "" : "s",
-	      (unsigned long long)maps, maps == 1 ? "" : "s");
-	if (!kbuf_holders(name))
-		warnx("  no process found in /proc%s",
-		      getuid() ? " (run as root to see every process)" : "");
+	if (!opens && !maps) {
+		warnx("%s is no longer %s: try again", name,
+		      maps_only ? "mapped" : "open or mapped");
+		return;
+	}
+	if (maps_only)
+		warnx("%s has %llu mapping%s, and a mapped buffer cannot be resized:",
+		      name, (unsigned long long)maps, kbuf_plural(maps));
+	else
+		warnx("%s is held by %llu open file%s and %llu mapping%s:",
+		      name, (unsigned long long)opens, kbuf_plural(opens),
+		      (unsigned long long)maps, kbuf_plural(maps));
+	seen = kbuf_holders_show(name, maps_only);
+	kbuf_holders_missing(&seen, opens, maps);
 }

@@ -278,8 +278,8 @@ static int kbuf_run_ioctl_cmd(int argc, char **argv,
 		     (unsigned long long)value);
 	else
 		warn("%s: %s", dev.path, cmd->verb);
-	if (ret == EBUSY)
-		kbuf_hint_busy(dev.info.name, 1);
+	if (ret == EBUSY && cmd->req == KBUF_IOC_RESIZE)
+		kbuf_hint_busy(dev.info.name, true);
 	if (ret == EINVAL && cmd->req == KBUF_IOC_RESIZE)
 		kbuf_hint_size(dev.info.backend, value);
 	if (ret == EPERM && cmd->req == KBUF_IOC_RESIZE)

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbufctl: which processes hold a buffer. A process holds it through an
+ * open descriptor (/proc/PID/fd) or a mapping (/proc/PID/maps). Both are
+ * matched by the device, never by the path text: a descriptor by the
+ * st_rdev of what it points to, a mapping by the device and inode that
+ * maps prints, or, where /proc/PID/map_files can be read (root), by its
+ * st_rdev too. So a node opened through another name (a bind mount, a
+ * second node made with mknod) is still found.
+ *
+ * Copyright (C) 2025 The kbuf authors
+ */
+#include <dirent.h>
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "kbufctl.h"
+
+/* Is the open file of /proc/@pid/fd/@fd the node @node? */
+static bool kbuf_fd_is(const char *pid, const char *fd,
+		       const struct stat *node)
+{
+	char path[KBUF_PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/fd/%.16s", pid, fd);
+	return !stat(path, &st) && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == node->st_rdev;
+}
+
+/* How many descriptors of process @pid are open on @node. */
+static unsigned int kbuf_fd_count(const char *pid, const struct stat *node)
+{
+	char path[KBUF_PATH_MAX];
+	unsigned int n = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.' && kbuf_fd_is(pid, d->d_name, node))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Is the maps line @line of process @pid a mapping of @node? Through
+ * map_files where it can be read, else by the "MAJ:MIN INODE" fields.
+ */
+static bool kbuf_map_is(const char *pid, const char *line,
+			const struct stat *node)
+{
+	char path[KBUF_PATH_MAX], range[64];
+	unsigned int maj, min;
+	unsigned long long ino;
+	struct stat st;
+
+	if (sscanf(line, "%63s %*s %*s %x:%x %llu", range, &maj, &min,
+		   &ino) != 4)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%.20s/map_files/%s", pid, range);
+	if (!stat(path, &st))
+		return S_ISCHR(st.st_mode) && st.st_rdev == node->st_rdev;
+	return makedev(maj, min) == node->st_dev && ino == node->st_ino;
+}
+
+/* How many mappings of process @pid map @node. */
+static unsigned int kbuf_map_count(const char *pid, const struct stat *node)
+{
+	char path[KBUF_PATH_MAX], *line = NULL;
+	unsigned int n = 0;
+	size_t size = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (getline(&line, &size, f) > 0)
+		if (kbuf_map_is(pid, line, node))
+			n++;
+	free(line);
+	fclose(f);
+	return n;
+}
+
+/* The command name of process @pid, or "?". */
+static void kbuf_proc_comm(const char *pid, char *buf, size_t len)
+{
+	char path[KBUF_PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/comm", pid);
+	snprintf(buf, len, "?");
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Print what process @pid holds of @node, if anything; add it to @seen. */
+static void kbuf_holder_show(const char *pid, const struct stat *node,
+			     bool maps_only, struct kbuf_holders *seen)
+{
+	unsigned int opens = kbuf_fd_count(pid, node);
+	unsigned int maps = kbuf_map_count(pid, node);
+	char comm[64];
+
+	if (!maps && (maps_only || !opens))
+		return;
+	kbuf_proc_comm(pid, comm, sizeof(comm));
+	if (maps_only)
+		warnx("  pid %s (%s): %u mapped", pid, comm, maps);
+	else
+		warnx("  pid %s (%s): %u open, %u mapped", pid, comm, opens,
+		      maps);
+	seen->opens += opens;
+	seen->maps += maps;
+	seen->procs++;
+}
+
+/**
+ * kbuf_holders_show() - print one line per process that holds buffer @name
+ * @name:      the buffer
+ * @maps_only: name only the processes that map it, and only their mappings
+ *
+ * kbufctl's own process is left out. Processes of other users are seen
+ * only by root.
+ *
+ * Return: what was found, all zero if the node cannot be found.
+ */
+struct kbuf_holders kbuf_holders_show(const char *name, bool maps_only)
+{
+	struct kbuf_holders seen = { 0 };
+	char node_path[KBUF_PATH_MAX], self[16];
+	struct stat node;
+	struct dirent *d;
+	DIR *proc;
+
+	snprintf(node_path, sizeof(node_path), KBUF_DEV_DIR "/%s", name);
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	if (stat(node_path, &node) || !S_ISCHR(node.st_mode))
+		return seen;
+	proc = opendir("/proc");
+	if (!proc)
+		return seen;
+	while ((d = readdir(proc)))
+		if (d->d_name[strspn(d->d_name, "0123456789")] == '\0' &&
+		    strcmp(d->d_name, self))
+			kbuf_holder_show(d->d_name, &node, maps_only, &seen);
+	closedir(proc);
+	return seen;
+}
