@@ -56,7 +56,7 @@ USER_VARS = KBUF_VERSION=$(VERSION) DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) \
 
 .PHONY: all no-space module user check check-debug demo bench soak clean \
 	version install install-module install-user uninstall dkms-src \
-	dkms-module dkms-install dkms-uninstall deb
+	dkms-not-packaged dkms-module dkms-install dkms-uninstall deb
 
 all: module user
 
@@ -165,7 +165,16 @@ DKMS_SRC = /usr/src/kbuf-$(VERSION)
 DKMS_FILES = dkms.conf driver/Kbuild driver/Makefile driver/*.c driver/*.h \
 	driver/uapi/linux/kbuf.h
 
-dkms-src:
+# A source install must not write over, or remove, the files of the
+# kbuf-dkms package (dpkg would no longer know what it installed). A
+# staging install (DESTDIR, as debian/rules does) touches no system file.
+dkms-not-packaged:
+	@[ -n "$(DESTDIR)" ] || \
+	owner=$$(dpkg-query -S $(DKMS_SRC)/dkms.conf 2>/dev/null | cut -d: -f1); \
+	[ -z "$$owner" ] || { echo "$(DKMS_SRC) belongs to the package" \
+		"$$owner: use it, or 'apt-get purge $$owner' first" >&2; exit 1; }
+
+dkms-src: dkms-not-packaged
 	install -d $(DESTDIR)$(DKMS_SRC)/driver/uapi/linux
 	for f in $(DKMS_FILES); do install -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f; done
 
@@ -186,6 +195,9 @@ DEB_OUT ?= $(CURDIR)/tests/out/deb
 DEB_TREE = $(DEB_OUT)/kbuf-$(VERSION)
 
 deb: no-space
+	@git rev-parse --is-inside-work-tree >/dev/null 2>&1 || { echo "make" \
+		"deb packages the files git tracks: run it in a git clone" \
+		"(no git work tree at $(CURDIR))" >&2; exit 1; }
 	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && \
 	[ "$$v" = "$(VERSION)" ] || { echo "debian/changelog is at $$v but" \
 		"dkms.conf at $(VERSION): add an entry (dch -v $(VERSION))" >&2; \
@@ -198,7 +210,7 @@ deb: no-space
 	rm -rf $(DEB_TREE)
 
 # The user side goes too, if install-user's manifest is there.
-dkms-uninstall:
+dkms-uninstall: dkms-not-packaged
 	dkms remove -m kbuf -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 	if [ -f $(MANIFEST) ]; then $(MAKE) uninstall; fi
