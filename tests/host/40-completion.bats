@@ -1,0 +1,212 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs on the host (tests/check.sh): the bash completion of the work tree,
+# user/completion/kbufctl, driven as bash drives it (COMP_WORDS, COMP_CWORD,
+# the function called with the command, the word and the one before) with
+# the work tree's kbufctl on PATH, whose --help it reads. No module: there
+# is no /sys/class/kbuf here, so each test replaces _kbufctl_buffers, the
+# one function that lists the buffers, by one that names kmalloc, pages and
+# vmalloc; what is tested is which words get buffer names. The guests test
+# the real list (tests/85-kbufctl.bats). bash-completion's library is not
+# loaded: the file works on its own.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+setup_file() {
+	TREE=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	export TREE
+}
+
+setup() {
+	[[ -x $TREE/user/kbufctl/kbufctl ]] ||
+		skip "user/kbufctl/kbufctl is not built: make -C user"
+	PATH=$TREE/user/kbufctl:$PATH
+	# bash's default: --opt=value reaches the function as three words.
+	COMP_WORDBREAKS=$' \t\n"\'@><=;|&(:'
+	# shellcheck source=../../user/completion/kbufctl
+	source "$TREE/user/completion/kbufctl"
+	_kbufctl_buffers() { printf '%s\n' kmalloc pages vmalloc; }
+	# Known files for --file and --svg.
+	cd "$BATS_TEST_TMPDIR" || return
+	touch harbor.txt other.txt
+	mkdir hat
+	touch hat/inner.txt
+}
+
+# The completions of the last word of the line "$@", space-separated.
+comp() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	_kbufctl kbufctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+	echo "${COMPREPLY[*]}"
+}
+
+# The same, sorted: file names come in the directory's order.
+comp_sorted() {
+	comp "$@" >/dev/null
+	printf '%s\n' "${COMPREPLY[@]}" | sort | paste -sd ' '
+}
+
+# Assert that the line "$@" completes to nothing; a failure names the line.
+refute_comp() {
+	assert_equal "$*: $(comp "$@")" "$*: "
+}
+
+@test "the file registers _kbufctl for kbufctl" {
+	run -0 complete -p kbufctl
+	assert_output 'complete -F _kbufctl kbufctl'
+}
+
+@test "the first word completes the commands, --help and --version" {
+	assert_equal "$(comp kbufctl re)" 'read resize'
+	assert_equal "$(comp kbufctl cr)" 'create'
+	assert_equal "$(comp kbufctl --)" '--help --version'
+}
+
+@test "help completes a command, once" {
+	assert_equal "$(comp kbufctl help cr)" 'create'
+	refute_comp kbufctl help create ''
+}
+
+@test "a dash completes the options of the command, from its --help" {
+	assert_equal "$(comp kbufctl list --)" \
+		'--output --noheadings --raw --bytes --json --help'
+	assert_equal "$(comp kbufctl layout pages --)" \
+		'--runs --json --ascii --svg --help'
+	assert_equal "$(comp kbufctl create x --ba)" '--backend'
+}
+
+@test "--backend, --gfp, --pattern and --via complete their values" {
+	assert_equal "$(comp kbufctl create x --backend v)" 'vmalloc'
+	assert_equal "$(comp kbufctl create x -B v)" 'vmalloc'
+	assert_equal "$(comp kbufctl create x --gfp '')" 'kernel atomic'
+	assert_equal "$(comp kbufctl fill pages -p '')" 'seq random: byte:0x'
+	assert_equal "$(comp kbufctl verify pages --via '')" 'read mmap'
+	assert_equal "$(comp kbufctl fill pages -m '')" 'write mmap'
+}
+
+@test "list --output completes the last column of a comma list, in any case" {
+	assert_equal "$(comp kbufctl list -o name,ma)" 'name,MAP name,MAPPINGS'
+	assert_equal "$(comp kbufctl list --output na)" 'NAME'
+}
+
+@test "--opt=value completes the value as --opt value does" {
+	assert_equal "$(comp kbufctl list --output = na)" 'NAME'
+	assert_equal "$(comp kbufctl list --output =)" \
+		'NAME BACKEND CAPACITY LENGTH MAP GFP MAPPINGS OPENS'
+	assert_equal "$(comp kbufctl list --output = name,ma)" 'name,MAP name,MAPPINGS'
+	assert_equal "$(comp kbufctl create x --backend = v)" 'vmalloc'
+	assert_equal "$(comp kbufctl create x --gfp =)" 'kernel atomic'
+	assert_equal "$(comp kbufctl fill pages --pattern = b)" 'byte:0x'
+	assert_equal "$(comp kbufctl verify pages --via = m)" 'mmap'
+}
+
+@test "--opt=value keeps --opt= in front when COMP_WORDBREAKS has no =" {
+	COMP_WORDBREAKS=$' \t\n'
+	assert_equal "$(comp kbufctl list --output=na)" '--output=NAME'
+	assert_equal "$(comp kbufctl create x --backend=v)" '--backend=vmalloc'
+}
+
+@test "--file and --svg complete file names and directories" {
+	assert_equal "$(comp_sorted kbufctl write vmalloc --file ha)" 'harbor.txt hat'
+	assert_equal "$(comp_sorted kbufctl write vmalloc -f ha)" 'harbor.txt hat'
+	assert_equal "$(comp_sorted kbufctl write vmalloc --file = ha)" 'harbor.txt hat'
+	assert_equal "$(comp_sorted kbufctl write vmalloc --file '')" \
+		'harbor.txt hat other.txt'
+	assert_equal "$(comp kbufctl write vmalloc --file hat/)" 'hat/inner.txt'
+	assert_equal "$(comp_sorted kbufctl layout pages --svg ha)" 'harbor.txt hat'
+}
+
+@test "an option that takes free text completes nothing" {
+	refute_comp kbufctl write vmalloc --data ''
+	refute_comp kbufctl write vmalloc -d ''
+	refute_comp kbufctl write vmalloc --offset ''
+	refute_comp kbufctl write vmalloc -O v
+	refute_comp kbufctl write vmalloc --offset = ''
+	refute_comp kbufctl read vmalloc --offset ''
+	refute_comp kbufctl read vmalloc --length ''
+	refute_comp kbufctl read vmalloc -xl ''
+	refute_comp kbufctl create x --size ''
+	refute_comp kbufctl map vmalloc --offset ''
+	refute_comp kbufctl map vmalloc --length ''
+	refute_comp kbufctl map vmalloc --write ''
+	refute_comp kbufctl map vmalloc --hold ''
+	refute_comp kbufctl stress --threads ''
+	refute_comp kbufctl stress --procs ''
+	refute_comp kbufctl stress --seconds ''
+	refute_comp kbufctl stress --ops ''
+	refute_comp kbufctl stress --seed ''
+	refute_comp kbufctl stress -S v
+	refute_comp kbufctl bench --size ''
+	refute_comp kbufctl bench --block ''
+	refute_comp kbufctl bench --repeat ''
+	refute_comp kbufctl bench --time ''
+}
+
+@test "which options take an argument is read from --help" {
+	# A --zap N that kbufctl write does not have: once its --help shows
+	# it, its argument completes nothing and is no positional.
+	kbufctl() {
+		if [[ $* == 'write --help' ]]; then
+			command kbufctl write --help |
+				sed 's/^ -h, --help/ -z, --zap N      new\n&/'
+		else
+			command kbufctl "$@"
+		fi
+	}
+	refute_comp kbufctl write --zap ''
+	refute_comp kbufctl write -z ''
+	assert_equal "$(comp kbufctl write --zap 5 v)" 'vmalloc'
+}
+
+@test "the DEV argument completes the buffers" {
+	assert_equal "$(comp kbufctl info '')" 'kmalloc pages vmalloc'
+	assert_equal "$(comp kbufctl fill v)" 'vmalloc'
+	assert_equal "$(comp kbufctl resize v)" 'vmalloc'
+	assert_equal "$(comp kbufctl truncate v)" 'vmalloc'
+	assert_equal "$(comp kbufctl clear v)" 'vmalloc'
+	assert_equal "$(comp kbufctl destroy v)" 'vmalloc'
+}
+
+@test "option arguments are skipped when counting to the DEV" {
+	assert_equal "$(comp kbufctl write --offset 4K v)" 'vmalloc'
+	assert_equal "$(comp kbufctl write --offset = 4K v)" 'vmalloc'
+	assert_equal "$(comp kbufctl write -d hi v)" 'vmalloc'
+	assert_equal "$(comp kbufctl write - v)" 'vmalloc'
+	assert_equal "$(comp kbufctl read -xl 5 v)" 'vmalloc'
+	assert_equal "$(comp kbufctl read --hex v)" 'vmalloc'
+	assert_equal "$(comp kbufctl read -- v)" 'vmalloc'
+}
+
+@test "the arguments after the DEV complete nothing" {
+	refute_comp kbufctl resize vmalloc ''
+	refute_comp kbufctl truncate vmalloc ''
+	refute_comp kbufctl info vmalloc ''
+	refute_comp kbufctl clear vmalloc ''
+	refute_comp kbufctl destroy vmalloc ''
+	refute_comp kbufctl write vmalloc --offset 4K ''
+	refute_comp kbufctl write --data hi vmalloc ''
+}
+
+@test "list and create take no buffer" {
+	refute_comp kbufctl list ''
+	refute_comp kbufctl create ''
+	refute_comp kbufctl create x --backend vmalloc ''
+}
+
+@test "every positional of bench and stress completes the buffers" {
+	assert_equal "$(comp kbufctl bench '')" 'kmalloc pages vmalloc'
+	assert_equal "$(comp kbufctl bench kmalloc v)" 'vmalloc'
+	assert_equal "$(comp kbufctl bench -s 1M kmalloc p)" 'pages'
+	assert_equal "$(comp kbufctl stress -t 4 pages '')" 'kmalloc pages vmalloc'
+	assert_equal "$(comp kbufctl stress --seed 7 kmalloc pages v)" 'vmalloc'
+}
+
+@test "bench --scaling takes no buffer" {
+	refute_comp kbufctl bench --scaling ''
+	refute_comp kbufctl bench --scaling --repeat 3 ''
+	refute_comp kbufctl bench --json --scaling ''
+}
