@@ -41,7 +41,7 @@ static int kbuf_bench_scale_ctl(unsigned long req, void *arg)
 	int ret;
 
 	if (fd < 0)
-		kbuf_open_fail(KBUF_CONTROL_PATH, errno);
+		kbuf_open_fail(KBUF_CONTROL_PATH, errno, O_RDWR);
 	ret = ioctl(fd, req, arg) ? errno : 0;
 	close(fd);
 	return ret;

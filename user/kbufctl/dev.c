@@ -34,7 +34,7 @@ void kbuf_dev_open(struct kbuf_dev *dev, const char *arg, int flags)
 		errx(KBUF_EXIT_USAGE, "%s: %s", arg, strerror(-ret));
 	dev->fd = open(dev->path, flags | O_CLOEXEC);
 	if (dev->fd < 0)
-		kbuf_open_fail(dev->path, errno);
+		kbuf_open_fail(dev->path, errno, flags);
 	if (ioctl(dev->fd, KBUF_IOC_INFO, &dev->info))
 		err(KBUF_EXIT_FAIL, "%s: KBUF_IOC_INFO", dev->path);
 	dev->info.name[KBUF_NAME_LEN - 1] = '\0';

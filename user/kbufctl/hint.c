@@ -9,6 +9,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -101,30 +102,48 @@ static bool kbuf_listed_in(const struct group *gr)
 	return false;
 }
 
-/*
- * After EACCES on buffer node @path: what would let the caller in. Joining
- * group kbuf helps only if the node is in it, and a user who has just
- * joined must log in again before a process of theirs has the group.
- */
-static void kbuf_hint_access(const char *path)
+/* The permission bits, as for "other", that an open with @flags needs. */
+static unsigned int kbuf_access_bits(int flags)
 {
+	switch (flags & O_ACCMODE) {
+	case O_WRONLY:
+		return 2;
+	case O_RDWR:
+		return 6;
+	default:
+		return 4;
+	}
+}
+
+/*
+ * After EACCES opening buffer node @path with @flags: what would let the
+ * caller in. Joining group kbuf helps only if the node is in it and its
+ * group bits allow the access, and a user who has just joined must log
+ * in again before a process of theirs has the group. If the node cannot
+ * even be looked at (a directory on the way), there is nothing to add.
+ */
+static void kbuf_hint_access(const char *path, int flags)
+{
+	unsigned int need = kbuf_access_bits(flags) << 3;
 	struct group *gr = getgrnam("kbuf");
 	struct stat st;
-	bool known;
 
 	if (!gr) {
 		warnx("no group kbuf: 'make install-user' or kbuf-utils makes it");
 		return;
 	}
-	known = !stat(path, &st);
-	if (known && st.st_gid != gr->gr_gid)
-		warnx("%s is in group %s, not kbuf: the udev rule 60-kbuf.rules puts it there ('make install-user' or kbuf-utils installs the rule)",
+	if (stat(path, &st))
+		return;
+	if (st.st_gid != gr->gr_gid)
+		warnx("%s is in group %s, not kbuf: is the udev rule 60-kbuf.rules installed?",
 		      path, kbuf_group_name(st.st_gid));
+	else if ((st.st_mode & need) != need)
+		warnx("%s is mode %04o: the kbuf udev rule makes it 0660", path,
+		      (unsigned int)(st.st_mode & 07777));
 	else if (kbuf_in_group(gr->gr_gid))
-		warnx("%s is mode %04o: the kbuf udev rule makes it 0660",
-		      path, known ? (unsigned int)(st.st_mode & 07777) : 0);
+		return;
 	else if (kbuf_listed_in(gr))
-		warnx("%s is in group kbuf, but this login is not yet: log in again, or run 'newgrp kbuf'",
+		warnx("%s is in group kbuf, but not this login: log in again, or run 'newgrp kbuf'",
 		      kbuf_user_name());
 	else
 		warnx("join group kbuf: 'sudo usermod -aG kbuf %s', then log in again",
@@ -135,11 +154,12 @@ static void kbuf_hint_access(const char *path)
  * kbuf_open_fail() - report that @path cannot be opened, with a hint
  * @path:  the node
  * @error: errno of the open
+ * @flags: its flags (O_RDONLY, O_WRONLY or O_RDWR matter)
  *
  * Exits 1. The first line is the usual "kbufctl: PATH: error"; the second,
  * when there is one, says what to do.
  */
-noreturn void kbuf_open_fail(const char *path, int error)
+noreturn void kbuf_open_fail(const char *path, int error, int flags)
 {
 	bool control = !strcmp(path, KBUF_CONTROL_PATH);
 
@@ -151,7 +171,7 @@ noreturn void kbuf_open_fail(const char *path, int error)
 	if ((error == EACCES || error == EPERM) && control)
 		warnx("creating and destroying buffers needs root: use sudo");
 	else if (error == EACCES)
-		kbuf_hint_access(path);
+		kbuf_hint_access(path, flags);
 	exit(KBUF_EXIT_FAIL);
 }
 
@@ -210,8 +230,8 @@ static const char *kbuf_plural(__u64 n)
  * After the processes that hold a buffer were listed: say so if some of
  * the @opens and @maps the driver counts were not found.
  */
-static void kbuf_holders_missing(const struct kbuf_holders *seen,
-				 __u64 opens, __u64 maps)
+static void kbuf_holders_missing(const struct kbuf_holders *seen, __u64 opens,
+				 __u64 maps)
 {
 	if (seen->opens >= opens && seen->maps >= maps)
 		return;

@@ -4,9 +4,12 @@
  * open descriptor (/proc/PID/fd) or a mapping (/proc/PID/maps). Both are
  * matched by the device, never by the path text: a descriptor by the
  * st_rdev of what it points to, a mapping by the device and inode that
- * maps prints, or, where /proc/PID/map_files can be read (root), by its
- * st_rdev too. So a node opened through another name (a bind mount, a
- * second node made with mknod) is still found.
+ * maps prints (or that of the file it names), or, where
+ * /proc/PID/map_files can be read (root), by its st_rdev too. So a node
+ * opened through another name (a bind mount, a second node made with
+ * mknod) is still found. A process's figure counts descriptors: two
+ * descriptors may share one open file (dup, fork), which the driver's
+ * "opens" counts once.
  *
  * Copyright (C) 2025 The kbuf authors
  */
@@ -21,8 +24,7 @@
 #include "kbufctl.h"
 
 /* Is the open file of /proc/@pid/fd/@fd the node @node? */
-static bool kbuf_fd_is(const char *pid, const char *fd,
-		       const struct stat *node)
+static bool kbuf_fd_is(const char *pid, const char *fd, const struct stat *node)
 {
 	char path[KBUF_PATH_MAX];
 	struct stat st;
@@ -53,23 +55,35 @@ static unsigned int kbuf_fd_count(const char *pid, const struct stat *node)
 
 /*
  * Is the maps line @line of process @pid a mapping of @node? Through
- * map_files where it can be read, else by the "MAJ:MIN INODE" fields.
+ * map_files where it can be read (root); else through the file the line
+ * names, if it still is the inode the line gives ("MAJ:MIN INODE") and a
+ * node of the same device: so a mapping made through another node of
+ * the buffer is found without root too.
  */
 static bool kbuf_map_is(const char *pid, const char *line,
 			const struct stat *node)
 {
 	char path[KBUF_PATH_MAX], range[64];
-	unsigned int maj, min;
 	unsigned long long ino;
+	unsigned int maj, min;
 	struct stat st;
+	int name = 0;
 
-	if (sscanf(line, "%63s %*s %*s %x:%x %llu", range, &maj, &min,
-		   &ino) != 4)
+	if (sscanf(line, "%63s %*s %*s %x:%x %llu %n", range, &maj, &min, &ino,
+		   &name) != 4)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%.20s/map_files/%s", pid, range);
 	if (!stat(path, &st))
 		return S_ISCHR(st.st_mode) && st.st_rdev == node->st_rdev;
-	return makedev(maj, min) == node->st_dev && ino == node->st_ino;
+	if (makedev(maj, min) == node->st_dev && ino == node->st_ino)
+		return true;
+	if (!name || line[name] != '/')
+		return false;
+	snprintf(path, sizeof(path), "%.*s", (int)strcspn(line + name, "\n"),
+		 line + name);
+	return !stat(path, &st) && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == node->st_rdev && st.st_dev == makedev(maj, min) &&
+	       st.st_ino == ino;
 }
 
 /* How many mappings of process @pid map @node. */
@@ -92,10 +106,15 @@ static unsigned int kbuf_map_count(const char *pid, const struct stat *node)
 	return n;
 }
 
-/* The command name of process @pid, or "?". */
+/*
+ * The command name of process @pid, or "?", safe to print: any process
+ * chooses its own name, and a byte outside printable ASCII (an escape
+ * sequence for the terminal of whoever runs kbufctl) is shown as \xNN.
+ */
 static void kbuf_proc_comm(const char *pid, char *buf, size_t len)
 {
-	char path[KBUF_PATH_MAX];
+	char path[KBUF_PATH_MAX], raw[32];
+	size_t i, n = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%.20s/comm", pid);
@@ -103,8 +122,19 @@ static void kbuf_proc_comm(const char *pid, char *buf, size_t len)
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
+	if (fgets(raw, sizeof(raw), f)) {
+		raw[strcspn(raw, "\n")] = '\0';
+		for (i = 0; raw[i] && n + 5 <= len; i++) {
+			unsigned char c = (unsigned char)raw[i];
+
+			if (c >= 0x20 && c < 0x7f && c != '\\')
+				buf[n++] = (char)c;
+			else
+				n += (size_t)snprintf(buf + n, len - n,
+						      "\\x%02x", c);
+		}
+		buf[n] = '\0';
+	}
 	fclose(f);
 }
 
@@ -114,16 +144,17 @@ static void kbuf_holder_show(const char *pid, const struct stat *node,
 {
 	unsigned int opens = kbuf_fd_count(pid, node);
 	unsigned int maps = kbuf_map_count(pid, node);
-	char comm[64];
+	char comm[128];
 
 	if (!maps && (maps_only || !opens))
 		return;
 	kbuf_proc_comm(pid, comm, sizeof(comm));
 	if (maps_only)
-		warnx("  pid %s (%s): %u mapped", pid, comm, maps);
+		warnx("  pid %s (%s): %u mapping%s", pid, comm, maps,
+		      maps == 1 ? "" : "s");
 	else
-		warnx("  pid %s (%s): %u open, %u mapped", pid, comm, opens,
-		      maps);
+		warnx("  pid %s (%s): %u descriptor%s, %u mapping%s", pid, comm,
+		      opens, opens == 1 ? "" : "s", maps, maps == 1 ? "" : "s");
 	seen->opens += opens;
 	seen->maps += maps;
 	seen->procs++;

@@ -156,7 +156,7 @@ void kbuf_progress_clear(struct kbuf_progress *p);
 bool kbuf_module_loaded(void);
 void kbuf_module_version(char *buf, size_t len);
 bool kbuf_hint_module(void);
-noreturn void kbuf_open_fail(const char *path, int error);
+noreturn void kbuf_open_fail(const char *path, int error, int flags);
 void kbuf_hint_size(__u32 backend, __u64 size);
 void kbuf_hint_resize_perm(const struct kbuf_info *info, __u64 size);
 void kbuf_hint_busy(const char *name, bool maps_only);

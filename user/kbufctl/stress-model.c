@@ -14,7 +14,6 @@
 
 #include "stress.h"
 
-
 const int kst_errnos[KST_NR_ERRS] = {
 	[KST_E_INVAL] = EINVAL, [KST_E_NOSPC] = ENOSPC, [KST_E_BUSY] = EBUSY,
 	[KST_E_FAULT] = EFAULT, [KST_E_ACCES] = EACCES, [KST_E_BADF] = EBADF,
