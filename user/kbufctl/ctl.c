@@ -22,8 +22,9 @@ static const char *const kbuf_create_help[] = {
 	"",
 	"Options:",
 	" -B, --backend B   kmalloc, pages or vmalloc",
-	" -s, --size SIZE   capacity in bytes (K, M, G accepted); at most",
-	"                   4 MiB for kmalloc and pages, 1 GiB for vmalloc",
+	" -s, --size SIZE   capacity in bytes (K, M, G accepted), up to the",
+	"                   backend's limit in /sys/class/kbuf/control/limits",
+	"                   (x86-64: 4 MiB for kmalloc and pages, 1 GiB for vmalloc)",
 	" -g, --gfp G       kernel (default) or atomic (not for vmalloc)",
 	" -q, --quiet       do not print the node",
 	" -h, --help        show this help",
@@ -33,13 +34,21 @@ static const char *const kbuf_create_help[] = {
 static const char kbuf_name_rule[] =
 	"use 1 to 31 characters of a-z, 0-9, _ and -, not \"control\"";
 
-/* NAME, or the last part of a path to the node. */
-static const char *kbuf_arg_name(int argc, char **argv)
+/*
+ * NAME; with @node_ok, /dev/kbuf/NAME too. Any other path is refused:
+ * its last part is not what it names.
+ */
+static const char *kbuf_arg_name(int argc, char **argv, bool node_ok)
 {
 	const char *arg = kbuf_arg_next(argc, argv, "NAME");
-	const char *slash = strrchr(arg, '/');
-	const char *name = slash ? slash + 1 : arg;
+	const char *dir = KBUF_DEV_DIR "/";
+	const char *name = arg;
 
+	if (node_ok && !strncmp(arg, dir, strlen(dir)))
+		name = arg + strlen(dir);
+	if (strchr(name, '/'))
+		kbuf_usage_error(argv[0], "'%s' is not a buffer name%s", arg,
+				 node_ok ? " or " KBUF_DEV_DIR "/NAME" : "");
 	if (!kbuf_name_valid(name))
 		kbuf_usage_error(argv[0], "'%s' is not a buffer name: %s", name,
 				 kbuf_name_rule);
@@ -87,7 +96,8 @@ static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc,
 				 backend ? "--size" : "--backend");
 	if (kc->backend == KBUF_BACKEND_VMALLOC && kc->gfp == KBUF_GFP_ATOMIC)
 		kbuf_usage_error(argv[0], "--gfp atomic is not for vmalloc");
-	snprintf(kc->name, sizeof(kc->name), "%s", kbuf_arg_name(argc, argv));
+	snprintf(kc->name, sizeof(kc->name), "%s",
+		 kbuf_arg_name(argc, argv, false));
 	kbuf_args_done(argc, argv);
 }
 
@@ -99,7 +109,7 @@ static int kbuf_control(unsigned long req, void *arg, const char *verb,
 	int error = 0;
 
 	if (fd < 0)
-		kbuf_open_fail(KBUF_CONTROL_PATH, errno);
+		kbuf_open_fail(KBUF_CONTROL_PATH, errno, O_RDWR);
 	if (ioctl(fd, req, arg)) {
 		error = errno;
 		warn("%s: %s %s", KBUF_CONTROL_PATH, verb, name);
@@ -133,8 +143,8 @@ int kbuf_cmd_create(int argc, char **argv)
 static const char *const kbuf_destroy_help[] = {
 	"Usage: kbufctl destroy NAME",
 	"",
-	"Destroy buffer NAME and remove /dev/kbuf/NAME; NAME may also be the",
-	"node's path. Fails with EBUSY while the buffer is open or mapped,",
+	"Destroy buffer NAME and remove /dev/kbuf/NAME; NAME may also be given",
+	"as /dev/kbuf/NAME. Fails with EBUSY while the buffer is open or mapped,",
 	"and then names the processes that hold it.",
 	"Needs CAP_SYS_ADMIN.",
 	"",
@@ -149,7 +159,8 @@ int kbuf_cmd_destroy(int argc, char **argv)
 
 	kbuf_getopt_none(argc, argv, kbuf_destroy_help);
 	memset(&kd, 0, sizeof(kd));
-	snprintf(kd.name, sizeof(kd.name), "%s", kbuf_arg_name(argc, argv));
+	snprintf(kd.name, sizeof(kd.name), "%s",
+		 kbuf_arg_name(argc, argv, true));
 	kbuf_args_done(argc, argv);
 	switch (kbuf_control(KBUF_IOC_DESTROY, &kd, "destroy", kd.name)) {
 	case 0:

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -100,7 +101,7 @@ static struct kbuf_list_row *kbuf_list_rows(size_t *nr)
 
 	n = scandir(KBUF_SYSFS_DIR, &names, kbuf_list_filter, alphasort);
 	if (n < 0)
-		kbuf_open_fail(KBUF_SYSFS_DIR, errno);
+		kbuf_open_fail(KBUF_SYSFS_DIR, errno, O_RDONLY);
 	rows = calloc((size_t)n + 1, sizeof(*rows));
 	if (!rows)
 		err(KBUF_EXIT_FAIL, "calloc");
@@ -194,7 +195,8 @@ static const char *const kbuf_list_help[] = {
 	"unless --bytes; JSON always gives bytes.",
 	"",
 	"Options:",
-	" -o, --output COLS   the columns to show, comma-separated",
+	" -o, --output COLS   the columns to show, comma-separated; +COLS adds",
+	"                     to those chosen so far",
 	" -n, --noheadings    no heading line",
 	" -r, --raw           one space between fields, no alignment",
 	" -b, --bytes         sizes in bytes",
@@ -213,23 +215,41 @@ static const char *const kbuf_list_help[] = {
 	NULL,
 };
 
-/* --output: column names, any case, comma-separated. */
+/* Is column @c among those @o shows? */
+static bool kbuf_list_has(const struct kbuf_list_opts *o, unsigned int c)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nr_cols; i++)
+		if (o->cols[i] == c)
+			return true;
+	return false;
+}
+
+/*
+ * --output: column names, any case, comma-separated; with a leading '+',
+ * added to the columns already chosen (those not shown yet), as lsblk.
+ */
 static void kbuf_list_output(const char *prog, const char *arg,
 			     struct kbuf_list_opts *o)
 {
 	char *copy = strdup(arg), *save = NULL, *tok;
+	bool add = arg[0] == '+';
 	unsigned int c;
 
 	if (!copy)
 		err(KBUF_EXIT_FAIL, "strdup");
-	o->nr_cols = 0;
-	for (tok = strtok_r(copy, ",", &save); tok;
+	if (!add)
+		o->nr_cols = 0;
+	for (tok = strtok_r(copy + add, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		for (c = 0; c < KBUF_LIST_COLS; c++)
 			if (!strcasecmp(tok, kbuf_list_cols[c].title))
 				break;
 		if (c == KBUF_LIST_COLS)
 			kbuf_usage_error(prog, "unknown column '%s'", tok);
+		if (add && kbuf_list_has(o, c))
+			continue;
 		if (o->nr_cols == KBUF_LIST_COLS)
 			kbuf_usage_error(prog, "more than %d columns",
 					 KBUF_LIST_COLS);
@@ -266,6 +286,10 @@ static void kbuf_list_parse(int argc, char **argv, struct kbuf_list_opts *o)
 		o->bytes |= opt == 'b';
 		o->json |= opt == 'j';
 	}
+	if (o->json && (o->noheadings || o->raw))
+		kbuf_usage_error(argv[0],
+				 "--json %s: drop --noheadings and --raw",
+				 "has no heading and no alignment");
 	kbuf_args_done(argc, argv);
 }
 

@@ -325,6 +325,31 @@ const char *kbuf_gfp_name(__u32 gfp)
 	return gfp < ARRAY_SIZE(kbuf_gfps) ? kbuf_gfps[gfp] : "unknown";
 }
 
+/*
+ * @bytes in its largest binary unit @unit (0 B .. 4 TiB) as @whole and
+ * @tenth, rounded as lsblk(8) rounds: the fraction is cut to thousandths,
+ * then rounded to tenths, carrying into @whole (4095 is 4 K, and 1048575
+ * is 1024 K: lsblk does not move to the next unit either).
+ */
+static void kbuf_size_parts(__u64 bytes, unsigned int *unit, __u64 *whole,
+			    unsigned int *tenth)
+{
+	unsigned int u = 0, shift;
+	__u64 rest;
+
+	while (u < 4 && bytes >> (10 * (u + 1)))
+		u++;
+	shift = 10 * u;
+	*unit = u;
+	*whole = bytes >> shift;
+	rest = bytes & ((1ULL << shift) - 1);
+	*tenth = (unsigned int)((((rest * 1000) >> shift) + 50) / 100);
+	if (*tenth == 10) {
+		(*whole)++;
+		*tenth = 0;
+	}
+}
+
 /**
  * kbuf_format_size() - a byte count for people: "100 B", "64 KiB", "1.5 MiB"
  * @bytes: the count
@@ -334,16 +359,16 @@ const char *kbuf_gfp_name(__u32 gfp)
 void kbuf_format_size(__u64 bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned int u = 0;
+	unsigned int u, tenth;
+	__u64 whole;
 
-	while (u < 4 && bytes >> (10 * (u + 1)))
-		u++;
-	if (!(bytes & ((1ULL << (10 * u)) - 1)))
-		snprintf(buf, len, "%llu %s",
-			 (unsigned long long)(bytes >> (10 * u)), units[u]);
+	kbuf_size_parts(bytes, &u, &whole, &tenth);
+	if (tenth)
+		snprintf(buf, len, "%llu.%u %s", (unsigned long long)whole,
+			 tenth, units[u]);
 	else
-		snprintf(buf, len, "%.1f %s",
-			 (double)bytes / (double)(1ULL << (10 * u)), units[u]);
+		snprintf(buf, len, "%llu %s", (unsigned long long)whole,
+			 units[u]);
 }
 
 /**
@@ -355,16 +380,16 @@ void kbuf_format_size(__u64 bytes, char *buf, size_t len)
 void kbuf_format_size_short(__u64 bytes, char *buf, size_t len)
 {
 	static const char units[] = "BKMGT";
-	unsigned int u = 0;
+	unsigned int u, tenth;
+	__u64 whole;
 
-	while (u < 4 && bytes >> (10 * (u + 1)))
-		u++;
-	if (!(bytes & ((1ULL << (10 * u)) - 1)))
-		snprintf(buf, len, "%llu%c",
-			 (unsigned long long)(bytes >> (10 * u)), units[u]);
+	kbuf_size_parts(bytes, &u, &whole, &tenth);
+	if (tenth)
+		snprintf(buf, len, "%llu.%u%c", (unsigned long long)whole,
+			 tenth, units[u]);
 	else
-		snprintf(buf, len, "%.1f%c",
-			 (double)bytes / (double)(1ULL << (10 * u)), units[u]);
+		snprintf(buf, len, "%llu%c", (unsigned long long)whole,
+			 units[u]);
 }
 
 /*

@@ -287,6 +287,11 @@ static const struct kbuf_format_case kbuf_format_cases[] = {
 	{ 1073741824, "1 GiB" },
 	{ 4ULL << 40, "4 TiB" },
 	{ 4ULL << 50, "4096 TiB" },
+	{ 1075, "1 KiB" },
+	{ 1126, "1.1 KiB" },
+	{ 4095, "4 KiB" },
+	{ 999999, "976.6 KiB" },
+	{ 1048575, "1024 KiB" },
 };
 
 static void kbuf_test_format(struct kbuf_tap *t)
@@ -308,7 +313,9 @@ static void kbuf_test_format(struct kbuf_tap *t)
 static const struct kbuf_format_case kbuf_format_short_cases[] = {
 	{ 0, "0B" },	      { 100, "100B" },	       { 1024, "1K" },
 	{ 1536, "1.5K" },     { 65536, "64K" },	       { 1048576, "1M" },
-	{ 1073741824, "1G" }, { 4ULL << 50, "4096T" },
+	{ 1073741824, "1G" }, { 4ULL << 50, "4096T" }, { 4095, "4K" },
+	{ 1048575, "1024K" }, { 1073741823, "1024M" }, { 1126, "1.1K" },
+	{ 1075, "1K" },	      { 1572863, "1.5M" },
 };
 
 static void kbuf_test_format_short(struct kbuf_tap *t)
