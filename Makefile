@@ -56,7 +56,8 @@ USER_VARS = KBUF_VERSION=$(VERSION) DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) \
 
 .PHONY: all no-space module user check check-debug demo bench soak clean \
 	version install install-module install-user uninstall dkms-src \
-	dkms-not-packaged dkms-module dkms-install dkms-uninstall deb
+	dkms-not-packaged user-not-packaged dkms-module dkms-install \
+	dkms-uninstall deb
 
 all: module user
 
@@ -127,7 +128,7 @@ install-module: module
 
 # What a user of the module needs besides the module: user/ installs the
 # tool, header, man pages and completion; the system gets the rule and group.
-install-user:
+install-user: user-not-packaged
 	install -d $(dir $(MANIFEST))
 	$(MAKE) -C user install $(USER_VARS) MANIFEST=$(MANIFEST)
 	install -D -m 0644 udev/60-kbuf.rules $(DESTDIR)$(UDEVRULESDIR)/60-kbuf.rules
@@ -141,12 +142,28 @@ install-user:
 		udevadm trigger --subsystem-match=kbuf --action=add 2>/dev/null || true; \
 	fi
 
-# depmod runs for each kernel a module was removed from.
+# kbuf-utils gives the same user side from /usr, with the same rule name
+# (one in /etc would hide the package's) and the same group.
+user-not-packaged:
+	@[ -n "$(DESTDIR)" ] || [ "$$(dpkg-query -W -f='$${db:Status-Status}' \
+		kbuf-utils 2>/dev/null)" != installed ] || { echo "kbuf-utils" \
+		"is installed and gives kbufctl, the header, man pages, rule and" \
+		"group: use it, or 'apt-get purge kbuf-utils' first" >&2; exit 1; }
+
+# depmod runs for each kernel a module was removed from. The group made by
+# install-user stays if kbuf-utils has taken it over since, or if users
+# have joined it.
 uninstall:
 	@test -f $(MANIFEST) || { echo "nothing to uninstall: no $(MANIFEST)" >&2; exit 1; }
 	@kvers=; while read -r f; do \
 		case "$$f" in \
-		group:*) groupdel "$${f#group:}" ;; \
+		group:*) g=$${f#group:}; \
+			if [ "$$(dpkg-query -W -f='$${db:Status-Status}' \
+				kbuf-utils 2>/dev/null)" = installed ]; then \
+				echo "keeping group $$g: kbuf-utils uses it"; \
+			elif [ -n "$$(getent group "$$g" | cut -d: -f4)" ]; then \
+				echo "keeping group $$g: it has members"; \
+			else groupdel "$$g"; fi ;; \
 		/lib/modules/*) rm -f "$(DESTDIR)$$f"; \
 			k=$${f#/lib/modules/}; kvers="$$kvers $${k%%/*}" ;; \
 		*) rm -f "$(DESTDIR)$$f" ;; \

@@ -147,6 +147,14 @@ setup() {
 	assert_line --partial "kbuf/$KBUF_VERSION, "
 }
 
+@test "make install-user leaves kbuf-utils' user side alone" {
+	run make -s install-user
+	assert_failure 2
+	assert_line --index 0 "kbuf-utils is installed and gives kbufctl, the header, man pages, rule and group: use it, or 'apt-get purge kbuf-utils' first"
+	assert_file_not_exists /etc/udev/rules.d/60-kbuf.rules
+	assert_file_not_exists /usr/local/bin/kbufctl
+}
+
 @test "make deb outside a git clone says so in one line" {
 	local tree=$BATS_TEST_TMPDIR/export
 	mkdir "$tree"

@@ -66,6 +66,8 @@ LIST
 	assert_success
 	assert_file_not_exists /usr/local/bin/kbufctl
 	assert_file_not_exists /usr/local/include/linux/kbuf.h
+	assert_file_not_exists /usr/local/share/man/man1/kbufctl.1
+	assert_file_not_exists /usr/local/share/man/man4/kbuf.4
 	assert_file_not_exists /usr/local/share/bash-completion/completions/kbufctl
 	assert_file_not_exists /etc/udev/rules.d/60-kbuf.rules
 	assert_file_not_exists "$MANIFEST"
