@@ -106,7 +106,8 @@ clean:
 MODDIR = /lib/modules/$(KVER)/extra
 SYSTEM_FILES = $(UDEVRULESDIR)/60-kbuf.rules
 
-install: install-module install-user
+# The checks first: a refusal must come before anything is installed.
+install: user-not-packaged install-module install-user
 
 # The module for KVER, and commented-out modprobe.d and modules-load.d
 # examples.
@@ -202,7 +203,7 @@ dkms-module: dkms-src
 	dkms build -m kbuf -v $(VERSION) -k $(KVER)
 	dkms install -m kbuf -v $(VERSION) -k $(KVER)
 
-dkms-install: dkms-module install-user
+dkms-install: dkms-not-packaged user-not-packaged dkms-module install-user
 
 # The Debian packages, built by dpkg-buildpackage from a copy of the tree
 # (the files git tracks, as the work tree has them: a new file counts once
@@ -212,9 +213,10 @@ DEB_OUT ?= $(CURDIR)/tests/out/deb
 DEB_TREE = $(DEB_OUT)/kbuf-$(VERSION)
 
 deb: no-space
-	@git rev-parse --is-inside-work-tree >/dev/null 2>&1 || { echo "make" \
-		"deb packages the files git tracks: run it in a git clone" \
-		"(no git work tree at $(CURDIR))" >&2; exit 1; }
+	@top=$$(git rev-parse --show-toplevel 2>&1); \
+	[ "$$top" = "$$(pwd -P)" ] || { echo "make deb packages the files" \
+		"git tracks: run it at the top of a git clone (git: $$top)" >&2; \
+		exit 1; }
 	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && \
 	[ "$$v" = "$(VERSION)" ] || { echo "debian/changelog is at $$v but" \
 		"dkms.conf at $(VERSION): add an entry (dch -v $(VERSION))" >&2; \

@@ -161,7 +161,7 @@ setup() {
 	git archive HEAD | tar -x -C "$tree"
 	run make -s -C "$tree" deb DEB_OUT="$BATS_TEST_TMPDIR/out"
 	assert_failure 2
-	assert_line --index 0 "make deb packages the files git tracks: run it in a git clone (no git work tree at $tree)"
+	assert_line --index 0 "make deb packages the files git tracks: run it at the top of a git clone (git: fatal: not a git repository (or any of the parent directories): .git)"
 	assert_dir_not_exists "$BATS_TEST_TMPDIR/out"
 }
 

@@ -179,6 +179,9 @@ refute_comp() {
 	assert_equal "$(comp kbufctl read -xl 5 v)" 'vmalloc'
 	assert_equal "$(comp kbufctl read --hex v)" 'vmalloc'
 	assert_equal "$(comp kbufctl read -- v)" 'vmalloc'
+	# bash splits random:5 at the colon, as it splits --opt=value at the =.
+	assert_equal "$(comp kbufctl fill -p random : 5 v)" 'vmalloc'
+	assert_equal "$(comp kbufctl fill --pattern byte : 0x5a p)" 'pages'
 }
 
 @test "the arguments after the DEV complete nothing" {

@@ -32,3 +32,24 @@ setup() {
 	run dkms status -m kbuf
 	refute_output --partial kbuf/
 }
+
+# After 90-deb-purge.bats (kbuf-utils would keep every group): a group
+# the manifest names stays once users have joined it (their membership
+# would go with it), and goes otherwise.
+@test "make uninstall keeps a group it made once users have joined it" {
+	local root=$BATS_TEST_TMPDIR/root
+	mkdir -p "$root/usr/local/share/kbuf"
+	printf '%s\n' group:kbuf-keep-t group:kbuf-drop-t \
+		>"$root/usr/local/share/kbuf/install-manifest"
+	groupadd --system kbuf-keep-t
+	groupadd --system kbuf-drop-t
+	gpasswd -a nobody kbuf-keep-t >/dev/null
+	run make -s uninstall DESTDIR="$root"
+	getent group kbuf-keep-t kbuf-drop-t >"$BATS_TEST_TMPDIR/left" || true
+	groupdel kbuf-keep-t 2>/dev/null || true
+	groupdel kbuf-drop-t 2>/dev/null || true
+	assert_success
+	assert_output 'keeping group kbuf-keep-t: it has members'
+	run cat "$BATS_TEST_TMPDIR/left"
+	assert_output --regexp '^kbuf-keep-t:x:[0-9]+:nobody$'
+}

@@ -120,7 +120,8 @@ static unsigned int kbuf_access_bits(int flags)
  * caller in. Joining group kbuf helps only if the node is in it and its
  * group bits allow the access, and a user who has just joined must log
  * in again before a process of theirs has the group. If the node cannot
- * even be looked at (a directory on the way), there is nothing to add.
+ * even be looked at (a directory on the way), or is no device node at all,
+ * there is nothing to add.
  */
 static void kbuf_hint_access(const char *path, int flags)
 {
@@ -132,7 +133,7 @@ static void kbuf_hint_access(const char *path, int flags)
 		warnx("no group kbuf: 'make install-user' or kbuf-utils makes it");
 		return;
 	}
-	if (stat(path, &st))
+	if (stat(path, &st) || !S_ISCHR(st.st_mode))
 		return;
 	if (st.st_gid != gr->gr_gid)
 		warnx("%s is in group %s, not kbuf: is the udev rule 60-kbuf.rules installed?",

@@ -63,16 +63,18 @@ static unsigned int kbuf_fd_count(const char *pid, const struct stat *node)
 static bool kbuf_map_is(const char *pid, const char *line,
 			const struct stat *node)
 {
-	char path[KBUF_PATH_MAX], range[64];
-	unsigned long long ino;
+	unsigned long long start, end, ino;
+	char path[KBUF_PATH_MAX];
 	unsigned int maj, min;
 	struct stat st;
 	int name = 0;
 
-	if (sscanf(line, "%63s %*s %*s %x:%x %llu %n", range, &maj, &min, &ino,
-		   &name) != 4)
+	if (sscanf(line, "%llx-%llx %*s %*s %x:%x %llu %n", &start, &end, &maj,
+		   &min, &ino, &name) != 5)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%.20s/map_files/%s", pid, range);
+	/* maps pads the addresses with zeros, map_files does not. */
+	snprintf(path, sizeof(path), "/proc/%.20s/map_files/%llx-%llx", pid,
+		 start, end);
 	if (!stat(path, &st))
 		return S_ISCHR(st.st_mode) && st.st_rdev == node->st_rdev;
 	if (makedev(maj, min) == node->st_dev && ino == node->st_ino)
@@ -114,7 +116,7 @@ static unsigned int kbuf_map_count(const char *pid, const struct stat *node)
 static void kbuf_proc_comm(const char *pid, char *buf, size_t len)
 {
 	char path[KBUF_PATH_MAX], raw[32];
-	size_t i, n = 0;
+	size_t i, got, n = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%.20s/comm", pid);
@@ -122,9 +124,13 @@ static void kbuf_proc_comm(const char *pid, char *buf, size_t len)
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(raw, sizeof(raw), f)) {
-		raw[strcspn(raw, "\n")] = '\0';
-		for (i = 0; raw[i] && n + 5 <= len; i++) {
+	/* The name may hold a newline of its own: only the last one ends it. */
+	got = fread(raw, 1, sizeof(raw) - 1, f);
+	if (got && raw[got - 1] == '\n')
+		got--;
+	raw[got] = '\0';
+	if (got) {
+		for (i = 0; i < got && n + 5 <= len; i++) {
 			unsigned char c = (unsigned char)raw[i];
 
 			if (c >= 0x20 && c < 0x7f && c != '\\')
