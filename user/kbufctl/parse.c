@@ -329,7 +329,8 @@ const char *kbuf_gfp_name(__u32 gfp)
  * @bytes in its largest binary unit @unit (0 B .. 4 TiB) as @whole and
  * @tenth, rounded as lsblk(8) rounds: the fraction is cut to thousandths,
  * then rounded to tenths, carrying into @whole (4095 is 4 K, and 1048575
- * is 1024 K: lsblk does not move to the next unit either).
+ * is 1024 K: lsblk does not move to the next unit either). The units stop
+ * at T, where lsblk goes on to P and E: no kbuf size comes near.
  */
 static void kbuf_size_parts(__u64 bytes, unsigned int *unit, __u64 *whole,
 			    unsigned int *tenth)
