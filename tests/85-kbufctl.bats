@@ -502,6 +502,7 @@ kbufctl: resizing an atomic buffer needs root: use sudo'
 @test "resize of a mapped buffer fails with EBUSY, naming the mappers only" {
 	local opener
 	# Open but not mapped: no obstacle to a resize, so not named.
+	# shellcheck disable=SC2016 # expanded by sh, not here
 	kbuf_bg sh -c 'exec sleep 600 <"$1"' sh "$KBUF_DEV/vmalloc"
 	opener=$KBUF_BG_PID
 	wait_attr vmalloc opens 1
@@ -531,6 +532,7 @@ kbufctl:   none found: run as root to see the processes of every user"
 	kbuf_wait_for "$KBUF_DEV/held"
 	read -r major minor < <(stat -c '%Hr %Lr' "$KBUF_DEV/held")
 	mknod "$alias" c "$major" "$minor"
+	# shellcheck disable=SC2016 # expanded by sh, not here
 	kbuf_bg sh -c 'exec sleep 600 <"$1"' sh "$alias"
 	wait_attr held opens 1
 	run -1 kbufctl destroy held
@@ -560,6 +562,7 @@ kbufctl: join group kbuf: 'sudo usermod -aG kbuf nobody', then log in again"
 	cp /bin/sleep "$evil"
 	kbufctl create -q named --backend pages --size 4K
 	kbuf_wait_for "$KBUF_DEV/named"
+	# shellcheck disable=SC2016 # expanded by sh, not here
 	kbuf_bg sh -c 'exec "$1" 600 <"$2"' sh "$evil" "$KBUF_DEV/named"
 	wait_attr named opens 1
 	run -1 kbufctl destroy named
