@@ -9,7 +9,10 @@
 # So that what is checked is what make install put in place, the file hides
 # what the harness and DKMS installed before it: the rule copied to
 # /run/udev/rules.d (which would override /etc's), the DKMS module (which
-# modprobe would prefer), and the kbuf group (make install must create it).
+# modprobe would prefer), the kbuf group (make install must create it), and
+# the record of the kbuf-utils package that host/05-deb.bats installed
+# (make install rightly refuses to install beside it: host/05-deb.bats
+# checks that) from the guest's dpkg database, in the overlay over /var.
 
 load 'helpers/common'
 
@@ -44,6 +47,9 @@ setup_file() {
 		getent group kbuf >"$HIDDEN/group"
 		groupdel kbuf
 	fi
+	cp /var/lib/dpkg/status "$HIDDEN/dpkg-status"
+	awk 'BEGIN { RS = ""; ORS = "\n\n" } !/(^|\n)Package: kbuf-utils\n/' \
+		"$HIDDEN/dpkg-status" >/var/lib/dpkg/status
 	depmod -a "$KBUF_KVER"
 	udevadm control --reload
 	kbuf_tree_listing >"$HIDDEN/before"
@@ -64,6 +70,9 @@ teardown_file() {
 		if getent group kbuf >/dev/null; then groupdel kbuf; fi
 		gid=$(cut -d: -f3 "$HIDDEN/group")
 		groupadd --system --gid "$gid" kbuf
+	fi
+	if [[ -f $HIDDEN/dpkg-status ]]; then
+		cp "$HIDDEN/dpkg-status" /var/lib/dpkg/status
 	fi
 	rm -rf "$HIDDEN"
 	depmod -a "$KBUF_KVER"
