@@ -351,6 +351,22 @@ static void kbuf_size_parts(__u64 bytes, unsigned int *unit, __u64 *whole,
 	}
 }
 
+/* @bytes in @units[unit], the number and the unit joined by @sep. */
+static void kbuf_size_print(__u64 bytes, const char *const *units,
+			    const char *sep, char *buf, size_t len)
+{
+	unsigned int u, tenth;
+	__u64 whole;
+
+	kbuf_size_parts(bytes, &u, &whole, &tenth);
+	if (tenth)
+		snprintf(buf, len, "%llu.%u%s%s", (unsigned long long)whole,
+			 tenth, sep, units[u]);
+	else
+		snprintf(buf, len, "%llu%s%s", (unsigned long long)whole, sep,
+			 units[u]);
+}
+
 /**
  * kbuf_format_size() - a byte count for people: "100 B", "64 KiB", "1.5 MiB"
  * @bytes: the count
@@ -360,16 +376,8 @@ static void kbuf_size_parts(__u64 bytes, unsigned int *unit, __u64 *whole,
 void kbuf_format_size(__u64 bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned int u, tenth;
-	__u64 whole;
 
-	kbuf_size_parts(bytes, &u, &whole, &tenth);
-	if (tenth)
-		snprintf(buf, len, "%llu.%u %s", (unsigned long long)whole,
-			 tenth, units[u]);
-	else
-		snprintf(buf, len, "%llu %s", (unsigned long long)whole,
-			 units[u]);
+	kbuf_size_print(bytes, units, " ", buf, len);
 }
 
 /**
@@ -380,17 +388,9 @@ void kbuf_format_size(__u64 bytes, char *buf, size_t len)
  */
 void kbuf_format_size_short(__u64 bytes, char *buf, size_t len)
 {
-	static const char units[] = "BKMGT";
-	unsigned int u, tenth;
-	__u64 whole;
+	static const char *const units[] = { "B", "K", "M", "G", "T" };
 
-	kbuf_size_parts(bytes, &u, &whole, &tenth);
-	if (tenth)
-		snprintf(buf, len, "%llu.%u%c", (unsigned long long)whole,
-			 tenth, units[u]);
-	else
-		snprintf(buf, len, "%llu%c", (unsigned long long)whole,
-			 units[u]);
+	kbuf_size_print(bytes, units, "", buf, len);
 }
 
 /*
