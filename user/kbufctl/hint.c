@@ -222,11 +222,6 @@ static __u64 kbuf_count(const char *name, const char *attr)
 	return n;
 }
 
-static const char *kbuf_plural(__u64 n)
-{
-	return n == 1 ? "" : "s";
-}
-
 /*
  * After the processes that hold a buffer were listed: say so if some of
  * the @opens and @maps the driver counts were not found.

@@ -157,10 +157,10 @@ static void kbuf_holder_show(const char *pid, const struct stat *node,
 	kbuf_proc_comm(pid, comm, sizeof(comm));
 	if (maps_only)
 		warnx("  pid %s (%s): %u mapping%s", pid, comm, maps,
-		      maps == 1 ? "" : "s");
+		      kbuf_plural(maps));
 	else
 		warnx("  pid %s (%s): %u descriptor%s, %u mapping%s", pid, comm,
-		      opens, opens == 1 ? "" : "s", maps, maps == 1 ? "" : "s");
+		      opens, kbuf_plural(opens), maps, kbuf_plural(maps));
 	seen->opens += opens;
 	seen->maps += maps;
 	seen->procs++;

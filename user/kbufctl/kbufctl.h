@@ -131,6 +131,7 @@ long kbuf_page_size(void);
 double kbuf_now(void);
 void kbuf_json_string(FILE *out, const char *s);
 void kbuf_write_stdout(const void *buf, size_t len);
+const char *kbuf_plural(__u64 n);
 
 /**
  * struct kbuf_progress - a progress bar on stderr, drawn only on a terminal

@@ -231,9 +231,9 @@ static void kbuf_svg_labels(FILE *out, const struct kbuf_layout *l, __u64 end)
 	snprintf(text, sizeof(text),
 		 "%s (%s): %s, %zu page%s, %zu run%s, the largest %zu page%s",
 		 in->name, kbuf_backend_name(in->backend), size, l->pages,
-		 l->pages == 1 ? "" : "s", l->nr_runs,
-		 l->nr_runs == 1 ? "" : "s", l->runs[l->largest].pages,
-		 l->runs[l->largest].pages == 1 ? "" : "s");
+		 kbuf_plural(l->pages), l->nr_runs, kbuf_plural(l->nr_runs),
+		 l->runs[l->largest].pages,
+		 kbuf_plural(l->runs[l->largest].pages));
 	kbuf_svg_text(out, KBUF_SVG_X, 24, "start", text);
 	snprintf(text, sizeof(text),
 		 "the buffer, as the CPU sees it: pages 0-%zu (virtual)",

@@ -226,3 +226,9 @@ void kbuf_progress_clear(struct kbuf_progress *p)
 		fputs("\r\033[K", stderr);
 	p->shown = -1;
 }
+
+/* "s" after a count of @n things, unless it is one. */
+const char *kbuf_plural(__u64 n)
+{
+	return n == 1 ? "" : "s";
+}
