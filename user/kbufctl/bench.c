@@ -62,28 +62,24 @@ noreturn void kbuf_bench_fail(int error, const char *what)
 
 /* ---- options ------------------------------------------------------------- */
 
+static void kbuf_bench_block(const char *prog, const char *tok, void *arg)
+{
+	struct kbuf_bench_opts *o = arg;
+	__u64 v = kbuf_arg_size(prog, "block", tok);
+
+	if (!v || v > KBUF_BENCH_MAX_BLOCK)
+		kbuf_usage_error(prog, "block '%s' is not 1 to 1G", tok);
+	if (o->nr_blocks == KBUF_BENCH_MAX_BLOCKS)
+		kbuf_usage_error(prog, "more than %d block sizes",
+				 KBUF_BENCH_MAX_BLOCKS);
+	o->blocks[o->nr_blocks++] = v;
+}
+
 static void kbuf_bench_blocks(const char *prog, const char *list,
 			      struct kbuf_bench_opts *o)
 {
-	char *copy = strdup(list), *save = NULL, *tok;
-
-	if (!copy)
-		err(KBUF_EXIT_FAIL, "bench");
 	o->nr_blocks = 0;
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		__u64 v = kbuf_arg_size(prog, "block", tok);
-
-		if (!v || v > KBUF_BENCH_MAX_BLOCK)
-			kbuf_usage_error(prog, "block '%s' is not 1 to 1G",
-					 tok);
-		if (o->nr_blocks == KBUF_BENCH_MAX_BLOCKS)
-			kbuf_usage_error(prog, "more than %d block sizes",
-					 KBUF_BENCH_MAX_BLOCKS);
-		o->blocks[o->nr_blocks++] = v;
-	}
-	free(copy);
-	if (!o->nr_blocks)
+	if (!kbuf_arg_list(prog, list, "bench", kbuf_bench_block, o))
 		kbuf_usage_error(prog, "--block needs at least one size");
 }
 
@@ -122,17 +118,8 @@ static void kbuf_bench_option(const char *prog, int c,
 
 static void kbuf_bench_parse(int argc, char **argv, struct kbuf_bench_opts *o)
 {
-	static const struct option opts[] = {
-		{ "size", required_argument, NULL, 's' },
-		{ "block", required_argument, NULL, 'k' },
-		{ "repeat", required_argument, NULL, 'c' },
-		{ "time", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "scaling", no_argument, NULL, 'A' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char spec[] =
+		"s,size= k,block= c,repeat= i,time= j,json A.scaling q,quiet";
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -141,8 +128,7 @@ static void kbuf_bench_parse(int argc, char **argv, struct kbuf_bench_opts *o)
 	o->nr_blocks = ARRAY_SIZE(kbuf_bench_default_blocks);
 	o->repeat = 5;
 	o->time = 0.1;
-	while ((c = kbuf_getopt(argc, argv, "s:k:c:i:jqh", opts,
-				kbuf_bench_help)) != -1)
+	while ((c = kbuf_getopt(argc, argv, spec, kbuf_bench_help)) != -1)
 		kbuf_bench_option(argv[0], c, o);
 	if (o->scaling && optind < argc)
 		kbuf_usage_error(argv[0], "--scaling takes no DEV");

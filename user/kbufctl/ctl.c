@@ -71,20 +71,12 @@ static void kbuf_create_option(const char *prog, int c, struct kbuf_create *kc)
 static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc,
 			      bool *quiet)
 {
-	static const struct option opts[] = {
-		{ "backend", required_argument, NULL, 'B' },
-		{ "size", required_argument, NULL, 's' },
-		{ "gfp", required_argument, NULL, 'g' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool backend = false, size = false;
 	int c;
 
 	memset(kc, 0, sizeof(*kc));
 	kc->gfp = KBUF_GFP_KERNEL;
-	while ((c = kbuf_getopt(argc, argv, "B:s:g:qh", opts,
+	while ((c = kbuf_getopt(argc, argv, "B,backend= s,size= g,gfp= q,quiet",
 				kbuf_create_help)) != -1) {
 		kbuf_create_option(argv[0], c, kc);
 		backend |= c == 'B';

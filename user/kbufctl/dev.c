@@ -473,18 +473,13 @@ static const char *const kbuf_info_help[] = {
 
 int kbuf_cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct kbuf_where where;
 	struct kbuf_dev dev;
 	bool json = false;
 	const char *arg;
 	int c;
 
-	while ((c = kbuf_getopt(argc, argv, "jh", opts, kbuf_info_help)) != -1)
+	while ((c = kbuf_getopt(argc, argv, "j,json", kbuf_info_help)) != -1)
 		if (c == 'j')
 			json = true;
 	arg = kbuf_arg_next(argc, argv, "DEV");

@@ -44,16 +44,10 @@ static void kbuf_fill_pattern(const char *prog, const char *s,
 static void kbuf_fill_parse(int argc, char **argv, const char *const *help,
 			    const char *file_way, struct kbuf_fill_opts *o)
 {
-	static const struct option opts[] = {
-		{ "pattern", required_argument, NULL, 'p' },
-		{ "via", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = kbuf_getopt(argc, argv, "p:m:h", opts, help)) != -1) {
+	while ((c = kbuf_getopt(argc, argv, "p,pattern= m,via=", help)) != -1) {
 		if (c == 'p')
 			kbuf_fill_pattern(argv[0], optarg, o);
 		else if (!strcmp(optarg, "mmap"))

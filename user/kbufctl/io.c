@@ -85,17 +85,10 @@ static void kbuf_write_file(struct kbuf_dev *dev, const char *file, __u64 off)
 
 static void kbuf_write_parse(int argc, char **argv, struct kbuf_write_opts *o)
 {
-	static const struct option opts[] = {
-		{ "offset", required_argument, NULL, 'O' },
-		{ "data", required_argument, NULL, 'd' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = kbuf_getopt(argc, argv, "O:d:f:h", opts,
+	while ((c = kbuf_getopt(argc, argv, "O,offset= d,data= f,file=",
 				kbuf_write_help)) != -1) {
 		if (c == 'O') {
 			o->offset = kbuf_arg_size(argv[0], "offset", optarg);
@@ -204,21 +197,14 @@ static void kbuf_read_out(struct kbuf_dev *dev, __u64 off, __u64 limit,
 
 int kbuf_cmd_read(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "offset", required_argument, NULL, 'O' },
-		{ "length", required_argument, NULL, 'l' },
-		{ "hex", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	__u64 off = 0, limit = UINT64_MAX;
 	struct kbuf_dev dev;
 	bool hex = false;
 	const char *arg;
-	const char *const *help = kbuf_read_help;
 	int c;
 
-	while ((c = kbuf_getopt(argc, argv, "O:l:xh", opts, help)) != -1) {
+	while ((c = kbuf_getopt(argc, argv, "O,offset= l,length= x,hex",
+				kbuf_read_help)) != -1) {
 		if (c == 'O')
 			off = kbuf_arg_size(argv[0], "offset", optarg);
 		else if (c == 'l')

@@ -119,14 +119,18 @@ void kbuf_layout_picture(const __u64 *pfn, size_t n, size_t cells, char *out,
 
 /* util.c: options, messages and output */
 void kbuf_getopt_none(int argc, char **argv, const char *const *help);
-int kbuf_getopt(int argc, char **argv, const char *shortopts,
-		const struct option *longopts, const char *const *help);
+int kbuf_getopt(int argc, char **argv, const char *spec,
+		const char *const *help);
 noreturn void kbuf_usage_error(const char *prog, const char *fmt, ...);
 const char *kbuf_arg_next(int argc, char **argv, const char *what);
 void kbuf_args_done(int argc, char **argv);
 __u64 kbuf_arg_size(const char *prog, const char *what, const char *s);
 unsigned int kbuf_arg_count(const char *prog, const char *what, const char *s,
 			    unsigned int max);
+unsigned int kbuf_arg_list(const char *prog, const char *s, const char *what,
+			   void (*add)(const char *prog, const char *item,
+				       void *arg),
+			   void *arg);
 long kbuf_page_size(void);
 double kbuf_now(void);
 void kbuf_json_string(FILE *out, const char *s);

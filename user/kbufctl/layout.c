@@ -398,32 +398,23 @@ static const char *const kbuf_layout_help[] = {
 	NULL,
 };
 
-#define KBUF_OPT_SVG 0x100
-
 static void kbuf_layout_options(int argc, char **argv,
 				struct kbuf_layout_opts *o)
 {
-	static const struct option opts[] = {
-		{ "runs", no_argument, NULL, 'R' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "ascii", no_argument, NULL, 'a' },
-		{ "svg", required_argument, NULL, KBUF_OPT_SVG },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
-	while ((c = kbuf_getopt(argc, argv, "Rjah", opts, kbuf_layout_help)) !=
-	       -1) {
+	/* --svg has no short option: 'v' only tells it apart. */
+	while ((c = kbuf_getopt(argc, argv, "R,runs j,json a,ascii v.svg=",
+				kbuf_layout_help)) != -1) {
 		if (c == 'R')
 			o->runs = true;
 		else if (c == 'j')
 			o->json = true;
 		else if (c == 'a')
 			o->ascii = true;
-		else if (c == KBUF_OPT_SVG && !*optarg)
+		else if (c == 'v' && !*optarg)
 			kbuf_usage_error(argv[0], "--svg needs a file name");
-		else if (c == KBUF_OPT_SVG)
+		else if (c == 'v')
 			o->svg = optarg;
 	}
 }

@@ -226,6 +226,30 @@ static bool kbuf_list_has(const struct kbuf_list_opts *o, unsigned int c)
 	return false;
 }
 
+/* One --output list being read: the columns, and whether '+' adds to them. */
+struct kbuf_list_output_ctx {
+	struct kbuf_list_opts *o;
+	bool add;
+};
+
+static void kbuf_list_column(const char *prog, const char *tok, void *arg)
+{
+	struct kbuf_list_output_ctx *ctx = arg;
+	struct kbuf_list_opts *o = ctx->o;
+	unsigned int c;
+
+	for (c = 0; c < KBUF_LIST_COLS; c++)
+		if (!strcasecmp(tok, kbuf_list_cols[c].title))
+			break;
+	if (c == KBUF_LIST_COLS)
+		kbuf_usage_error(prog, "unknown column '%s'", tok);
+	if (ctx->add && kbuf_list_has(o, c))
+		return;
+	if (o->nr_cols == KBUF_LIST_COLS)
+		kbuf_usage_error(prog, "more than %d columns", KBUF_LIST_COLS);
+	o->cols[o->nr_cols++] = c;
+}
+
 /*
  * --output: column names, any case, comma-separated; with a leading '+',
  * added to the columns already chosen (those not shown yet), as lsblk.
@@ -233,52 +257,26 @@ static bool kbuf_list_has(const struct kbuf_list_opts *o, unsigned int c)
 static void kbuf_list_output(const char *prog, const char *arg,
 			     struct kbuf_list_opts *o)
 {
-	char *copy = strdup(arg), *save = NULL, *tok;
-	bool add = arg[0] == '+';
-	unsigned int c;
+	struct kbuf_list_output_ctx ctx = { .o = o, .add = arg[0] == '+' };
 
-	if (!copy)
-		err(KBUF_EXIT_FAIL, "strdup");
-	if (!add)
+	if (!ctx.add)
 		o->nr_cols = 0;
-	for (tok = strtok_r(copy + add, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		for (c = 0; c < KBUF_LIST_COLS; c++)
-			if (!strcasecmp(tok, kbuf_list_cols[c].title))
-				break;
-		if (c == KBUF_LIST_COLS)
-			kbuf_usage_error(prog, "unknown column '%s'", tok);
-		if (add && kbuf_list_has(o, c))
-			continue;
-		if (o->nr_cols == KBUF_LIST_COLS)
-			kbuf_usage_error(prog, "more than %d columns",
-					 KBUF_LIST_COLS);
-		o->cols[o->nr_cols++] = c;
-	}
-	free(copy);
+	kbuf_arg_list(prog, arg + ctx.add, "strdup", kbuf_list_column, &ctx);
 	if (!o->nr_cols)
 		kbuf_usage_error(prog, "--output needs at least one column");
 }
 
 static void kbuf_list_parse(int argc, char **argv, struct kbuf_list_opts *o)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char spec[] =
+		"o,output= n,noheadings r,raw b,bytes j,json";
 	unsigned int c;
 	int opt;
 
 	memset(o, 0, sizeof(*o));
 	for (c = 0; c < KBUF_LIST_COLS; c++)
 		o->cols[o->nr_cols++] = c;
-	while ((opt = kbuf_getopt(argc, argv, "o:nrbjh", opts,
-				  kbuf_list_help)) != -1) {
+	while ((opt = kbuf_getopt(argc, argv, spec, kbuf_list_help)) != -1) {
 		if (opt == 'o')
 			kbuf_list_output(argv[0], optarg, o);
 		o->noheadings |= opt == 'n';

@@ -50,19 +50,11 @@ static const char *const kbuf_map_help[] = {
 
 static void kbuf_map_parse(int argc, char **argv, struct kbuf_map_opts *o)
 {
-	static const struct option opts[] = {
-		{ "offset", required_argument, NULL, 'O' },
-		{ "length", required_argument, NULL, 'l' },
-		{ "write", required_argument, NULL, 'w' },
-		{ "hold", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char spec[] = "O,offset= l,length= w,write= H,hold=";
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = kbuf_getopt(argc, argv, "O:l:w:H:h", opts,
-				kbuf_map_help)) != -1) {
+	while ((c = kbuf_getopt(argc, argv, spec, kbuf_map_help)) != -1) {
 		if (c == 'O')
 			o->offset = kbuf_arg_size(argv[0], "offset", optarg);
 		else if (c == 'l')

@@ -150,27 +150,16 @@ static void kst_option(const char *prog, int c, struct kst_opts *o)
 
 static void kst_parse(int argc, char **argv, struct kst_opts *o)
 {
-	static const struct option opts[] = {
-		{ "threads", required_argument, NULL, 't' },
-		{ "procs", required_argument, NULL, 'P' },
-		{ "seconds", required_argument, NULL, 'T' },
-		{ "ops", required_argument, NULL, 'N' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "create", no_argument, NULL, 'C' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "self-test-divergence", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char spec[] =
+		"t,threads= P,procs= T,seconds= N,ops= S,seed=\n"
+		"C,create j,json q,quiet D.self-test-divergence";
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->threads = 4;
 	o->procs = 2;
 	o->seed = (__u64)time(NULL) ^ ((__u64)getpid() << 32);
-	while ((c = kbuf_getopt(argc, argv, "t:P:T:N:S:Cjqh", opts,
-				kbuf_stress_help)) != -1)
+	while ((c = kbuf_getopt(argc, argv, spec, kbuf_stress_help)) != -1)
 		kst_option(argv[0], c, o);
 	if (o->seconds > 0 && o->ops)
 		kbuf_usage_error(argv[0], "give --seconds or --ops, not both");

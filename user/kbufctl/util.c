@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,22 +29,85 @@ static noreturn void kbuf_try_help(const char *prog)
 	exit(KBUF_EXIT_USAGE);
 }
 
+#define KBUF_OPTS_MAX 16
+#define KBUF_OPT_NAME_MAX 24
+
+/**
+ * struct kbuf_opt_tables - a command's options as getopt_long() wants them
+ * @shortopts: the short options, "O:l:xh"
+ * @longopts:  the long options, then a zero row
+ * @names:     the long options' names
+ * @nr_short:  bytes used at @shortopts
+ * @nr_long:   rows used at @longopts
+ */
+struct kbuf_opt_tables {
+	char shortopts[2 * KBUF_OPTS_MAX + 1];
+	struct option longopts[KBUF_OPTS_MAX + 1];
+	char names[KBUF_OPTS_MAX][KBUF_OPT_NAME_MAX];
+	size_t nr_short;
+	size_t nr_long;
+};
+
+/* Add one word of a spec (see kbuf_getopt()), @len bytes long. */
+static void kbuf_opt_add(struct kbuf_opt_tables *t, const char *word,
+			 size_t len)
+{
+	bool arg = word[len - 1] == '=';
+	size_t name_len = len - 2 - arg;
+	struct option *o = &t->longopts[t->nr_long];
+
+	if (len < 3 || (arg && len < 4) || (word[1] != ',' && word[1] != '.') ||
+	    t->nr_long == KBUF_OPTS_MAX || name_len >= KBUF_OPT_NAME_MAX)
+		errx(KBUF_EXIT_FAIL, "bad option spec '%.*s'", (int)len, word);
+	memcpy(t->names[t->nr_long], word + 2, name_len);
+	t->names[t->nr_long][name_len] = '\0';
+	o->name = t->names[t->nr_long++];
+	o->has_arg = arg ? required_argument : no_argument;
+	o->flag = NULL;
+	o->val = (unsigned char)word[0];
+	if (word[1] != ',')
+		return;
+	t->shortopts[t->nr_short++] = word[0];
+	if (arg)
+		t->shortopts[t->nr_short++] = ':';
+}
+
+static void kbuf_opt_tables(struct kbuf_opt_tables *t, const char *spec)
+{
+	size_t len;
+
+	memset(t, 0, sizeof(*t));
+	for (; *spec; spec += len) {
+		spec += strspn(spec, "\n ");
+		len = strcspn(spec, "\n ");
+		if (len)
+			kbuf_opt_add(t, spec, len);
+	}
+	kbuf_opt_add(t, "h,help", strlen("h,help"));
+}
+
 /**
  * kbuf_getopt() - getopt_long() that handles --help and bad options
- * @argc:      as for getopt_long()
- * @argv:      as for getopt_long(); argv[0] is "kbufctl <command>"
- * @shortopts: as for getopt_long(); must contain 'h'
- * @longopts:  as for getopt_long(); must map "help" to 'h'
- * @help:      the command's help, NULL-terminated lines
+ * @argc: as for getopt_long()
+ * @argv: as for getopt_long(); argv[0] is "kbufctl <command>"
+ * @spec: the command's options but --help, in the order of the long
+ *        options, separated by spaces or newlines: "O,offset=" is -O and
+ *        --offset with an argument, "x,hex" is -x and --hex without one,
+ *        and "A.scaling" is --scaling alone (no -A); each returns its
+ *        letter
+ * @help: the command's help, NULL-terminated lines
  *
- * Return: the next option, or -1. --help prints @help and exits 0; an
- * unknown option or a missing argument exits 2.
+ * Return: the next option, or -1. -h and --help print @help and exit 0;
+ * an unknown option or a missing argument exits 2.
  */
-int kbuf_getopt(int argc, char **argv, const char *shortopts,
-		const struct option *longopts, const char *const *help)
+int kbuf_getopt(int argc, char **argv, const char *spec,
+		const char *const *help)
 {
-	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	struct kbuf_opt_tables t;
+	int c;
 
+	kbuf_opt_tables(&t, spec);
+	c = getopt_long(argc, argv, t.shortopts, t.longopts, NULL);
 	if (c == 'h') {
 		kbuf_print_lines(stdout, help);
 		exit(KBUF_EXIT_OK);
@@ -56,12 +120,7 @@ int kbuf_getopt(int argc, char **argv, const char *shortopts,
 /* For commands whose only option is --help. */
 void kbuf_getopt_none(int argc, char **argv, const char *const *help)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-
-	while (kbuf_getopt(argc, argv, "h", opts, help) != -1)
+	while (kbuf_getopt(argc, argv, "", help) != -1)
 		kbuf_usage_error(argv[0], "no such option");
 }
 
@@ -134,6 +193,33 @@ unsigned int kbuf_arg_count(const char *prog, const char *what, const char *s,
 	if (kbuf_parse_size(s, &v) || !v || v > max)
 		kbuf_usage_error(prog, "%s '%s' is not 1 to %u", what, s, max);
 	return (unsigned int)v;
+}
+
+/**
+ * kbuf_arg_list() - each item of a comma-separated argument, in order
+ * @prog: "kbufctl <command>"
+ * @s:    the argument; empty items are skipped
+ * @what: what to name if copying @s fails
+ * @add:  called with @prog, each item and @arg
+ * @arg:  for @add
+ *
+ * Return: how many items there were.
+ */
+unsigned int kbuf_arg_list(const char *prog, const char *s, const char *what,
+			   void (*add)(const char *prog, const char *item,
+				       void *arg),
+			   void *arg)
+{
+	char *copy = strdup(s), *save = NULL, *tok;
+	unsigned int n = 0;
+
+	if (!copy)
+		err(KBUF_EXIT_FAIL, "%s", what);
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save), n++)
+		add(prog, tok, arg);
+	free(copy);
+	return n;
 }
 
 long kbuf_page_size(void)
