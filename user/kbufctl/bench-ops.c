@@ -25,34 +25,36 @@ static void kbuf_bench_op_next(struct kbuf_bench_op *op)
 		op->off = 0;
 }
 
-void kbuf_bench_op_pread(struct kbuf_bench_op *op, __u64 n)
+/* @n blocks read (or written) at op->off, each of them whole. */
+static void kbuf_bench_op_rw(struct kbuf_bench_op *op, __u64 n, bool out)
 {
-	while (n--) {
-		ssize_t r = pread(op->fd, op->buf, op->block, (off_t)op->off);
+	const char *what = out ? "write" : "read";
 
+	while (n--) {
+		ssize_t r;
+
+		if (out)
+			r = pwrite(op->fd, op->buf, op->block, (off_t)op->off);
+		else
+			r = pread(op->fd, op->buf, op->block, (off_t)op->off);
 		if (r < 0)
-			err(KBUF_EXIT_FAIL, "bench: read of %zu at %zu",
+			err(KBUF_EXIT_FAIL, "bench: %s of %zu at %zu", what,
 			    op->block, op->off);
 		if (r != (ssize_t)op->block)
-			errx(KBUF_EXIT_FAIL, "bench: read of %zu at %zu: %zd",
-			     op->block, op->off, r);
+			errx(KBUF_EXIT_FAIL, "bench: %s of %zu at %zu: %zd",
+			     what, op->block, op->off, r);
 		kbuf_bench_op_next(op);
 	}
 }
 
+void kbuf_bench_op_pread(struct kbuf_bench_op *op, __u64 n)
+{
+	kbuf_bench_op_rw(op, n, false);
+}
+
 void kbuf_bench_op_pwrite(struct kbuf_bench_op *op, __u64 n)
 {
-	while (n--) {
-		ssize_t r = pwrite(op->fd, op->buf, op->block, (off_t)op->off);
-
-		if (r < 0)
-			err(KBUF_EXIT_FAIL, "bench: write of %zu at %zu",
-			    op->block, op->off);
-		if (r != (ssize_t)op->block)
-			errx(KBUF_EXIT_FAIL, "bench: write of %zu at %zu: %zd",
-			     op->block, op->off, r);
-		kbuf_bench_op_next(op);
-	}
+	kbuf_bench_op_rw(op, n, true);
 }
 
 void kbuf_bench_op_memcpy(struct kbuf_bench_op *op, __u64 n)

@@ -48,10 +48,24 @@ static void kst_op_time(const struct kst_stats *sum, unsigned int op,
 	*share = all > 0 ? 100.0 * sum->secs[op] / all : 0;
 }
 
+/* The expected errors of @op: "  EBUSY 3, EINVAL 1", or JSON members. */
+static void kst_errs(const struct kst_stats *sum, unsigned int op, bool json)
+{
+	const char *sep = json ? "" : "  ";
+	unsigned int e;
+
+	for (e = 0; e < KST_NR_ERRS; e++) {
+		if (!sum->errs[op][e])
+			continue;
+		printf(json ? "%s\"%s\": %llu" : "%s%s %llu", sep,
+		       kst_errname(e), (unsigned long long)sum->errs[op][e]);
+		sep = ", ";
+	}
+}
+
 static void kst_text_mix(const struct kst_stats *sum)
 {
-	unsigned int op, e;
-	const char *sep;
+	unsigned int op;
 	double ms, share;
 
 	printf("%-13s %10s %9s %6s  %s\n", "op", "calls", "ms/call", "time%",
@@ -60,14 +74,7 @@ static void kst_text_mix(const struct kst_stats *sum)
 		kst_op_time(sum, op, &ms, &share);
 		printf("%-13s %10llu %9.3f %6.1f", kst_ops[op].name,
 		       (unsigned long long)sum->calls[op], ms, share);
-		sep = "  ";
-		for (e = 0; e < KST_NR_ERRS; e++) {
-			if (!sum->errs[op][e])
-				continue;
-			printf("%s%s %llu", sep, kst_errname(e),
-			       (unsigned long long)sum->errs[op][e]);
-			sep = ", ";
-		}
+		kst_errs(sum, op, false);
 		putchar('\n');
 	}
 }
@@ -86,22 +93,14 @@ static void kst_text(const struct kst_opts *o, const struct kst_shared *sh,
 
 static void kst_json_mix(const struct kst_stats *sum)
 {
-	unsigned int op, e;
-	const char *sep;
+	unsigned int op;
 
 	for (op = 0; op < KST_NR_OPS; op++) {
 		printf("%s\"%s\": {\"calls\": %llu, \"seconds\": %.6f, ",
 		       op ? ", " : "", kst_ops[op].name,
 		       (unsigned long long)sum->calls[op], sum->secs[op]);
 		printf("\"errors\": {");
-		sep = "";
-		for (e = 0; e < KST_NR_ERRS; e++) {
-			if (!sum->errs[op][e])
-				continue;
-			printf("%s\"%s\": %llu", sep, kst_errname(e),
-			       (unsigned long long)sum->errs[op][e]);
-			sep = ", ";
-		}
+		kst_errs(sum, op, true);
 		printf("}}");
 	}
 }
