@@ -8,51 +8,38 @@
  *
  * Copyright (C) 2025 The kbuf authors
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "layout.h"
+#include "tap.h"
 
-/**
- * struct kbuf_tap - the TAP stream
- * @n:      tests run
- * @failed: tests failed
- */
-struct kbuf_tap {
-	int n;
-	int failed;
+/* Each kpageflags bit that layout counts, and the flag it counts as. */
+static const struct {
+	unsigned int bit;
+	unsigned int flag;
+	const char *name;
+} kbuf_lflag_cases[] = {
+	{ 15, KBUF_LF_HEAD, "compound_head" },
+	{ 16, KBUF_LF_TAIL, "compound_tail" },
+	{ 7, KBUF_LF_SLAB, "slab" },
+	{ 10, KBUF_LF_BUDDY, "buddy" },
+	{ 32, KBUF_LF_RESERVED, "reserved" },
+	{ 20, KBUF_LF_NOPAGE, "nopage" },
 };
-
-static void kbuf_tap(struct kbuf_tap *t, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++t->n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		t->failed++;
-}
 
 static void kbuf_test_lflags(struct kbuf_tap *t)
 {
+	size_t i;
+
 	kbuf_tap(t, kbuf_lflags(0) == 0, "no kpageflags bit, no flag");
-	kbuf_tap(t, kbuf_lflags(1ULL << 15) == 1U << KBUF_LF_HEAD,
-		 "bit 15 is compound_head");
-	kbuf_tap(t, kbuf_lflags(1ULL << 16) == 1U << KBUF_LF_TAIL,
-		 "bit 16 is compound_tail");
-	kbuf_tap(t, kbuf_lflags(1ULL << 7) == 1U << KBUF_LF_SLAB,
-		 "bit 7 is slab");
-	kbuf_tap(t, kbuf_lflags(1ULL << 10) == 1U << KBUF_LF_BUDDY,
-		 "bit 10 is buddy");
-	kbuf_tap(t, kbuf_lflags(1ULL << 32) == 1U << KBUF_LF_RESERVED,
-		 "bit 32 is reserved");
-	kbuf_tap(t, kbuf_lflags(1ULL << 20) == 1U << KBUF_LF_NOPAGE,
-		 "bit 20 is nopage");
+	for (i = 0; i < ARRAY_SIZE(kbuf_lflag_cases); i++)
+		kbuf_tap(t,
+			 kbuf_lflags(1ULL << kbuf_lflag_cases[i].bit) ==
+				 1U << kbuf_lflag_cases[i].flag,
+			 "bit %u is %s", kbuf_lflag_cases[i].bit,
+			 kbuf_lflag_cases[i].name);
 	/* LRU, MMAP, ANON, UPTODATE, ARCH_2: not counted */
 	kbuf_tap(t,
 		 kbuf_lflags((1ULL << 5) | (1ULL << 11) | (1ULL << 12) |
@@ -268,8 +255,5 @@ int main(void)
 	kbuf_test_escape(&t);
 	kbuf_test_ascii(&t);
 	kbuf_test_codeset(&t);
-	printf("1..%d\n", t.n);
-	if (t.failed)
-		printf("# %d of %d failed\n", t.failed, t.n);
-	return t.failed ? 1 : 0;
+	return kbuf_tap_done(&t);
 }

@@ -8,36 +8,13 @@
  * Copyright (C) 2025 The kbuf authors
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stress.h"
-
-/**
- * struct kbuf_tap - the TAP stream
- * @n:      tests run
- * @failed: tests failed
- */
-struct kbuf_tap {
-	int n;
-	int failed;
-};
-
-static void kbuf_tap(struct kbuf_tap *t, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++t->n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		t->failed++;
-}
+#include "tap.h"
 
 struct kbuf_size_case {
 	const char *text;
@@ -294,19 +271,33 @@ static const struct kbuf_format_case kbuf_format_cases[] = {
 	{ 1048575, "1024 KiB" },
 };
 
-static void kbuf_test_format(struct kbuf_tap *t)
+/*
+ * Each of @n @cases printed by @format; @where names the format in the
+ * test's name ("" for the long one).
+ */
+static void kbuf_test_format_cases(struct kbuf_tap *t,
+				   const struct kbuf_format_case *cases,
+				   size_t n,
+				   void (*format)(__u64, char *, size_t),
+				   const char *where)
 {
 	char buf[32];
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(kbuf_format_cases); i++) {
-		const struct kbuf_format_case *c = &kbuf_format_cases[i];
-
-		kbuf_format_size(c->bytes, buf, sizeof(buf));
-		kbuf_tap(t, !strcmp(buf, c->text),
-			 "%llu bytes read \"%s\" (got \"%s\")",
-			 (unsigned long long)c->bytes, c->text, buf);
+	for (i = 0; i < n; i++) {
+		format(cases[i].bytes, buf, sizeof(buf));
+		kbuf_tap(t, !strcmp(buf, cases[i].text),
+			 "%llu bytes read \"%s\"%s (got \"%s\")",
+			 (unsigned long long)cases[i].bytes, cases[i].text,
+			 where, buf);
 	}
+}
+
+static void kbuf_test_format(struct kbuf_tap *t)
+{
+	kbuf_test_format_cases(t, kbuf_format_cases,
+			       ARRAY_SIZE(kbuf_format_cases), kbuf_format_size,
+			       "");
 }
 
 /* list's sizes, as lsblk prints them: one word each. */
@@ -320,17 +311,9 @@ static const struct kbuf_format_case kbuf_format_short_cases[] = {
 
 static void kbuf_test_format_short(struct kbuf_tap *t)
 {
-	char buf[32];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(kbuf_format_short_cases); i++) {
-		const struct kbuf_format_case *c = &kbuf_format_short_cases[i];
-
-		kbuf_format_size_short(c->bytes, buf, sizeof(buf));
-		kbuf_tap(t, !strcmp(buf, c->text),
-			 "%llu bytes read \"%s\" in list (got \"%s\")",
-			 (unsigned long long)c->bytes, c->text, buf);
-	}
+	kbuf_test_format_cases(t, kbuf_format_short_cases,
+			       ARRAY_SIZE(kbuf_format_short_cases),
+			       kbuf_format_size_short, " in list");
 }
 
 static void kbuf_test_kmalloc(struct kbuf_tap *t)
@@ -664,8 +647,5 @@ int main(void)
 	kbuf_test_stress_io(&t);
 	kbuf_test_stress_seek(&t);
 	kbuf_test_stress_contents(&t);
-	printf("1..%d\n", t.n);
-	if (t.failed)
-		printf("# %d of %d failed\n", t.failed, t.n);
-	return t.failed ? 1 : 0;
+	return kbuf_tap_done(&t);
 }
