@@ -46,15 +46,16 @@ static ssize_t kbuf_lend_pages(struct kbuf_buffer *buf,
 	size_t done = 0;
 	ssize_t n;
 
-	while (done < len && !pipe_full(pipe->head, pipe->tail,
-					 pipe->max_usage)) {
+	while (done < len) {
 		loff_t at = pos + done;
 		struct pipe_buffer pb = {
-			.page = buf->backend->page(&buf->mem, at >> PAGE_SHIFT),
 			.offset = offset_in_page(at),
 			.ops = &nosteal_pipe_buf_ops,
 		};
 
+		if (pipe_full(pipe->head, pipe->tail, pipe->max_usage))
+			break;
+		pb.page = buf->backend->page(&buf->mem, at >> PAGE_SHIFT);
 		pb.len = min_t(size_t, len - done, PAGE_SIZE - pb.offset);
 		get_page(pb.page);
 		/* On failure add_to_pipe() drops the reference itself. */
@@ -79,10 +80,10 @@ ssize_t kbuf_splice_read(struct file *in, loff_t *ppos,
 		return 0;
 	if (down_read_killable(&buf->io_rwsem))
 		return -EINTR;
-	if (*ppos < buf->length)
-		ret = kbuf_lend_pages(buf, pipe, *ppos,
-				      min_t(size_t, len,
-					    buf->length - *ppos));
+	if (*ppos < buf->length) {
+		len = min_t(size_t, len, buf->length - *ppos);
+		ret = kbuf_lend_pages(buf, pipe, *ppos, len);
+	}
 	up_read(&buf->io_rwsem);
 
 	if (ret > 0) {
