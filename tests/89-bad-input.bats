@@ -60,6 +60,85 @@ full() {
 	kbuf-io "$DEV" pfill 0 "$CAP" 70 >/dev/null
 }
 
+# py CODE ARGS...: run Python with os, fcntl, mmap and ctypes, the ARGS as
+# the list a and three helpers: fd(PATH) opens PATH read-write, pipe1()
+# makes a pipe of one page, cmmap(FD, LEN, PROT, FLAGS) calls mmap(2) with
+# any flags and prints "mapped". An OSError prints its errno name as
+# strerrorname_np() (the C helpers) spells it, and exits 1.
+py() {
+	python3 -c 'import ctypes, errno, fcntl, mmap, os, sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+		      ctypes.c_int, ctypes.c_int, ctypes.c_long]
+
+
+def fd(path):
+	return os.open(path, os.O_RDWR)
+
+
+def pipe1():
+	r, w = os.pipe()
+	fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)
+	return r, w
+
+
+def cmmap(f, n, prot, flags):
+	if libc.mmap(None, n, prot, flags, f, 0) in (None, 2**64 - 1):
+		e = ctypes.get_errno()
+		raise OSError(e, os.strerror(e))
+	return "mapped"
+
+
+a = sys.argv[1:]
+try:
+	exec(a.pop(0))
+except OSError as e:
+	print({errno.EOPNOTSUPP: "EOPNOTSUPP"}.get(e.errno,
+						 errno.errorcode[e.errno]))
+	sys.exit(1)' "$@"
+}
+
+# load_ok PARAM=VALUE...: the module must load; print the capacities of
+# kmalloc, pages and vmalloc and the map mode of pages, then load it again
+# with the defaults.
+load_ok() {
+	local b out=() rc=0
+	kbuf_unload || return 2
+	if kbuf_load "$@"; then
+		for b in "${KBUF_BACKENDS[@]}"; do
+			out+=("$(kbuf_attr "$b" capacity)")
+		done
+		out+=("$(kbuf_attr pages map_mode)")
+		kbuf_unload || rc=2
+	else
+		out=("the load failed")
+		rc=1
+	fi
+	kbuf_load || return 2
+	echo "${out[*]}"
+	return "$rc"
+}
+
+# kernel_want WANT: the part of WANT for this kernel's series, when WANT
+# reads "A (6.12); B (6.1)"; else WANT.
+kernel_want() {
+	local part series
+	local -a parts
+	series=$(uname -r | cut -d. -f1,2)
+	IFS=';' read -ra parts <<<"$1"
+	for part in "${parts[@]}"; do
+		part=${part# }
+		[[ $part =~ ^(.+)\ \(([0-9]+\.[0-9]+)\)$ ]] || break
+		if [[ ${BASH_REMATCH[2]} == "$series" ]]; then
+			echo "${BASH_REMATCH[1]}"
+			return
+		fi
+	done
+	echo "$1"
+}
+
 # load_fails PARAM=VALUE...: insmod must fail; print the errno its
 # message names. The module is loaded again with the defaults after.
 load_fails() {
@@ -77,16 +156,20 @@ load_fails() {
 	return 1
 }
 
-# check_row ID CMD WANT [BACKEND]: run one row; print what went wrong.
+# check_row ID CMD WANT [BACKEND]: run one row; print what went wrong. The
+# buffer (or, for a "run" row, every buffer) starts empty and zeroed.
 check_row() {
-	local id=$1 cmd=$2 want=$3 B=${4:-} DEV='' CAP='' last='' want_rc=0
+	local id=$1 cmd=$2 want B=${4:-} DEV='' CAP='' last='' want_rc=0
 	# shellcheck disable=SC2034 # the rows' commands use it
 	local CTL=$KBUF_CONTROL
 	if [[ -n $B ]]; then
 		DEV=$KBUF_DEV/$B
 		CAP=$(kbuf_info "$B" capacity)
 		kbuf_clear "$B"
+	else
+		kbuf_clear_all
 	fi
+	want=$(kernel_want "$3")
 	[[ $want =~ ^E[A-Z]+$ ]] && want_rc=1
 	run eval "$cmd"
 	((${#lines[@]} == 0)) || last=${lines[-1]}
@@ -153,7 +236,7 @@ walk_area() {
 		done
 	done < <(bad_input_rows)
 	echo "# $n rows" >&3
-	((n >= 90))
+	((n >= 200))
 	[[ -z $bad ]] || {
 		printf '%s' "$bad" | batslib_decorate 'bad rows' | fail
 	}
