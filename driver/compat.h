@@ -43,13 +43,12 @@ static inline void kbuf_vm_flags_set(struct vm_area_struct *vma,
  * splice() and sendfile() from a file that has ->read_iter but no page
  * cache: 6.5 removed generic_file_splice_read() (which read through an
  * ITER_PIPE iterator) and added copy_splice_read() (which reads into pages
- * it then hands to the pipe). Both call ->read_iter. kbuf uses it for
- * the memory it cannot lend to a pipe (splice.c).
+ * it then hands to the pipe). Both call ->read_iter.
  */
 #ifdef KBUF_HAVE_COPY_SPLICE_READ
-#define kbuf_copy_splice_read copy_splice_read
+#define kbuf_splice_read copy_splice_read
 #else
-#define kbuf_copy_splice_read generic_file_splice_read
+#define kbuf_splice_read generic_file_splice_read
 #endif
 
 /*

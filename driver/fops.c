@@ -7,11 +7,9 @@
  * Transfers go through the iterator operations, as for the kernel's own
  * memory devices (drivers/char/mem.c): they serve the vectored calls,
  * preadv2()/pwritev2(), aio, io_uring and, through the kernel's splice
- * helpers, splice() and sendfile() into a buffer and out of a kmalloc
- * one (splice.c lends the pages of the others to the pipe). Plain read(),
- * write(), pread() and pwrite() keep a direct entry, as /dev/zero's read()
- * does; one pair of functions (kbuf_read_at(), kbuf_write_at()) holds the
- * rules for all.
+ * helpers, splice() and sendfile(). Plain read(), write(), pread() and
+ * pwrite() keep a direct entry, as /dev/zero's read() does; one pair of
+ * functions (kbuf_read_at(), kbuf_write_at()) holds the rules for all.
  *
  * Copies to and from user space run under io_rwsem (shared for read,
  * exclusive for write) and never under buf->lock, which mmap() takes with

@@ -201,12 +201,8 @@ int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size);
 int kbuf_buffer_clear(struct kbuf_buffer *buf);
 int kbuf_mem_fill(void *dst, const void *src, size_t len, bool killable);
 
-/* fops.c, splice.c, ioctl.c, mmap.c */
-struct pipe_inode_info;
+/* fops.c, ioctl.c, mmap.c */
 extern const struct file_operations kbuf_fops;
-ssize_t kbuf_splice_read(struct file *in, loff_t *ppos,
-			 struct pipe_inode_info *pipe, size_t len,
-			 unsigned int flags);
 long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 int kbuf_mmap(struct file *filp, struct vm_area_struct *vma);
 
