@@ -157,6 +157,62 @@ print(os.splice(r, fd, 100, offset_dst=20), os.pread(fd, 30, 18))"
 	kbuf_each_backend check
 }
 
+# splice() copies the bytes into the pipe: the pipe holds no reference on
+# the buffer's pages, so no later write, clear, resize or destroy can show
+# through it, and no pipe can keep a freed block alive (docs/pitfalls.md).
+@test "splice copies: what the pipe holds does not change with a later write or clear" {
+	check() {
+		run py "$KBUF_DEV/$1" "import subprocess
+os.write(fd, b'old')
+r, w = os.pipe()
+print(os.splice(fd, w, 3, offset_src=0))
+os.pwrite(fd, b'new', 0)
+r2, w2 = os.pipe()
+print(os.tee(r, w2, 3))
+subprocess.run(['kbuf-ioctl', sys.argv[1], 'clear'], check=True)
+print(os.read(r2, 3).decode(), os.read(r, 3).decode())"
+		assert_output "3
+3
+old old"
+	}
+	kbuf_each_backend check
+}
+
+# If the pipe held the pages, the two creates after the destroy could get
+# the freed memory, or the destroy would have freed it under the pipe.
+@test "bytes in a pipe outlive a resize and a destroy of their buffer" {
+	check() {
+		local name=pipe-$1
+		kbuf_create "$name" "$1" 65536
+		run py "$KBUF_DEV/$name" "import subprocess
+def kbuf_ioctl(*args):
+    subprocess.run(['kbuf-ioctl', *args], check=True)
+def read_all(r, n):
+    out = b''
+    while len(out) < n:
+        out += os.read(r, n - len(out))
+    return out
+data = os.urandom(65536)
+os.write(fd, data)
+r1, w1 = os.pipe()
+r2, w2 = os.pipe()
+print(os.splice(fd, w1, 32768, offset_src=0))
+os.close(fd)
+kbuf_ioctl(sys.argv[1], 'resize', '131072')
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print(os.splice(fd, w2, 32768, offset_src=32768))
+os.close(fd)
+kbuf_ioctl('$KBUF_CONTROL', 'destroy', '$name')
+kbuf_ioctl('$KBUF_CONTROL', 'create', '$name-a', '$1', '131072')
+kbuf_ioctl('$KBUF_CONTROL', 'create', '$name-b', '$1', '65536')
+print(read_all(r1, 32768) == data[:32768], read_all(r2, 32768) == data[32768:])"
+		assert_output "32768
+32768
+True True"
+	}
+	kbuf_each_backend check
+}
+
 @test "copy_file_range between a buffer and a file is EINVAL: the kernel wants regular files" {
 	run py "$KBUF_DEV/pages" "os.write(fd, b'abc')
 out = os.open('$BATS_TEST_TMPDIR/out', os.O_RDWR | os.O_CREAT)
