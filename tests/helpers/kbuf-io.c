@@ -40,27 +40,6 @@ static void bad_usage(void)
 	errx(KT_USAGE, KBUF_IO_USAGE);
 }
 
-/* Print a ssize_t result or the errno name; returns 1 on failure. */
-static int report(ssize_t ret)
-{
-	if (ret < 0) {
-		kt_perr(errno);
-		return 1;
-	}
-	printf("%zd\n", ret);
-	fflush(stdout);
-	return 0;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = calloc(1, n ? n : 1);
-
-	if (!p)
-		err(KT_USAGE, "calloc");
-	return p;
-}
-
 /* @valid mapped bytes followed by an unmapped page. */
 static unsigned char *split_buffer(size_t valid)
 {
@@ -75,19 +54,6 @@ static unsigned char *split_buffer(size_t valid)
 		err(KT_USAGE, "munmap");
 	memset(p, 'S', (pages - 1) * psz);
 	return p + (pages - 1) * psz - valid;
-}
-
-static void *unmapped_buffer(size_t n)
-{
-	size_t len = (n + psz - 1) / psz * psz + psz;
-	void *p;
-
-	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		err(KT_USAGE, "mmap");
-	if (munmap(p, len))
-		err(KT_USAGE, "munmap");
-	return p;
 }
 
 static int parse_whence(const char *s)
@@ -123,7 +89,7 @@ static int do_info(const char *key)
 
 static int do_dump(long long off, size_t n, int positional)
 {
-	unsigned char *buf = xmalloc(n);
+	unsigned char *buf = kt_xcalloc(n);
 	ssize_t ret;
 
 	ret = positional ? pread(fd, buf, n, off) : read(fd, buf, n);
@@ -139,23 +105,23 @@ static int do_dump(long long off, size_t n, int positional)
 
 static int do_fill(long long off, size_t n, int byte, int positional)
 {
-	unsigned char *buf = xmalloc(n);
+	unsigned char *buf = kt_xcalloc(n);
 	ssize_t ret;
 
 	memset(buf, byte, n);
 	ret = positional ? pwrite(fd, buf, n, off) : write(fd, buf, n);
 	free(buf);
-	return report(ret);
+	return kt_report(ret);
 }
 
 static int do_read(long long off, size_t n, int positional)
 {
-	unsigned char *buf = xmalloc(n);
+	unsigned char *buf = kt_xcalloc(n);
 	ssize_t ret;
 
 	ret = positional ? pread(fd, buf, n, off) : read(fd, buf, n);
 	free(buf);
-	return report(ret);
+	return kt_report(ret);
 }
 
 /* Open a file in @dir with O_DIRECT and write and read one page. */
@@ -210,12 +176,12 @@ static int op_pdump(char **a)
 
 static int op_write(char **a)
 {
-	return report(write(fd, a[1], strlen(a[1])));
+	return kt_report(write(fd, a[1], strlen(a[1])));
 }
 
 static int op_pwrite(char **a)
 {
-	return report(pwrite(fd, a[2], strlen(a[2]), kt_s64(a[1])));
+	return kt_report(pwrite(fd, a[2], strlen(a[2]), kt_s64(a[1])));
 }
 
 static int op_fill(char **a)
@@ -230,7 +196,7 @@ static int op_pfill(char **a)
 
 static int op_seek(char **a)
 {
-	return report(lseek(fd, kt_s64(a[1]), parse_whence(a[2])));
+	return kt_report(lseek(fd, kt_s64(a[1]), parse_whence(a[2])));
 }
 
 static int op_info(char **a)
@@ -240,22 +206,22 @@ static int op_info(char **a)
 
 static int op_read_split(char **a)
 {
-	return report(read(fd, split_buffer(kt_u64(a[1])), kt_u64(a[2])));
+	return kt_report(read(fd, split_buffer(kt_u64(a[1])), kt_u64(a[2])));
 }
 
 static int op_write_split(char **a)
 {
-	return report(write(fd, split_buffer(kt_u64(a[1])), kt_u64(a[2])));
+	return kt_report(write(fd, split_buffer(kt_u64(a[1])), kt_u64(a[2])));
 }
 
 static int op_read_bad(char **a)
 {
-	return report(read(fd, unmapped_buffer(kt_u64(a[1])), kt_u64(a[1])));
+	return kt_report(read(fd, kt_unmapped(kt_u64(a[1])), kt_u64(a[1])));
 }
 
 static int op_write_bad(char **a)
 {
-	return report(write(fd, unmapped_buffer(kt_u64(a[1])), kt_u64(a[1])));
+	return kt_report(write(fd, kt_unmapped(kt_u64(a[1])), kt_u64(a[1])));
 }
 
 static int op_close(char **a)

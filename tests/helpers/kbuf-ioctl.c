@@ -123,19 +123,6 @@ static int cmd_raw(int fd, int argc, char **argv)
 	return 0;
 }
 
-static void *unmapped_pointer(void)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-	void *p;
-
-	p = mmap(NULL, psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		err(KT_USAGE, "mmap");
-	if (munmap(p, psz))
-		err(KT_USAGE, "munmap");
-	return p;
-}
-
 static int cmd_badptr(int fd, int argc, char **argv)
 {
 	static const struct {
@@ -161,7 +148,7 @@ static int cmd_badptr(int fd, int argc, char **argv)
 	if (!strcmp(argv[1], "null"))
 		arg = NULL;
 	else if (!strcmp(argv[1], "unmapped"))
-		arg = unmapped_pointer();
+		arg = kt_unmapped(sysconf(_SC_PAGESIZE));
 	else
 		bad_usage();
 	return do_ioctl(fd, cmds[i].cmd, arg);

@@ -89,18 +89,6 @@ static unsigned char *at(const char *offs, const char *lens, size_t *lenp)
 	return map + off;
 }
 
-/* Print a count or the errno name; returns 1 on failure. */
-static int report(ssize_t ret)
-{
-	if (ret < 0) {
-		kt_perr(errno);
-		return 1;
-	}
-	printf("%zd\n", ret);
-	fflush(stdout);
-	return 0;
-}
-
 static int check(int ret)
 {
 	if (ret < 0) {
@@ -203,45 +191,48 @@ static int do_phys(void)
 	return 0;
 }
 
+/*
+ * @ret bytes that @what copied from the mapping at @p into @buf: the count,
+ * or the errno name, or a line saying the bytes differ. Frees @buf.
+ */
+static int report_copy(unsigned char *buf, const unsigned char *p, ssize_t ret,
+		       const char *what)
+{
+	int rc;
+
+	if (ret >= 0 && memcmp(buf, p, ret)) {
+		printf("%s returned other bytes\n", what);
+		rc = 1;
+	} else {
+		rc = kt_report(ret);
+	}
+	free(buf);
+	return rc;
+}
+
 static int do_vmreadv(unsigned char *p, size_t len)
 {
-	unsigned char *buf = calloc(1, len ? len : 1);
+	unsigned char *buf = kt_xcalloc(len);
 	struct iovec local = { .iov_base = buf, .iov_len = len };
 	struct iovec remote = { .iov_base = p, .iov_len = len };
 	ssize_t ret;
 
-	if (!buf)
-		err(KT_USAGE, "calloc");
 	ret = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-	if (ret >= 0 && memcmp(buf, p, ret)) {
-		printf("process_vm_readv returned other bytes\n");
-		free(buf);
-		return 1;
-	}
-	free(buf);
-	return report(ret);
+	return report_copy(buf, p, ret, "process_vm_readv");
 }
 
 static int do_procmem(unsigned char *p, size_t len)
 {
-	unsigned char *buf = calloc(1, len ? len : 1);
+	unsigned char *buf = kt_xcalloc(len);
 	ssize_t ret;
 	int mfd;
 
-	if (!buf)
-		err(KT_USAGE, "calloc");
 	mfd = open("/proc/self/mem", O_RDONLY);
 	if (mfd < 0)
 		err(KT_USAGE, "/proc/self/mem");
 	ret = pread(mfd, buf, len, (off_t)(unsigned long)p);
 	close(mfd);
-	if (ret >= 0 && memcmp(buf, p, ret)) {
-		printf("/proc/self/mem returned other bytes\n");
-		free(buf);
-		return 1;
-	}
-	free(buf);
-	return report(ret);
+	return report_copy(buf, p, ret, "/proc/self/mem");
 }
 
 static int do_odirect(const char *file, unsigned char *p, size_t len,
@@ -258,7 +249,7 @@ static int do_odirect(const char *file, unsigned char *p, size_t len,
 		err(KT_USAGE, "%s", file);
 	ret = writing ? pwrite(dfd, p, len, 0) : pread(dfd, p, len, 0);
 	close(dfd);
-	return report(ret);
+	return kt_report(ret);
 }
 
 static int wait_file(const char *file)
@@ -400,7 +391,7 @@ static int op_read_self(char **a)
 	size_t len;
 	unsigned char *p = at(a[1], a[2], &len);
 
-	return report(pread(fd, p, len, 0));
+	return kt_report(pread(fd, p, len, 0));
 }
 
 static int op_write_self(char **a)
@@ -408,7 +399,7 @@ static int op_write_self(char **a)
 	size_t len;
 	unsigned char *p = at(a[1], a[2], &len);
 
-	return report(pwrite(fd, p, len, 0));
+	return kt_report(pwrite(fd, p, len, 0));
 }
 
 static int op_ready(char **a)

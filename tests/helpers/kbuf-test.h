@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/kbuf.h>
@@ -39,6 +40,43 @@ static inline void kt_perr(int e)
 {
 	printf("%s\n", kt_errname(e));
 	fflush(stdout);
+}
+
+/* Print a count, or the errno name if @ret < 0; returns 1 on failure. */
+static inline int kt_report(ssize_t ret)
+{
+	if (ret < 0) {
+		kt_perr(errno);
+		return 1;
+	}
+	printf("%zd\n", ret);
+	fflush(stdout);
+	return 0;
+}
+
+/* @n zeroed bytes (one if @n is 0); a failure is a usage error. */
+static inline void *kt_xcalloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+
+	if (!p)
+		err(KT_USAGE, "calloc");
+	return p;
+}
+
+/* An address with at least @n unmapped bytes at it, for EFAULT tests. */
+static inline void *kt_unmapped(size_t n)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	size_t len = (n + psz - 1) / psz * psz + psz;
+	void *p;
+
+	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		err(KT_USAGE, "mmap");
+	if (munmap(p, len))
+		err(KT_USAGE, "munmap");
+	return p;
 }
 
 static inline unsigned long long kt_u64(const char *s)

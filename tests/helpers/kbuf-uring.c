@@ -63,11 +63,9 @@ static int ku_report(int res)
 static int ku_read(struct io_uring *ring, int fd, char **argv)
 {
 	size_t n = kt_u64(argv[1]);
-	unsigned char *buf = calloc(1, n ? n : 1);
+	unsigned char *buf = kt_xcalloc(n);
 	int res;
 
-	if (!buf)
-		err(KT_USAGE, "calloc");
 	io_uring_prep_read(io_uring_get_sqe(ring), fd, buf, n, kt_s64(argv[0]));
 	res = ku_run(ring);
 	if (res >= 0)
