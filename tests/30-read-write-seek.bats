@@ -213,22 +213,20 @@ cap_of() {
 	kbuf_each_backend check
 }
 
+# trunc_open_length MODE LENGTH BACKEND: after "abc" is written, an O_TRUNC
+# open with MODE (kbuf-io's -w or -r) sees the length LENGTH.
+trunc_open_length() {
+	kbuf-io "$KBUF_DEV/$3" write abc >/dev/null
+	run kbuf-io "$1" -t "$KBUF_DEV/$3" info length
+	assert_output "$2"
+}
+
 @test "an O_TRUNC open with write access sets length to 0" {
-	check() {
-		kbuf-io "$KBUF_DEV/$1" write abc >/dev/null
-		run kbuf-io -w -t "$KBUF_DEV/$1" info length
-		assert_output 0
-	}
-	kbuf_each_backend check
+	kbuf_each_backend trunc_open_length -w 0
 }
 
 @test "an O_TRUNC open without write access keeps the length" {
-	check() {
-		kbuf-io "$KBUF_DEV/$1" write abc >/dev/null
-		run kbuf-io -r -t "$KBUF_DEV/$1" info length
-		assert_output 3
-	}
-	kbuf_each_backend check
+	kbuf_each_backend trunc_open_length -r 3
 }
 
 # The VFS refuses O_DIRECT only after the driver's open has run: the

@@ -152,13 +152,11 @@ setup() {
 }
 
 @test "an O_DIRECT read into a mapping works for pages and vmalloc and fails with EFAULT for kmalloc" {
-	KBUF_ODIRECT=$(kbuf_odirect_dir) || skip "$KBUF_ODIRECT"
-	kbuf_each_backend mmap_odirect_read
+	mmap_odirect_each read
 }
 
 @test "an O_DIRECT write from a mapping works for pages and vmalloc and fails with EFAULT for kmalloc" {
-	KBUF_ODIRECT=$(kbuf_odirect_dir) || skip "$KBUF_ODIRECT"
-	kbuf_each_backend mmap_odirect_write
+	mmap_odirect_each write
 }
 
 @test "the physical page under a mapping of the pages buffer is its phys_addr" {

@@ -147,13 +147,11 @@ setup() {
 }
 
 @test "in pfn mode an O_DIRECT read into a mapping fails with EFAULT" {
-	KBUF_ODIRECT=$(kbuf_odirect_dir) || skip "$KBUF_ODIRECT"
-	kbuf_each_backend mmap_odirect_read
+	mmap_odirect_each read
 }
 
 @test "in pfn mode an O_DIRECT write from a mapping fails with EFAULT" {
-	KBUF_ODIRECT=$(kbuf_odirect_dir) || skip "$KBUF_ODIRECT"
-	kbuf_each_backend mmap_odirect_write
+	mmap_odirect_each write
 }
 
 @test "in pfn mode a buffer of 5000 bytes maps two pages, zeros past capacity" {

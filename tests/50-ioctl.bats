@@ -80,11 +80,7 @@ ioc() {
 	check() {
 		echo hello >"$KBUF_DEV/$1"
 		kbuf-ioctl "$KBUF_DEV/$1" set-length 0
-		run kbuf_info "$1" length
-		assert_output 0
-		kbuf-ioctl "$KBUF_DEV/$1" set-length 5
-		run cat "$KBUF_DEV/$1"
-		assert_output hello
+		assert_length_0_bytes_kept "$1"
 	}
 	kbuf_each_backend check
 }
@@ -117,14 +113,20 @@ ioc() {
 	kbuf_each_backend check
 }
 
+# resize_filled BACKEND BYTE SIZE: a new buffer r-BACKEND of 8192 bytes of
+# BYTE, resized to SIZE: its capacity reads SIZE.
+resize_filled() {
+	kbuf_create "r-$1" "$1" 8192
+	head -c 8192 /dev/zero | tr '\0' "$2" >"$KBUF_DEV/r-$1"
+	kbuf-ioctl "$KBUF_DEV/r-$1" resize "$3"
+	run kbuf_info "r-$1" capacity
+	assert_output "$3"
+}
+
 @test "RESIZE up keeps the data, keeps the length and the new bytes read as zeros" {
 	check() {
 		local dev="$KBUF_DEV/r-$1"
-		kbuf_create "r-$1" "$1" 8192
-		head -c 8192 /dev/zero | tr '\0' a >"$dev"
-		kbuf-ioctl "$dev" resize 20000
-		run kbuf_info "r-$1" capacity
-		assert_output 20000
+		resize_filled "$1" a 20000
 		run kbuf_info "r-$1" length
 		assert_output 8192
 		run kbuf_info "r-$1" map_size
@@ -142,11 +144,7 @@ ioc() {
 @test "RESIZE down keeps the first bytes and cuts the length" {
 	check() {
 		local dev="$KBUF_DEV/r-$1"
-		kbuf_create "r-$1" "$1" 8192
-		head -c 8192 /dev/zero | tr '\0' b >"$dev"
-		kbuf-ioctl "$dev" resize 3000
-		run kbuf_info "r-$1" capacity
-		assert_output 3000
+		resize_filled "$1" b 3000
 		run kbuf_info "r-$1" length
 		assert_output 3000
 		run cmp "$dev" <(head -c 3000 /dev/zero | tr '\0' b)
@@ -259,28 +257,22 @@ ioc() {
 	kbuf_each_backend check
 }
 
+# badptr_efault KIND BACKEND: INFO, SET_LENGTH and RESIZE, each given an
+# argument pointer of KIND (null or unmapped), fail with EFAULT.
+badptr_efault() {
+	local cmd
+	for cmd in info set-length resize; do
+		run -1 kbuf-ioctl "$KBUF_DEV/$2" badptr "$cmd" "$1"
+		assert_output EFAULT
+	done
+}
+
 @test "a NULL argument pointer fails with EFAULT" {
-	check() {
-		run -1 kbuf-ioctl "$KBUF_DEV/$1" badptr info null
-		assert_output EFAULT
-		run -1 kbuf-ioctl "$KBUF_DEV/$1" badptr set-length null
-		assert_output EFAULT
-		run -1 kbuf-ioctl "$KBUF_DEV/$1" badptr resize null
-		assert_output EFAULT
-	}
-	kbuf_each_backend check
+	kbuf_each_backend badptr_efault null
 }
 
 @test "an unmapped argument pointer fails with EFAULT" {
-	check() {
-		run -1 kbuf-ioctl "$KBUF_DEV/$1" badptr info unmapped
-		assert_output EFAULT
-		run -1 kbuf-ioctl "$KBUF_DEV/$1" badptr set-length unmapped
-		assert_output EFAULT
-		run -1 kbuf-ioctl "$KBUF_DEV/$1" badptr resize unmapped
-		assert_output EFAULT
-	}
-	kbuf_each_backend check
+	kbuf_each_backend badptr_efault unmapped
 }
 
 @test "root sees the physical address of kmalloc and pages buffers, page aligned" {

@@ -202,36 +202,39 @@ write_attr() {
 	kbuf_each_backend check
 }
 
+# assert_counted COUNTER N BYTES M CMD NAME: after "CMD NAME", the
+# attributes COUNTER and BYTES of buffer NAME read N and M more than before.
+assert_counted() {
+	local was_n was_m
+	was_n=$(kbuf_attr "$6" "$1")
+	was_m=$(kbuf_attr "$6" "$3")
+	"$5" "$6"
+	run kbuf_attr "$6" "$1"
+	assert_output $((was_n + $2))
+	run kbuf_attr "$6" "$3"
+	assert_output $((was_m + $4))
+}
+
 @test "reads and bytes_read count each read that returns data" {
-	check() {
-		local reads bytes
+	digits() {
 		echo 0123456789 >"$KBUF_DEV/$1"
-		reads=$(kbuf_attr "$1" reads)
-		bytes=$(kbuf_attr "$1" bytes_read)
-		kbuf-io "$KBUF_DEV/$1" pread 0 5 pread 5 100 >/dev/null
-		run kbuf_attr "$1" reads
-		assert_output $((reads + 2))
-		run kbuf_attr "$1" bytes_read
-		assert_output $((bytes + 11))
 	}
-	kbuf_each_backend check
+	preads() {
+		kbuf-io "$KBUF_DEV/$1" pread 0 5 pread 5 100 >/dev/null
+	}
+	kbuf_each_backend digits
+	kbuf_each_backend assert_counted reads 2 bytes_read 11 preads
 }
 
 @test "writes and bytes_written count successful writes, not ENOSPC" {
-	check() {
-		local writes bytes cap
+	pwrites() {
+		local cap
 		cap=$(kbuf_attr "$1" capacity)
-		writes=$(kbuf_attr "$1" writes)
-		bytes=$(kbuf_attr "$1" bytes_written)
 		kbuf-io "$KBUF_DEV/$1" pwrite 0 hello pwrite $((cap - 2)) abcd \
 			>/dev/null
 		run -1 kbuf-io "$KBUF_DEV/$1" pwrite "$cap" x
-		run kbuf_attr "$1" writes
-		assert_output $((writes + 2))
-		run kbuf_attr "$1" bytes_written
-		assert_output $((bytes + 7))
 	}
-	kbuf_each_backend check
+	kbuf_each_backend assert_counted writes 2 bytes_written 7 pwrites
 }
 
 @test "mmaps counts successful mmap calls only" {

@@ -6,6 +6,7 @@
 # made at load with the default parameters (map_mode=page).
 
 load 'helpers/common'
+load 'helpers/completion'
 
 setup_file() {
 	# The binary sits in user/kbufctl/ next to its sources.
@@ -27,10 +28,7 @@ teardown_file() {
 
 setup() {
 	kbuf_test_setup
-	local b
-	for b in "${KBUF_BACKENDS[@]}"; do
-		kbuf_clear "$b"
-	done
+	kbuf_clear_all
 }
 
 # Wait up to 10 s for sysfs attribute $2 of buffer $1 to read $3.
@@ -46,6 +44,18 @@ wait_attr() {
 
 # Map buffer $1 in the background with kbufctl map --hold; return once
 # the mapping is counted.
+# assert_destroy_busy NAME ATTR HOLDERS: while the background process holds
+# buffer NAME (sysfs attribute ATTR counts its hold), destroy fails with
+# EBUSY and prints HOLDERS; once the holder is gone, destroy succeeds.
+assert_destroy_busy() {
+	run -1 kbufctl destroy "$1"
+	assert_output "kbufctl: /dev/kbuf/control: destroy $1: Device or resource busy
+$3"
+	kbuf_bg_kill "$KBUF_BG_PID"
+	wait_attr "$1" "$2" 0
+	run -0 kbufctl destroy "$1"
+}
+
 hold_map() {
 	kbuf_bg kbufctl map "$1" --hold 600
 	wait_attr "$1" mappings 1
@@ -355,16 +365,11 @@ kbufctl: no buffer named nosuch: 'kbufctl list' shows them"
 }
 
 @test "destroy of a mapped buffer fails with EBUSY" {
-	kbufctl create busy --backend vmalloc --size 8K
-	kbuf_wait_for "$KBUF_DEV/busy"
+	kbufctl_create busy --backend vmalloc --size 8K
 	hold_map busy
-	run -1 kbufctl destroy busy
-	assert_output "kbufctl: /dev/kbuf/control: destroy busy: Device or resource busy
-kbufctl: busy is held by 1 open file and 1 mapping:
+	assert_destroy_busy busy mappings \
+		"kbufctl: busy is held by 1 open file and 1 mapping:
 kbufctl:   pid $KBUF_BG_PID (kbufctl): 1 descriptor, 1 mapping"
-	kbuf_bg_kill "$KBUF_BG_PID"
-	wait_attr busy mappings 0
-	run -0 kbufctl destroy busy
 }
 
 # ---- write, read, truncate, clear, resize -------------------------------
@@ -403,8 +408,7 @@ kbufctl:   pid $KBUF_BG_PID (kbufctl): 1 descriptor, 1 mapping"
 }
 
 @test "write past the capacity writes what fits, then fails with ENOSPC" {
-	kbufctl create tiny --backend kmalloc --size 16
-	kbuf_wait_for "$KBUF_DEV/tiny"
+	kbufctl_create tiny --backend kmalloc --size 16
 	run -1 kbufctl write tiny --data 0123456789abcdefXYZ
 	assert_output 'kbufctl: /dev/kbuf/tiny: write at offset 16: No space left on device'
 	run -0 kbufctl read tiny
@@ -535,13 +539,9 @@ kbufctl:   none found: run as root to see the processes of every user"
 	# shellcheck disable=SC2016 # expanded by sh, not here
 	kbuf_bg sh -c 'exec sleep 600 <"$1"' sh "$alias"
 	wait_attr held opens 1
-	run -1 kbufctl destroy held
-	assert_output "kbufctl: /dev/kbuf/control: destroy held: Device or resource busy
-kbufctl: held is held by 1 open file and 0 mappings:
+	assert_destroy_busy held opens \
+		"kbufctl: held is held by 1 open file and 0 mappings:
 kbufctl:   pid $KBUF_BG_PID (sleep): 1 descriptor, 0 mappings"
-	kbuf_bg_kill "$KBUF_BG_PID"
-	wait_attr held opens 0
-	run -0 kbufctl destroy held
 }
 
 @test "a user outside group kbuf is told to join it" {
@@ -688,8 +688,7 @@ kbufctl: /dev/kbuf/vmalloc is mode 0600: the kbuf udev rule makes it 0660"
 }
 
 @test "fill through a mapping of a buffer with no whole page fails and says why" {
-	kbufctl create small --backend kmalloc --size 100
-	kbuf_wait_for "$KBUF_DEV/small"
+	kbufctl_create small --backend kmalloc --size 100
 	run -1 kbufctl fill small --pattern seq --via mmap
 	assert_output --partial 'smaller than a page owns no whole page'
 	run -0 kbufctl fill small --pattern seq
@@ -748,8 +747,7 @@ kbufctl: /dev/kbuf/vmalloc is mode 0600: the kbuf udev rule makes it 0660"
 }
 
 @test "map of a kmalloc buffer smaller than a page fails with EINVAL and says why" {
-	kbufctl create small --backend kmalloc --size 100
-	kbuf_wait_for "$KBUF_DEV/small"
+	kbufctl_create small --backend kmalloc --size 100
 	run -1 kbufctl map small
 	assert_output 'kbufctl: /dev/kbuf/small: mmap: Invalid argument (map size 0: a kmalloc buffer smaller than a page owns no whole page)'
 }
@@ -798,8 +796,7 @@ runs_of() {
 }
 
 @test "layout shows more than one run for an 8 MiB vmalloc buffer" {
-	kbufctl create big --backend vmalloc --size 8M
-	kbuf_wait_for "$KBUF_DEV/big"
+	kbufctl_create big --backend vmalloc --size 8M
 	run -0 kbufctl layout big
 	assert_line --index 0 --regexp '^big \(vmalloc\)  8 MiB  2048 pages  [0-9]+ runs '
 	local runs
@@ -828,8 +825,7 @@ runs_of() {
 }
 
 @test "layout of a kmalloc buffer smaller than a page has nothing to map" {
-	kbufctl create small --backend kmalloc --size 100
-	kbuf_wait_for "$KBUF_DEV/small"
+	kbufctl_create small --backend kmalloc --size 100
 	run -1 kbufctl layout small
 	assert_output --partial 'nothing to map'
 }
@@ -890,24 +886,18 @@ help_options() {
 	source "$BATS_TEST_DIRNAME/../user/completion/kbufctl"
 	run -0 complete -p kbufctl
 	assert_output 'complete -F _kbufctl kbufctl'
-	comp() {
-		COMP_WORDS=("$@")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		_kbufctl kbufctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-		echo "${COMPREPLY[*]}"
-	}
-	assert_equal "$(comp kbufctl re)" 'read resize'
-	assert_equal "$(comp kbufctl help cr)" 'create'
-	assert_equal "$(comp kbufctl list --)" '--output --noheadings --raw --bytes --json --help'
-	assert_equal "$(comp kbufctl info '')" 'kmalloc pages vmalloc'
-	assert_equal "$(comp kbufctl fill v)" 'vmalloc'
-	assert_equal "$(comp kbufctl create x -B v)" 'vmalloc'
-	assert_equal "$(comp kbufctl create x --gfp '')" 'kernel atomic'
-	assert_equal "$(comp kbufctl fill pages -p '')" 'seq random: byte:0x'
-	assert_equal "$(comp kbufctl verify pages --via '')" 'read mmap'
-	assert_equal "$(comp kbufctl fill pages -m '')" 'write mmap'
-	assert_equal "$(comp kbufctl list -o name,ma)" 'name,MAP name,MAPPINGS'
-	assert_equal "$(comp kbufctl list '')" ''
+	assert_equal "$(kbuf_comp kbufctl re)" 'read resize'
+	assert_equal "$(kbuf_comp kbufctl help cr)" 'create'
+	assert_equal "$(kbuf_comp kbufctl list --)" '--output --noheadings --raw --bytes --json --help'
+	assert_equal "$(kbuf_comp kbufctl info '')" 'kmalloc pages vmalloc'
+	assert_equal "$(kbuf_comp kbufctl fill v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl create x -B v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl create x --gfp '')" 'kernel atomic'
+	assert_equal "$(kbuf_comp kbufctl fill pages -p '')" 'seq random: byte:0x'
+	assert_equal "$(kbuf_comp kbufctl verify pages --via '')" 'read mmap'
+	assert_equal "$(kbuf_comp kbufctl fill pages -m '')" 'write mmap'
+	assert_equal "$(kbuf_comp kbufctl list -o name,ma)" 'name,MAP name,MAPPINGS'
+	assert_equal "$(kbuf_comp kbufctl list '')" ''
 }
 
 @test "without the module every command says to load it" {

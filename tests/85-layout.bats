@@ -9,6 +9,7 @@
 # kmalloc_large() and __GFP_COMP make them), vmalloc of 1 MiB, map_mode=page.
 
 load 'helpers/common'
+load 'helpers/completion'
 
 setup_file() {
 	PATH="$BATS_TEST_DIRNAME/../user/kbufctl:$PATH"
@@ -68,8 +69,7 @@ zone_of() {
 }
 
 @test "layout of a two-page kmalloc buffer shows a slab page" {
-	kbufctl create small8k --backend kmalloc --size 8K
-	kbuf_wait_for "$KBUF_DEV/small8k"
+	kbufctl_create small8k --backend kmalloc --size 8K
 	run -0 kbufctl layout small8k
 	assert_line --index 0 --regexp '^small8k \(kmalloc\)  8 KiB  2 pages  1 run   (█){2}$'
 	# The object's pages are slab pages, tails (or the head) of a slab.
@@ -83,8 +83,7 @@ zone_of() {
 }
 
 @test "the histogram of an 8 MiB vmalloc buffer adds up to its runs and pages" {
-	kbufctl create big --backend vmalloc --size 8M
-	kbuf_wait_for "$KBUF_DEV/big"
+	kbufctl_create big --backend vmalloc --size 8M
 	run -0 kbufctl layout big --json
 	local json=$output
 	run -0 json_check '
@@ -144,8 +143,7 @@ True False False"
 }
 
 @test "layout in ASCII shows breaks as / and \\" {
-	kbufctl create big --backend vmalloc --size 8M
-	kbuf_wait_for "$KBUF_DEV/big"
+	kbufctl_create big --backend vmalloc --size 8M
 	run -0 env LC_ALL=C kbufctl layout big
 	local picture=${lines[0]##* }
 	echo "picture: $picture"
@@ -216,14 +214,8 @@ Try 'kbufctl layout --help' for more information."
 
 @test "bash completion offers layout's options, and files after --svg" {
 	source "$BATS_TEST_DIRNAME/../user/completion/kbufctl"
-	comp() {
-		COMP_WORDS=("$@")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		_kbufctl kbufctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-		echo "${COMPREPLY[*]}"
-	}
-	assert_equal "$(comp kbufctl layout pages --)" '--runs --json --ascii --svg --help'
+	assert_equal "$(kbuf_comp kbufctl layout pages --)" '--runs --json --ascii --svg --help'
 	touch "$BATS_TEST_TMPDIR/picture.svg"
-	assert_equal "$(comp kbufctl layout pages --svg "$BATS_TEST_TMPDIR/pic")" \
+	assert_equal "$(kbuf_comp kbufctl layout pages --svg "$BATS_TEST_TMPDIR/pic")" \
 		"$BATS_TEST_TMPDIR/picture.svg"
 }

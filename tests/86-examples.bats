@@ -14,10 +14,7 @@ setup_file() {
 
 setup() {
 	kbuf_test_setup
-	local b
-	for b in "${KBUF_BACKENDS[@]}"; do
-		kbuf_clear "$b"
-	done
+	kbuf_clear_all
 }
 
 @test "mmap_hello says what it did and succeeds" {

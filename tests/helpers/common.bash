@@ -332,10 +332,26 @@ kbuf_clear() {
 	kbuf-ioctl "$KBUF_DEV/$1" clear
 }
 
+# For buffer $1, written "hello" and then cut to length 0: its length reads
+# 0, and setting the length back to 5 shows the bytes left in place.
+assert_length_0_bytes_kept() {
+	run kbuf_info "$1" length
+	assert_output 0
+	kbuf-ioctl "$KBUF_DEV/$1" set-length 5
+	run cat "$KBUF_DEV/$1"
+	assert_output hello
+}
+
 # kbuf_create NAME BACKEND SIZE [GFP]: make a buffer and wait for its node.
 kbuf_create() {
 	kbuf-ioctl "$KBUF_CONTROL" create "$@" || return 1
 	kbuf_settle
+	kbuf_wait_for "$KBUF_DEV/$1"
+}
+
+# kbufctl_create NAME OPTIONS...: kbufctl create, then wait for the node.
+kbufctl_create() {
+	kbufctl create "$@"
 	kbuf_wait_for "$KBUF_DEV/$1"
 }
 

@@ -219,58 +219,60 @@ mmap_dontneed() {
 	assert_output 'zap!\x00\x00\x00\x00abcd'
 }
 
-mmap_vmreadv() {
-	mmap_fill_d "$1" 8192
-	if mmap_has_pages "$1"; then
-		run kbuf-mmap "$(dev_of "$1")" vmreadv 0 8192
+# mmap_gup_op OP ERRNO BACKEND: kbuf-mmap's OP (vmreadv, procmem), which
+# reaches the mapping through get_user_pages, moves 8192 bytes where the
+# mapping has struct pages and fails with ERRNO where it has none.
+mmap_gup_op() {
+	mmap_fill_d "$3" 8192
+	if mmap_has_pages "$3"; then
+		run kbuf-mmap "$(dev_of "$3")" "$1" 0 8192
 		assert_output 8192
 	else
-		run -1 kbuf-mmap "$(dev_of "$1")" vmreadv 0 8192
-		assert_output EFAULT
+		run -1 kbuf-mmap "$(dev_of "$3")" "$1" 0 8192
+		assert_output "$2"
 	fi
+}
+
+mmap_vmreadv() {
+	mmap_gup_op vmreadv EFAULT "$1"
 }
 
 mmap_procmem() {
-	mmap_fill_d "$1" 8192
-	if mmap_has_pages "$1"; then
-		run kbuf-mmap "$(dev_of "$1")" procmem 0 8192
-		assert_output 8192
-	else
-		run -1 kbuf-mmap "$(dev_of "$1")" procmem 0 8192
-		assert_output EIO
-	fi
+	mmap_gup_op procmem EIO "$1"
 }
 
-# O_DIRECT read from a file on ext4 into the mapping ($KBUF_ODIRECT set
-# by the test from kbuf_odirect_dir).
-mmap_odirect_read() {
-	local file="$KBUF_ODIRECT/in.$1"
-	head -c 8192 /dev/zero | tr '\0' F >"$file"
-	kbuf-ioctl "$(dev_of "$1")" clear
-	if mmap_has_pages "$1"; then
-		run kbuf-mmap "$(dev_of "$1")" odirect-read "$file" 0 8192
-		assert_output 8192
-		kbuf-ioctl "$(dev_of "$1")" set-length 8192
-		run cmp "$file" "$(dev_of "$1")"
-		assert_success
-	else
-		run -1 kbuf-mmap "$(dev_of "$1")" odirect-read "$file" 0 8192
-		assert_output EFAULT
-	fi
+# mmap_odirect_each read|write: mmap_odirect on each backend; skips the
+# test if kbuf_odirect_dir finds no file system that takes O_DIRECT.
+mmap_odirect_each() {
+	KBUF_ODIRECT=$(kbuf_odirect_dir) || skip "$KBUF_ODIRECT"
+	kbuf_each_backend mmap_odirect "$1"
 }
 
-mmap_odirect_write() {
-	local file="$KBUF_ODIRECT/out.$1"
-	mmap_fill_d "$1" 8192
-	if mmap_has_pages "$1"; then
-		run kbuf-mmap "$(dev_of "$1")" odirect-write "$file" 0 8192
-		assert_output 8192
-		run cmp "$file" "$(dev_of "$1")"
-		assert_success
+# mmap_odirect read|write BACKEND: an O_DIRECT read from a file on ext4
+# into the mapping, or an O_DIRECT write from the mapping to the file,
+# moves 8192 bytes where the mapping has struct pages (the file and the
+# buffer then match) and fails with EFAULT where it has none.
+mmap_odirect() {
+	local dev file="$KBUF_ODIRECT/$1.$2"
+	dev=$(dev_of "$2")
+	if [[ $1 == read ]]; then
+		head -c 8192 /dev/zero | tr '\0' F >"$file"
+		kbuf-ioctl "$dev" clear
 	else
-		run -1 kbuf-mmap "$(dev_of "$1")" odirect-write "$file" 0 8192
-		assert_output EFAULT
+		mmap_fill_d "$2" 8192
 	fi
+	if ! mmap_has_pages "$2"; then
+		run -1 kbuf-mmap "$dev" "odirect-$1" "$file" 0 8192
+		assert_output EFAULT
+		return 0
+	fi
+	run kbuf-mmap "$dev" "odirect-$1" "$file" 0 8192
+	assert_output 8192
+	if [[ $1 == read ]]; then
+		kbuf-ioctl "$dev" set-length 8192
+	fi
+	run cmp "$file" "$dev"
+	assert_success
 }
 
 # The physical page under the mapping (pagemap, root) is phys_addr.

@@ -14,6 +14,7 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load '../helpers/completion'
 
 setup_file() {
 	TREE=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -36,23 +37,15 @@ setup() {
 	touch hat/inner.txt
 }
 
-# The completions of the last word of the line "$@", space-separated.
-comp() {
-	COMP_WORDS=("$@")
-	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-	_kbufctl kbufctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-	echo "${COMPREPLY[*]}"
-}
-
 # The same, sorted: file names come in the directory's order.
 comp_sorted() {
-	comp "$@" >/dev/null
+	kbuf_comp "$@" >/dev/null
 	printf '%s\n' "${COMPREPLY[@]}" | sort | paste -sd ' '
 }
 
 # Assert that the line "$@" completes to nothing; a failure names the line.
 refute_comp() {
-	assert_equal "$*: $(comp "$@")" "$*: "
+	assert_equal "$*: $(kbuf_comp "$@")" "$*: "
 }
 
 @test "the file registers _kbufctl for kbufctl" {
@@ -61,53 +54,53 @@ refute_comp() {
 }
 
 @test "the first word completes the commands, --help and --version" {
-	assert_equal "$(comp kbufctl re)" 'read resize'
-	assert_equal "$(comp kbufctl cr)" 'create'
-	assert_equal "$(comp kbufctl --)" '--help --version'
+	assert_equal "$(kbuf_comp kbufctl re)" 'read resize'
+	assert_equal "$(kbuf_comp kbufctl cr)" 'create'
+	assert_equal "$(kbuf_comp kbufctl --)" '--help --version'
 }
 
 @test "help completes a command, once" {
-	assert_equal "$(comp kbufctl help cr)" 'create'
+	assert_equal "$(kbuf_comp kbufctl help cr)" 'create'
 	refute_comp kbufctl help create ''
 }
 
 @test "a dash completes the options of the command, from its --help" {
-	assert_equal "$(comp kbufctl list --)" \
+	assert_equal "$(kbuf_comp kbufctl list --)" \
 		'--output --noheadings --raw --bytes --json --help'
-	assert_equal "$(comp kbufctl layout pages --)" \
+	assert_equal "$(kbuf_comp kbufctl layout pages --)" \
 		'--runs --json --ascii --svg --help'
-	assert_equal "$(comp kbufctl create x --ba)" '--backend'
+	assert_equal "$(kbuf_comp kbufctl create x --ba)" '--backend'
 }
 
 @test "--backend, --gfp, --pattern and --via complete their values" {
-	assert_equal "$(comp kbufctl create x --backend v)" 'vmalloc'
-	assert_equal "$(comp kbufctl create x -B v)" 'vmalloc'
-	assert_equal "$(comp kbufctl create x --gfp '')" 'kernel atomic'
-	assert_equal "$(comp kbufctl fill pages -p '')" 'seq random: byte:0x'
-	assert_equal "$(comp kbufctl verify pages --via '')" 'read mmap'
-	assert_equal "$(comp kbufctl fill pages -m '')" 'write mmap'
+	assert_equal "$(kbuf_comp kbufctl create x --backend v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl create x -B v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl create x --gfp '')" 'kernel atomic'
+	assert_equal "$(kbuf_comp kbufctl fill pages -p '')" 'seq random: byte:0x'
+	assert_equal "$(kbuf_comp kbufctl verify pages --via '')" 'read mmap'
+	assert_equal "$(kbuf_comp kbufctl fill pages -m '')" 'write mmap'
 }
 
 @test "list --output completes the last column of a comma list, in any case" {
-	assert_equal "$(comp kbufctl list -o name,ma)" 'name,MAP name,MAPPINGS'
-	assert_equal "$(comp kbufctl list --output na)" 'NAME'
+	assert_equal "$(kbuf_comp kbufctl list -o name,ma)" 'name,MAP name,MAPPINGS'
+	assert_equal "$(kbuf_comp kbufctl list --output na)" 'NAME'
 }
 
 @test "--opt=value completes the value as --opt value does" {
-	assert_equal "$(comp kbufctl list --output = na)" 'NAME'
-	assert_equal "$(comp kbufctl list --output =)" \
+	assert_equal "$(kbuf_comp kbufctl list --output = na)" 'NAME'
+	assert_equal "$(kbuf_comp kbufctl list --output =)" \
 		'NAME BACKEND CAPACITY LENGTH MAP GFP MAPPINGS OPENS'
-	assert_equal "$(comp kbufctl list --output = name,ma)" 'name,MAP name,MAPPINGS'
-	assert_equal "$(comp kbufctl create x --backend = v)" 'vmalloc'
-	assert_equal "$(comp kbufctl create x --gfp =)" 'kernel atomic'
-	assert_equal "$(comp kbufctl fill pages --pattern = b)" 'byte:0x'
-	assert_equal "$(comp kbufctl verify pages --via = m)" 'mmap'
+	assert_equal "$(kbuf_comp kbufctl list --output = name,ma)" 'name,MAP name,MAPPINGS'
+	assert_equal "$(kbuf_comp kbufctl create x --backend = v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl create x --gfp =)" 'kernel atomic'
+	assert_equal "$(kbuf_comp kbufctl fill pages --pattern = b)" 'byte:0x'
+	assert_equal "$(kbuf_comp kbufctl verify pages --via = m)" 'mmap'
 }
 
 @test "--opt=value keeps --opt= in front when COMP_WORDBREAKS has no =" {
 	COMP_WORDBREAKS=$' \t\n'
-	assert_equal "$(comp kbufctl list --output=na)" '--output=NAME'
-	assert_equal "$(comp kbufctl create x --backend=v)" '--backend=vmalloc'
+	assert_equal "$(kbuf_comp kbufctl list --output=na)" '--output=NAME'
+	assert_equal "$(kbuf_comp kbufctl create x --backend=v)" '--backend=vmalloc'
 }
 
 @test "--file and --svg complete file names and directories" {
@@ -116,7 +109,7 @@ refute_comp() {
 	assert_equal "$(comp_sorted kbufctl write vmalloc --file = ha)" 'harbor.txt hat'
 	assert_equal "$(comp_sorted kbufctl write vmalloc --file '')" \
 		'harbor.txt hat other.txt'
-	assert_equal "$(comp kbufctl write vmalloc --file hat/)" 'hat/inner.txt'
+	assert_equal "$(kbuf_comp kbufctl write vmalloc --file hat/)" 'hat/inner.txt'
 	assert_equal "$(comp_sorted kbufctl layout pages --svg ha)" 'harbor.txt hat'
 }
 
@@ -159,29 +152,29 @@ refute_comp() {
 	}
 	refute_comp kbufctl write --zap ''
 	refute_comp kbufctl write -z ''
-	assert_equal "$(comp kbufctl write --zap 5 v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl write --zap 5 v)" 'vmalloc'
 }
 
 @test "the DEV argument completes the buffers" {
-	assert_equal "$(comp kbufctl info '')" 'kmalloc pages vmalloc'
-	assert_equal "$(comp kbufctl fill v)" 'vmalloc'
-	assert_equal "$(comp kbufctl resize v)" 'vmalloc'
-	assert_equal "$(comp kbufctl truncate v)" 'vmalloc'
-	assert_equal "$(comp kbufctl clear v)" 'vmalloc'
-	assert_equal "$(comp kbufctl destroy v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl info '')" 'kmalloc pages vmalloc'
+	assert_equal "$(kbuf_comp kbufctl fill v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl resize v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl truncate v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl clear v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl destroy v)" 'vmalloc'
 }
 
 @test "option arguments are skipped when counting to the DEV" {
-	assert_equal "$(comp kbufctl write --offset 4K v)" 'vmalloc'
-	assert_equal "$(comp kbufctl write --offset = 4K v)" 'vmalloc'
-	assert_equal "$(comp kbufctl write -d hi v)" 'vmalloc'
-	assert_equal "$(comp kbufctl write - v)" 'vmalloc'
-	assert_equal "$(comp kbufctl read -xl 5 v)" 'vmalloc'
-	assert_equal "$(comp kbufctl read --hex v)" 'vmalloc'
-	assert_equal "$(comp kbufctl read -- v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl write --offset 4K v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl write --offset = 4K v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl write -d hi v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl write - v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl read -xl 5 v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl read --hex v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl read -- v)" 'vmalloc'
 	# bash splits random:5 at the colon, as it splits --opt=value at the =.
-	assert_equal "$(comp kbufctl fill -p random : 5 v)" 'vmalloc'
-	assert_equal "$(comp kbufctl fill --pattern byte : 0x5a p)" 'pages'
+	assert_equal "$(kbuf_comp kbufctl fill -p random : 5 v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl fill --pattern byte : 0x5a p)" 'pages'
 }
 
 @test "the arguments after the DEV complete nothing" {
@@ -201,11 +194,11 @@ refute_comp() {
 }
 
 @test "every positional of bench and stress completes the buffers" {
-	assert_equal "$(comp kbufctl bench '')" 'kmalloc pages vmalloc'
-	assert_equal "$(comp kbufctl bench kmalloc v)" 'vmalloc'
-	assert_equal "$(comp kbufctl bench -s 1M kmalloc p)" 'pages'
-	assert_equal "$(comp kbufctl stress -t 4 pages '')" 'kmalloc pages vmalloc'
-	assert_equal "$(comp kbufctl stress --seed 7 kmalloc pages v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl bench '')" 'kmalloc pages vmalloc'
+	assert_equal "$(kbuf_comp kbufctl bench kmalloc v)" 'vmalloc'
+	assert_equal "$(kbuf_comp kbufctl bench -s 1M kmalloc p)" 'pages'
+	assert_equal "$(kbuf_comp kbufctl stress -t 4 pages '')" 'kmalloc pages vmalloc'
+	assert_equal "$(kbuf_comp kbufctl stress --seed 7 kmalloc pages v)" 'vmalloc'
 }
 
 @test "bench --scaling takes no buffer" {
