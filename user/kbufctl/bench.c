@@ -86,6 +86,9 @@ static void kbuf_bench_blocks(const char *prog, const char *list,
 static void kbuf_bench_option(const char *prog, int c,
 			      struct kbuf_bench_opts *o)
 {
+	o->json |= c == 'j';
+	o->scaling |= c == 'A';
+	o->quiet |= c == 'q';
 	switch (c) {
 	case 's':
 		o->size = kbuf_arg_size(prog, "size", optarg);
@@ -103,15 +106,6 @@ static void kbuf_bench_option(const char *prog, int c,
 		o->time = kbuf_arg_count(prog, "time", optarg,
 					 KBUF_BENCH_MAX_TIME) /
 			  1000.0;
-		break;
-	case 'j':
-		o->json = true;
-		break;
-	case 'A':
-		o->scaling = true;
-		break;
-	case 'q':
-		o->quiet = true;
 		break;
 	}
 }

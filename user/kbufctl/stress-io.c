@@ -40,74 +40,78 @@ static bool kst_position(struct kst_worker *w, struct kst_target *t, __u64 *off,
 	return true;
 }
 
-void kst_do_read(struct kst_worker *w, struct kst_target *t)
+/*
+ * read() or write() (@writing) at the file position, or pread() or pwrite()
+ * at @off (@at).
+ */
+static ssize_t kst_io_call(struct kst_worker *w, struct kst_target *t,
+			   bool writing, bool at, __u64 off, size_t len)
 {
+	if (at)
+		return writing ? pwrite(t->fd, w->data, len, (off_t)off) :
+				 pread(t->fd, w->io, len, (off_t)off);
+	return writing ? write(t->fd, w->data, len) : read(t->fd, w->io, len);
+}
+
+/*
+ * One read(), write(), pread() or pwrite() (@writing, @at), checked
+ * against the model: what a read moved is verified, what a write moved is
+ * written into the model. read() and write() start at the file position
+ * or seek first, and move it.
+ */
+static void kst_io(struct kst_worker *w, struct kst_target *t, bool writing,
+		   bool at)
+{
+	static const char *const names[2][2] = { { "read", "write" },
+						 { "pread", "pwrite" } };
+	const char *what = names[at][writing];
 	__u64 off;
 	size_t len;
 	long got, want;
+	bool ok;
 
-	kst_pick_io(w, t, false, &off, &len);
-	if (!kst_position(w, t, &off, &len))
+	kst_pick_io(w, t, at, &off, &len);
+	if (!at && !kst_position(w, t, &off, &len))
 		return;
-	want = kst_want_read(t->m, off, len);
-	got = kst_res(read(t->fd, w->io, len));
-	if (!kst_expect(w, got, want, "read of %zu bytes at %llu", len,
-			(unsigned long long)off) ||
-	    got <= 0)
+	if (writing)
+		kst_random_bytes(w, w->data, len);
+	want = writing ? kst_want_write(t->m, off, len) :
+			 kst_want_read(t->m, off, len);
+	got = kst_res(kst_io_call(w, t, writing, at, off, len));
+	if (at)
+		ok = kst_expect(w, got, want, "%s of %zu bytes at %lld", what,
+				len, (long long)off);
+	else
+		ok = kst_expect(w, got, want, "%s of %zu bytes at %llu", what,
+				len, (unsigned long long)off);
+	if (!ok || got <= 0)
 		return;
-	kst_verify(w, off, w->io, (size_t)got, "read");
-	t->pos += (__u64)got;
+	if (writing)
+		kst_model_write(t->m, off, w->data, (size_t)got);
+	else
+		kst_verify(w, off, w->io, (size_t)got, what);
+	if (!at)
+		t->pos += (__u64)got;
+}
+
+void kst_do_read(struct kst_worker *w, struct kst_target *t)
+{
+	kst_io(w, t, false, false);
 }
 
 void kst_do_write(struct kst_worker *w, struct kst_target *t)
 {
-	__u64 off;
-	size_t len;
-	long got, want;
-
-	kst_pick_io(w, t, false, &off, &len);
-	if (!kst_position(w, t, &off, &len))
-		return;
-	kst_random_bytes(w, w->data, len);
-	want = kst_want_write(t->m, off, len);
-	got = kst_res(write(t->fd, w->data, len));
-	if (!kst_expect(w, got, want, "write of %zu bytes at %llu", len,
-			(unsigned long long)off) ||
-	    got <= 0)
-		return;
-	kst_model_write(t->m, off, w->data, (size_t)got);
-	t->pos += (__u64)got;
+	kst_io(w, t, true, false);
 }
 
 void kst_do_pread(struct kst_worker *w, struct kst_target *t)
 {
-	__u64 off;
-	size_t len;
-	long got, want;
-
-	kst_pick_io(w, t, true, &off, &len);
-	want = kst_want_read(t->m, off, len);
-	got = kst_res(pread(t->fd, w->io, len, (off_t)off));
-	if (kst_expect(w, got, want, "pread of %zu bytes at %lld", len,
-		       (long long)off) &&
-	    got > 0)
-		kst_verify(w, off, w->io, (size_t)got, "pread");
+	kst_io(w, t, false, true);
 }
 
 void kst_do_pwrite(struct kst_worker *w, struct kst_target *t)
 {
-	__u64 off;
-	size_t len;
-	long got, want;
-
-	kst_pick_io(w, t, true, &off, &len);
-	kst_random_bytes(w, w->data, len);
-	want = kst_want_write(t->m, off, len);
-	got = kst_res(pwrite(t->fd, w->data, len, (off_t)off));
-	if (kst_expect(w, got, want, "pwrite of %zu bytes at %lld", len,
-		       (long long)off) &&
-	    got > 0)
-		kst_model_write(t->m, off, w->data, (size_t)got);
+	kst_io(w, t, true, true);
 }
 
 static long long kst_pick_seek(struct kst_worker *w, struct kst_target *t,

@@ -114,6 +114,10 @@ static double kst_arg_seconds(const char *prog, const char *s)
 
 static void kst_option(const char *prog, int c, struct kst_opts *o)
 {
+	o->create |= c == 'C';
+	o->json |= c == 'j';
+	o->quiet |= c == 'q';
+	o->self_test |= c == 'D';
 	switch (c) {
 	case 't':
 		o->threads = kbuf_arg_count(prog, "threads", optarg,
@@ -132,18 +136,6 @@ static void kst_option(const char *prog, int c, struct kst_opts *o)
 		break;
 	case 'S':
 		o->seed = kbuf_arg_size(prog, "seed", optarg);
-		break;
-	case 'C':
-		o->create = true;
-		break;
-	case 'q':
-		o->quiet = true;
-		break;
-	case 'j':
-		o->json = true;
-		break;
-	case 'D':
-		o->self_test = true;
 		break;
 	}
 }
