@@ -9,7 +9,6 @@ load 'helpers/common'
 
 setup_file() {
 	kbuf_file_setup
-	export PATH=$BATS_TEST_DIRNAME/../user/kbufctl:$PATH
 }
 
 # Print the Nth (from 1) ```sh block of README.md.

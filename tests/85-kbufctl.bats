@@ -9,9 +9,6 @@ load 'helpers/common'
 load 'helpers/completion'
 
 setup_file() {
-	# The binary sits in user/kbufctl/ next to its sources.
-	PATH="$BATS_TEST_DIRNAME/../user/kbufctl:$PATH"
-	export PATH
 	# The hints for members of group kbuf need it, and the nodes in it
 	# (see 80-udev.bats for the reload).
 	getent group kbuf >/dev/null || groupadd --system kbuf

@@ -12,8 +12,6 @@ load 'helpers/common'
 load 'helpers/completion'
 
 setup_file() {
-	PATH="$BATS_TEST_DIRNAME/../user/kbufctl:$PATH"
-	export PATH
 	kbuf_file_setup
 }
 

@@ -7,8 +7,6 @@
 load 'helpers/common'
 
 setup_file() {
-	PATH="$BATS_TEST_DIRNAME/../user/examples:$PATH"
-	export PATH
 	kbuf_file_setup
 }
 

@@ -8,8 +8,6 @@
 load 'helpers/common'
 
 setup_file() {
-	PATH="$BATS_TEST_DIRNAME/../user/kbufctl:$PATH"
-	export PATH
 	kbuf_file_setup
 }
 

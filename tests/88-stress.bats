@@ -13,9 +13,6 @@ load 'helpers/common'
 STRESS_OPS=6000
 
 setup_file() {
-	# The binary sits in user/kbufctl/ next to its sources.
-	PATH="$BATS_TEST_DIRNAME/../user/kbufctl:$PATH"
-	export PATH
 	kbuf_file_setup map_mode=page
 }
 

@@ -118,7 +118,6 @@ kbuf_trinity_ops_seen() {
 # back.
 kbuf_trinity_fill_verify() {
 	local b
-	PATH="$BATS_TEST_DIRNAME/../user/kbufctl:$PATH"
 	for b in $(kbuf_trinity_buffers); do
 		run kbuf_attr "$b" opens
 		assert_output 0

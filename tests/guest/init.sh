@@ -127,7 +127,11 @@ export_test_env() {
 	KBUF_KVER=$(uname -r)
 	export KBUF_KVER
 	export BATS_LIB_PATH=/usr/lib/bats
-	export PATH=$work/user:$work/tests/helpers/bin:$PATH
+	# The work tree's kbufctl, C examples and test programs, once for every
+	# suite, before any installed kbufctl (a suite that tests an installed
+	# one names its path).
+	local bins=$work/user/kbufctl:$work/user/examples:$work/tests/helpers/bin
+	export PATH=$bins:$PATH
 	export HOME=/root TERM=dumb LANG=C.UTF-8
 }
 
