@@ -14,7 +14,7 @@
 # Environment: KBUF_KERNELS="kver ..." (default: newest 6.1 and 6.12; an
 # entry KVER%I/N boots KVER for shard I of N of the bats files only),
 # KBUF_FILTER=STR[,STR...] (only tests/*STR*.bats), KBUF_VM_TIMEOUT (s per guest,
-# default 2700), KBUF_SKIP_STATIC=1 and KBUF_SKIP_DEPS=1 (developer loops).
+# default 3600), KBUF_SKIP_STATIC=1 and KBUF_SKIP_DEPS=1 (developer loops).
 set -euo pipefail
 
 # shellcheck source=vm/lib.sh
@@ -124,7 +124,7 @@ entry_out() {
 # Boot KVER (or the debug kernel) once and run the suites (of SHARD, if
 # given).
 boot_suites() {
-	local kver=$1 out=$2 shard=${3:-} limit=${KBUF_VM_TIMEOUT:-2700}
+	local kver=$1 out=$2 shard=${3:-} limit=${KBUF_VM_TIMEOUT:-3600}
 	local image=
 	[[ $kver != debug ]] || image=$KBUF_DEBUG_TREE/arch/x86/boot/bzImage
 	KBUF_VMLINUZ=$image KBUF_SHARD=$shard \
