@@ -85,13 +85,13 @@ check-debug: no-space
 	bash tests/check-debug.sh
 
 demo: no-space
-	bash tests/demo.sh
+	bash scripts/demo.sh
 
 bench: no-space
-	bash tests/bench.sh
+	bash scripts/bench.sh
 
 soak: no-space
-	bash tests/soak.sh
+	bash scripts/soak.sh
 
 clean:
 	$(MAKE) -C driver clean KVER=$(KVER) 2>/dev/null || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The quick start's `make demo` runs tests/demo-guest.sh (on this machine or
+# The quick start's `make demo` runs scripts/demo-guest.sh (on this machine or
 # inside the test guest): it must run to the end and show what the README
 # promises.
 
@@ -12,7 +12,7 @@ setup_file() {
 }
 
 @test "the demo loads kbuf, echoes, cats, maps, shows layouts and unloads" {
-	run bash "$BATS_TEST_DIRNAME/demo-guest.sh" "$KBUF_KO"
+	run bash "$KBUF_ROOT/scripts/demo-guest.sh" "$KBUF_KO"
 	assert_success
 	assert_line "hello from user space"
 	assert_output --regexp 'kmalloc +64 KiB +16 pages +1 run '

@@ -240,7 +240,7 @@ run_mode() {
 	local work=$1 out=$2 mode=$3
 	case $mode in
 	suites) run_suites "$work" "$out" ;;
-	demo) cd "$work" && run_file "$out" "$work/tests/demo-guest.sh" "$out/demo.txt" ;;
+	demo) cd "$work" && run_file "$out" "$work/scripts/demo-guest.sh" "$out/demo.txt" ;;
 	script)
 		cd "$work" && run_file "$out" \
 			"$work/$(kbuf_cmdline_arg kbuftest.script '')" "$out/script.txt"

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Fault injection knobs of the debug kernel, for tests/91-fault.bats and
-# tests/soak.sh. fail-nth (/proc/thread-self/fail-nth) picks which call
+# scripts/soak.sh. fail-nth (/proc/thread-self/fail-nth) picks which call
 # fails; these make every allocation a candidate.
 
 KBUF_FAULT_DIRS=(/sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc)

@@ -98,7 +98,7 @@ kbuf_demo_under() {
 	kbuf_demo_under /root
 }
 
-@test "in a clone whose path has a space, make, make demo and tests/demo.sh stop with one line" {
+@test "in a clone whose path has a space, make, make demo and scripts/demo.sh stop with one line" {
 	local clone msg
 	CLONE_PARENT=$(mktemp -d /tmp/kbuf-clone.XXXXXX)
 	clone="$CLONE_PARENT/my kbuf"
@@ -113,7 +113,7 @@ kbuf_demo_under() {
 	run -2 kbuf_run_in "$clone" make demo
 	assert_output --partial "*** $msg.  Stop."
 	assert_equal "${#lines[@]}" 1
-	run -1 kbuf_run_in "$clone" bash tests/demo.sh
+	run -1 kbuf_run_in "$clone" bash scripts/demo.sh
 	assert_output "error: $msg"
 	# Nothing was built: make stopped before the module and user space.
 	run find "$clone" -name '*.o'

@@ -2,8 +2,8 @@
 # shellcheck shell=bash
 #
 # Shared helpers of the test bed, sourced by tests/check.sh, tests/static.sh,
-# tests/demo.sh, tests/soak.sh, tests/vm/*.sh and, in the guest, by
-# tests/guest/init.sh and tests/helpers/common.bash. Defines no behaviour
+# scripts/*.sh, tests/vm/*.sh and, in the guest, by tests/guest/init.sh,
+# scripts/*-guest.sh and tests/helpers/common.bash. Defines no behaviour
 # when sourced.
 
 # Absolute path of the work tree: the guest mounts it at the same path, so

@@ -24,10 +24,10 @@
 # Fails if any of it found a problem. The same file is the guest's script.
 set -euo pipefail
 
-# shellcheck source=vm/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
-# shellcheck source=helpers/fault.bash
-. "$(dirname "${BASH_SOURCE[0]}")/helpers/fault.bash"
+# shellcheck source=../tests/vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/vm/lib.sh"
+# shellcheck source=../tests/helpers/fault.bash
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/helpers/fault.bash"
 
 SOAK_OPS=${KBUF_SOAK_OPS:-1000000}
 SOAK_CYCLES=${KBUF_SOAK_CYCLES:-100}
@@ -36,7 +36,7 @@ SOAK_TRINITY=${KBUF_SOAK_TRINITY:-500000}
 # ---- in the guest -------------------------------------------------------
 
 in_guest() {
-	[[ -r /proc/cmdline && $(</proc/cmdline) == *kbuftest.script=tests/soak.sh* ]]
+	[[ -r /proc/cmdline && $(</proc/cmdline) == *kbuftest.script=scripts/soak.sh* ]]
 }
 
 PROBLEMS=0
@@ -394,7 +394,7 @@ host_main() {
 	rm -f "$out/soak.txt"
 	echo "soak: $SOAK_OPS stress ops per backend and map mode, $SOAK_CYCLES load cycles, in the debug kernel (QEMU; long)"
 	KBUF_VMLINUZ=$tree/arch/x86/boot/bzImage KBUF_VM_SMP=2 \
-		KBUF_APPEND="kbuftest.script=tests/soak.sh kbuftest.soak_ops=$SOAK_OPS kbuftest.soak_cycles=$SOAK_CYCLES kbuftest.trinity_ops=$SOAK_TRINITY" \
+		KBUF_APPEND="kbuftest.script=scripts/soak.sh kbuftest.soak_ops=$SOAK_OPS kbuftest.soak_cycles=$SOAK_CYCLES kbuftest.trinity_ops=$SOAK_TRINITY" \
 		bash "$KBUF_ROOT/tests/vm/boot.sh" debug "$out" script "${KBUF_SOAK_TIMEOUT:-43200}" || true
 	[[ -s $out/soak.txt ]] || kbuf_die "the guest wrote no results ($out/script.txt)"
 	[[ $flavor != 6.1-kasan ]] || write_md "$out/soak.txt"

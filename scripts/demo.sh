@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make demo: shows the driver working. On a machine whose kernel can load
-# modules (and has its headers), builds kbuf and runs tests/demo-guest.sh
+# modules (and has its headers), builds kbuf and runs scripts/demo-guest.sh
 # right here (as root). Otherwise builds kbuf for Debian's default 6.1
 # kernel and runs the same script inside the test-bed guest, printing its
 # output live. KBUF_KERNELS="kver" picks another installed kernel for that.
 set -euo pipefail
 
-# shellcheck source=vm/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
+# shellcheck source=../tests/vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/vm/lib.sh"
 
 # make -C DIR when DIR has a Makefile (user space, test helpers).
 build_user() {
@@ -38,10 +38,10 @@ demo_here() {
 	ko=$(build_module "$kver" "$KBUF_OUTROOT/host-$kver")
 	if ((EUID != 0)); then
 		echo "demo: loading a module needs root; run:"
-		echo "  sudo KBUF_KO=$ko bash $KBUF_ROOT/tests/demo-guest.sh"
+		echo "  sudo KBUF_KO=$ko bash $KBUF_ROOT/scripts/demo-guest.sh"
 		return 1
 	fi
-	KBUF_KO=$ko bash "$KBUF_ROOT/tests/demo-guest.sh" "$ko"
+	KBUF_KO=$ko bash "$KBUF_ROOT/scripts/demo-guest.sh" "$ko"
 }
 
 demo_in_guest() {

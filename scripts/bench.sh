@@ -20,8 +20,8 @@
 # KBUF_BENCH_TIME (ms per sample, default 100).
 set -euo pipefail
 
-# shellcheck source=vm/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
+# shellcheck source=../tests/vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/vm/lib.sh"
 
 BENCH_REPEAT=${KBUF_BENCH_REPEAT:-5}
 BENCH_TIME=${KBUF_BENCH_TIME:-100}
@@ -434,7 +434,7 @@ write_md() {
 # driver/kbuf.ko the guest loads; fail unless the guest's script succeeded.
 bench_boot() {
 	local kver=$1 out=$2 rc
-	KBUF_DEBUG_ARGS="" KBUF_APPEND="kbuftest.script=tests/bench.sh ${*:3}" \
+	KBUF_DEBUG_ARGS="" KBUF_APPEND="kbuftest.script=scripts/bench.sh ${*:3}" \
 		bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" script 1800
 	read -r rc <"$out/done" || rc=1
 	((rc == 0)) || kbuf_die "the guest's bench failed ($out/script.txt)"
