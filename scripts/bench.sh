@@ -13,11 +13,13 @@
 #
 # The guest boots without the test bed's debug arguments (slub_debug, page
 # poisoning, init_on_free): they would slow the allocators and copies down
-# and distort the figures. The same file is the guest's script: booted in
-# the guest's "script" mode it finds itself there and measures.
+# and distort the figures. This is the host half: the guest runs
+# scripts/bench-guest.sh, given the settings below on its kernel command
+# line, and this file makes the tables from what it wrote.
 #
 # Environment: KBUF_BENCH_REPEAT (samples per figure, default 5),
-# KBUF_BENCH_TIME (ms per sample, default 100).
+# KBUF_BENCH_TIME (ms per sample, default 100), KBUF_BENCH_FIO_TIME (s per
+# fio job, default 1).
 set -euo pipefail
 
 # shellcheck source=../tests/vm/lib.sh
@@ -26,175 +28,9 @@ set -euo pipefail
 BENCH_REPEAT=${KBUF_BENCH_REPEAT:-5}
 BENCH_TIME=${KBUF_BENCH_TIME:-100}
 BENCH_PARAMS="kmalloc_size=4194304 pages_order=10 vmalloc_size=4194304"
-
-# ---- in the guest -------------------------------------------------------
-
-in_guest() {
-	[[ -r /proc/cmdline && $(</proc/cmdline) == *kbuftest.cmd=script* &&
-		-n ${KBUF_KO:-} && -n ${KBUF_OUT:-} ]]
-}
-
-guest_load() {
-	# shellcheck disable=SC2086 # a list of parameters on purpose
-	insmod "$KBUF_KO" $BENCH_PARAMS "$@"
-	udevadm settle --timeout=30 2>/dev/null || true
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ -e /dev/kbuf/vmalloc ]] && return 0
-		sleep 0.1
-	done
-	echo "bench: /dev/kbuf/vmalloc did not appear" >&2
-	return 1
-}
-
-# The sysfs counters of the buffers: evidence of what the run did.
-guest_counters() {
-	local b a
-	for b in kmalloc pages vmalloc; do
-		printf '%s:' "$b"
-		for a in map_mode reads writes bytes_read bytes_written mmaps; do
-			printf ' %s=%s' "$a" "$(<"/sys/class/kbuf/$b/$a")"
-		done
-		echo
-	done
-}
-
-# The kernel functions one 64-byte read of each of /dev/zero and the three
-# buffers runs, with the function_graph tracer: why a read of kbuf costs
-# more than a read of /dev/zero (the figures above). The time column is
-# inflated by the tracer itself; the calls are what count. Only the read()
-# of the device is kept: dd's loader reads its libraries with read() too.
-# Switching the tracer on and off rewrites the call site of every kernel
-# function, and with the second CPU online that once hung this guest for
-# good (soft lockup: CPU 1 waiting in text_poke_bp_batch() for CPU 0 to
-# answer its IPI), so the second CPU goes offline meanwhile, and the
-# tracer is switched once for all four reads. The graphs only explain a
-# figure: the caller goes on without them if this fails.
-guest_read_graphs() {
-	local t=/sys/kernel/tracing cpu1=/sys/devices/system/cpu/cpu1/online b
-	[[ -w $t/current_tracer ]] || mount -t tracefs nodev "$t" 2>/dev/null ||
-		return 1
-	grep -qw function_graph "$t/available_tracers" || return 1
-	if [[ -w $cpu1 ]]; then
-		echo 0 >"$cpu1" || return 1
-	fi
-	echo 0 >"$t/tracing_on"
-	echo function_graph >"$t/current_tracer"
-	echo ksys_read >"$t/set_graph_function"
-	for b in zero kbuf/kmalloc kbuf/pages kbuf/vmalloc; do
-		[[ $b == zero ]] || echo 64 >"/sys/class/kbuf/${b#kbuf/}/length"
-		echo >"$t/trace"
-		bash -c "echo \$\$ >$t/set_ftrace_pid; echo 1 >$t/tracing_on; exec dd if=/dev/$b of=/dev/null bs=64 count=1 status=none"
-		echo 0 >"$t/tracing_on"
-		echo "== one 64-byte read() of /dev/$b"
-		awk 'function flush() {
-				if (blk ~ /kbuf_read|read_zero|read_iter_zero/) printf "%s", blk
-				blk = ""
-			}
-			/ksys_read\(\) \{/ { flush() }
-			!/^#/ { blk = blk $0 "\n" }
-			END { flush() }' "$t/trace"
-	done
-	echo nop >"$t/current_tracer"
-	echo >"$t/set_ftrace_pid"
-	echo >"$t/set_graph_function"
-	[[ ! -w $cpu1 ]] || echo 1 >"$cpu1"
-}
-
-# The second boot, with hardened_usercopy=off: only the small-block
-# figures, to show what the kernel's usercopy check costs a 64-byte read.
-guest_usercopy_off() {
-	echo "bench: hardened_usercopy=off"
-	guest_load
-	kbufctl bench --repeat "$BENCH_REPEAT" --time "$BENCH_TIME" --block 64 \
-		--size 4M --json kmalloc pages vmalloc >"$KBUF_OUT/bench-usercopy-off.json"
-	rmmod kbuf
-}
-
-# fio's psync and io_uring engines, 4 KiB and 1 MiB blocks, write then
-# read, through a buffer and through a file of the same size in /dev/shm
-# (tmpfs), one job after another, BENCH_FIO_TIME s each. Rounds alternate
-# kbuf and tmpfs so that a busy host slows both. One JSON line per job.
 BENCH_FIO_TIME=${KBUF_BENCH_FIO_TIME:-1}
 
-guest_fio_jobs() {
-	local e bs rw
-	printf '[global]\nfilename=%s\nsize=4M\ntime_based=1\nruntime=%s\n' \
-		"$1" "$BENCH_FIO_TIME"
-	for e in psync io_uring; do
-		for bs in 4k 1M; do
-			for rw in write read; do
-				printf '[%s %s %s]\nstonewall\nioengine=%s\nbs=%s\nrw=%s\n' \
-					"$e" "$bs" "$rw" "$e" "$bs" "$rw"
-			done
-		done
-	done
-}
-
-guest_fio() {
-	local b target peer=/dev/shm/kbuf-bench-fio round
-	head -c 4M /dev/zero >"$peer"
-	for round in 1 2 3; do
-		for b in pages vmalloc; do
-			for target in "/dev/kbuf/$b" "$peer"; do
-				guest_fio_jobs "$target" >/tmp/kbuf-bench.fio
-				fio --output-format=json /tmp/kbuf-bench.fio |
-					jq -c --arg b "$b" --arg t "${target##*/}" \
-						--arg r "$round" '.jobs[] | {buffer: $b,
-						target: $t, round: $r, job: .jobname,
-						bw: (.read.bw_bytes + .write.bw_bytes)}'
-			done
-		done
-	done
-	rm -f "$peer"
-}
-
-guest_main() {
-	local out=$KBUF_OUT mode b cpus
-	local -a opts=(--repeat "$BENCH_REPEAT" --time "$BENCH_TIME")
-	PATH=$KBUF_ROOT/user/kbufctl:$PATH
-	cpus=$(nproc)
-	if [[ $(</proc/cmdline) == *hardened_usercopy=off* ]]; then
-		guest_usercopy_off
-		return
-	fi
-	{
-		echo "kernel: $(uname -r)"
-		echo "cpus: $(nproc)"
-		echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-		# The flags that choose the kernel's copy_to_user routine.
-		echo "cpu copy flags: $(sed -n '/^flags/{p;q}' /proc/cpuinfo |
-			grep -o -w -E 'rep_good|erms|fsrm' | tr '\n' ' ')"
-		echo "memory: $(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
-		echo "transparent huge pages: $(</sys/kernel/mm/transparent_hugepage/enabled)"
-		echo "cmdline: $(</proc/cmdline)"
-	} >"$out/bench-env.txt"
-	for mode in page pfn; do
-		echo "bench: map_mode=$mode"
-		guest_load "map_mode=$mode"
-		kbufctl bench "${opts[@]}" --size 4M --json kmalloc pages vmalloc \
-			>"$out/bench-$mode.json"
-		guest_counters >"$out/bench-$mode-counters.txt"
-		if [[ $mode == page ]]; then
-			guest_read_graphs >"$out/bench-read-graph.txt" ||
-				echo "bench: no function_graph of the reads" >&2
-			[[ $(nproc) == "$cpus" ]] ||
-				kbuf_die "bench: CPU 1 did not come back online"
-		fi
-		rmmod kbuf
-	done
-	echo "bench: fio"
-	guest_load
-	guest_fio >"$out/bench-fio.jsonl"
-	rmmod kbuf
-	echo "bench: scaling"
-	guest_load
-	kbufctl bench --scaling --repeat 3 --time "$BENCH_TIME" --json \
-		>"$out/bench-scaling.json"
-	rmmod kbuf
-}
-
-# ---- on the host: docs/bench.md -----------------------------------------
+# ---- docs/bench.md from what the guest half wrote --------------------
 
 # The rows of one load's JSON as a Markdown table.
 md_rows() {
@@ -430,17 +266,23 @@ write_md() {
 
 # ---- on the host --------------------------------------------------------
 
-# Boot KVER with this script and kernel arguments $3... in OUT, whose
-# driver/kbuf.ko the guest loads; fail unless the guest's script succeeded.
+# Boot KVER with the guest half, the settings and kernel arguments $3...
+# in OUT, whose driver/kbuf.ko the guest loads; fail unless the guest's
+# script succeeded. kbuftest.script stays the last kbuftest.* argument: the
+# cmdline line of docs/bench.md starts there.
 bench_boot() {
-	local kver=$1 out=$2 rc
-	KBUF_DEBUG_ARGS="" KBUF_APPEND="kbuftest.script=scripts/bench.sh ${*:3}" \
+	local kver=$1 out=$2 rc settings
+	settings="kbuftest.bench_repeat=$BENCH_REPEAT kbuftest.bench_time=$BENCH_TIME"
+	settings+=" kbuftest.bench_fio_time=$BENCH_FIO_TIME"
+	settings+=" kbuftest.bench_params=${BENCH_PARAMS// /,}"
+	KBUF_DEBUG_ARGS="" \
+		KBUF_APPEND="$settings kbuftest.script=scripts/bench-guest.sh ${*:3}" \
 		bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" script 1800
 	read -r rc <"$out/done" || rc=1
 	((rc == 0)) || kbuf_die "the guest's bench failed ($out/script.txt)"
 }
 
-host_main() {
+main() {
 	local kver out
 	local -a kernels
 	kbuf_require_no_space
@@ -462,8 +304,4 @@ host_main() {
 	write_md "$out"
 }
 
-if in_guest; then
-	guest_main "$@"
-else
-	host_main "$@"
-fi
+main "$@"
