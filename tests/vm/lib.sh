@@ -30,6 +30,14 @@ kbuf_dmesg_problems() {
 		grep -aE "$KBUF_DMESG_BAD" || true
 }
 
+# The kernel command line on stdin without the harness's own arguments
+# (console, kbuftest.*): what make soak reports as the guest's boot
+# arguments.
+kbuf_args_line() {
+	tr ' ' '\n' | grep -v -e '^kbuftest\.' -e '^console=' -e '^$' |
+		paste -sd ' '
+}
+
 # Value of kernel command-line parameter $1 (in a guest), or $2 when it is
 # absent.
 kbuf_cmdline_arg() {
