@@ -205,6 +205,7 @@ int kbuf_mem_fill(void *dst, const void *src, size_t len, bool killable);
 extern const struct file_operations kbuf_fops;
 long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 int kbuf_mmap(struct file *filp, struct vm_area_struct *vma);
+int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma);
 
 /* sysfs.c */
 extern const struct attribute_group *kbuf_groups[];

@@ -14,7 +14,8 @@
  * - vma->vm_page_prot is passed on as the core computed it, so a
  *   read-only mapping stays read-only.
  * - The mapping holds its file, so the buffer outlives close(); resize and
- *   destroy are refused while @mappings is not zero.
+ *   destroy are refused while @mappings is not zero. The file is the node,
+ *   or a dma-buf of the buffer (dmabuf.c), whose mmap() comes here too.
  *
  * Map mode pfn fills the whole range at mmap() time with
  * remap_pfn_range(): VM_PFNMAP, no struct page behind it for the core, and
@@ -84,17 +85,20 @@ static bool kbuf_mmap_in_range(struct kbuf_buffer *buf,
 }
 
 /**
- * kbuf_mmap() - map a buffer into user space
- * @filp: the open buffer
- * @vma:  the mapping the core set up
+ * kbuf_mmap_buffer() - map a buffer into user space
+ * @buf: the buffer
+ * @vma: the mapping the core set up, of a file that keeps @buf alive (its
+ *       node, or a dma-buf of it): vma->vm_pgoff is an offset in @buf
+ *
+ * The one place that checks and makes a mapping, for the node's mmap()
+ * and for the dma-buf's (dmabuf.c).
  *
  * Return: 0, -EINVAL for a private mapping or a range outside the pages
  * the buffer owns, -EINTR if a fatal signal came while waiting for a
  * resize to decide, or the error of remap_pfn_range().
  */
-int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
+int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma)
 {
-	struct kbuf_buffer *buf = filp->private_data;
 	bool in_range;
 	int ret = 0;
 
@@ -132,4 +136,16 @@ int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
 	vma->vm_private_data = buf;
 	kbuf_stat_add(buf, KBUF_STAT_MMAPS, 1);
 	return 0;
+}
+
+/**
+ * kbuf_mmap() - the buffer node's mmap()
+ * @filp: the open buffer
+ * @vma:  the mapping the core set up
+ *
+ * Return: as kbuf_mmap_buffer().
+ */
+int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	return kbuf_mmap_buffer(filp->private_data, vma);
 }
