@@ -178,13 +178,25 @@ static void kbuf_buffer_remove(struct kbuf_buffer *buf)
 	put_device(&buf->dev);
 }
 
-/* Mark @buf dead unless someone has it open (a mapping holds a file). */
+/*
+ * Nothing but the node's own descriptors may hold @buf's memory: no
+ * mapping and no dma-buf. Caller holds buf->lock, or answers early.
+ */
+static bool kbuf_buffer_shared(struct kbuf_buffer *buf)
+{
+	return atomic_read(&buf->mappings) || atomic_read(&buf->exports);
+}
+
+/*
+ * Mark @buf dead unless someone has it open (a mapping holds a file) or a
+ * dma-buf of it exists.
+ */
 static int kbuf_buffer_kill(struct kbuf_buffer *buf)
 {
 	int ret = 0;
 
 	mutex_lock(&buf->lock);
-	if (atomic_read(&buf->opens) || atomic_read(&buf->mappings))
+	if (atomic_read(&buf->opens) || kbuf_buffer_shared(buf))
 		ret = -EBUSY;
 	else
 		buf->dead = true;
@@ -197,7 +209,7 @@ static int kbuf_buffer_kill(struct kbuf_buffer *buf)
  * @name: the buffer's name
  *
  * Return: 0, -ENOENT if there is no such buffer, or -EBUSY while it is
- * open or mapped.
+ * open or mapped, or a dma-buf of it exists.
  */
 int kbuf_buffer_destroy(const char *name)
 {
@@ -216,8 +228,8 @@ int kbuf_buffer_destroy(const char *name)
 /**
  * kbuf_buffer_destroy_all() - remove every buffer at unload or failed load
  *
- * Nothing can be open: at unload every open file and mapping pins the
- * module, and a failed load never made the char device that opens go
+ * Nothing can be open: at unload every open file, mapping and dma-buf
+ * pins the module, and a failed load never made the char device that opens go
  * through.
  */
 void kbuf_buffer_destroy_all(void)
@@ -334,8 +346,8 @@ static void kbuf_mem_publish(struct kbuf_buffer *buf, struct kbuf_mem *new)
 }
 
 /*
- * Nothing maps @buf now; the mmap() count to compare with at the swap.
- * Return: 0 or -EBUSY, or -EINTR.
+ * Nothing maps or exports @buf now; the mmap() and export count to
+ * compare with at the swap. Return: 0 or -EBUSY, or -EINTR.
  */
 static int kbuf_unmapped_seq(struct kbuf_buffer *buf, unsigned long *seq)
 {
@@ -343,7 +355,7 @@ static int kbuf_unmapped_seq(struct kbuf_buffer *buf, unsigned long *seq)
 
 	if (mutex_lock_killable(&buf->lock))
 		return -EINTR;
-	ret = atomic_read(&buf->mappings) ? -EBUSY : 0;
+	ret = kbuf_buffer_shared(buf) ? -EBUSY : 0;
 	*seq = buf->map_seq;
 	mutex_unlock(&buf->lock);
 	return ret;
@@ -351,10 +363,10 @@ static int kbuf_unmapped_seq(struct kbuf_buffer *buf, unsigned long *seq)
 
 /*
  * Caller holds io_rwsem exclusive. Copy the kept bytes into @new, then,
- * if nothing mapped the buffer since before the copy, swap: @new gets the
- * old memory. A mapping made and unmapped during the copy may have
- * written the old memory after the copy read it: the resize then fails
- * with -EBUSY rather than lose that write. buf->lock is held only for
+ * if nothing mapped or exported the buffer since before the copy, swap:
+ * @new gets the old memory. A mapping (or dma-buf) made and gone during
+ * the copy may have written the old memory after the copy read it: the
+ * resize then fails with -EBUSY rather than lose that write. buf->lock is held only for
  * the decisions, never across the copy, so an mmap() (which takes it
  * under mmap_lock) waits for no copy.
  */
@@ -372,7 +384,7 @@ static int kbuf_buffer_swap_mem(struct kbuf_buffer *buf, struct kbuf_mem *new)
 		return ret;
 	if (mutex_lock_killable(&buf->lock))
 		return -EINTR;
-	if (atomic_read(&buf->mappings) || buf->map_seq != seq)
+	if (kbuf_buffer_shared(buf) || buf->map_seq != seq)
 		ret = -EBUSY;
 	else
 		kbuf_mem_publish(buf, new);
@@ -411,7 +423,8 @@ static int kbuf_resize_allowed(struct kbuf_buffer *buf, u64 size, bool *raise)
  *
  * Return: 0, -EINVAL for a size the backend refuses, -EPERM without
  * CAP_SYS_ADMIN for a size above max_capacity or an atomic buffer,
- * -EBUSY while mapped (or mapped during the copy), -ENOMEM, or -EINTR.
+ * -EBUSY while mapped or exported (or during the copy), -ENOMEM, or
+ * -EINTR.
  */
 int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size)
 {
@@ -425,7 +438,7 @@ int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size)
 	if (ret)
 		return ret;
 	/* Cheap early answer; the real test is made again at the swap. */
-	if (atomic_read(&buf->mappings))
+	if (kbuf_buffer_shared(buf))
 		return -EBUSY;
 	ret = kbuf_mem_alloc(buf->backend, &new, size, buf->gfp);
 	if (ret)

@@ -10,8 +10,9 @@
  *                       exclusive. User copies happen under it, so it ranks
  *                       above the mm's mmap_lock.
  *   mmap_lock           (the mm's) held by the core around ->mmap
- *   buf->lock           mapping and open state: mmap(), open(), and the
- *                       moments resize and destroy decide. Held only for a
+ *   buf->lock           mapping, export and open state: mmap(), open(),
+ *                       dma-buf export, and the moments resize and
+ *                       destroy decide. Held only for a
  *                       few instructions, never across an allocation or a
  *                       copy, so ->mmap may take it under mmap_lock.
  * The page-mode fault handler takes no lock of kbuf's: a read() into a
@@ -134,13 +135,17 @@ struct kbuf_pcpu_stats {
  *            for: the capacity the buffer was created with, or the
  *            largest an administrator resized it to. Only rises, under
  *            @io_rwsem
- * @lock:     protects @dead, @map_seq, @mappings going up from 0 and the
- *            decision to resize or destroy
+ * @lock:     protects @dead, @map_seq, @mappings and @exports going up
+ *            from 0 and the decision to resize or destroy
  * @dead:     destroyed: open() fails from now on
- * @map_seq:  mmap() calls that passed the range check: a resize that saw
- *            it change during its copy knows the old memory was mapped
+ * @map_seq:  mmap() calls that passed the range check, and exports: a
+ *            resize that saw it change during its copy knows the old
+ *            memory was mapped or exported
  * @opens:    open file descriptions
  * @mappings: live VMAs
+ * @exports:  live dma-bufs of the buffer (dmabuf.c): each holds a device
+ *            reference, and resize and destroy are refused while any
+ *            exists. Goes up from 0 only under @lock
  * @stats:    per-CPU counters shown in sysfs, indexed by enum kbuf_stat
  */
 struct kbuf_buffer {
@@ -159,6 +164,7 @@ struct kbuf_buffer {
 	unsigned long map_seq;
 	atomic_t opens;
 	atomic_t mappings;
+	atomic_t exports;
 	struct kbuf_pcpu_stats __percpu *stats;
 };
 

@@ -99,6 +99,14 @@ static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(mappings);
 
+static ssize_t exports_show(struct device *dev, struct device_attribute *attr,
+			    char *page)
+{
+	return sysfs_emit(page, "%d\n",
+			  atomic_read(&kbuf_from_dev(dev)->exports));
+}
+static DEVICE_ATTR_RO(exports);
+
 static ssize_t opens_show(struct device *dev, struct device_attribute *attr,
 			  char *page)
 {
@@ -148,6 +156,7 @@ static struct attribute *kbuf_attrs[] = {
 	&dev_attr_map_mode.attr,
 	&dev_attr_gfp.attr,
 	&dev_attr_mappings.attr,
+	&dev_attr_exports.attr,
 	&dev_attr_opens.attr,
 	&kbuf_stat_reads.attr.attr,
 	&kbuf_stat_writes.attr.attr,

@@ -6,7 +6,7 @@
 
 load 'helpers/common'
 
-KBUF_ATTRS=(backend capacity max_capacity source length map_mode gfp mappings
+KBUF_ATTRS=(backend capacity max_capacity source length map_mode gfp mappings exports
 	opens reads writes bytes_read bytes_written mmaps)
 
 setup() {
