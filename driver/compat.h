@@ -13,6 +13,7 @@
 #define KBUF_COMPAT_H
 
 #include <linux/device.h>
+#include <linux/dma-resv.h>
 #include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -57,5 +58,29 @@ static inline void kbuf_vm_flags_set(struct vm_area_struct *vma,
  * MAX_ORDER_NR_PAGES has always been the size of the largest block.
  */
 #define KBUF_MAX_ORDER ilog2(MAX_ORDER_NR_PAGES)
+
+/*
+ * The symbol namespace of the dma-buf core, for MODULE_IMPORT_NS(): an
+ * identifier that the macro stringifies until 6.13, a string literal from
+ * 6.13 on. dma-buf's symbols are in it on both 6.1 and 6.12.
+ */
+#ifdef KBUF_HAVE_IMPORT_NS_STRING
+#define KBUF_NS_DMA_BUF "DMA_BUF"
+#else
+#define KBUF_NS_DMA_BUF DMA_BUF
+#endif
+
+/*
+ * From 6.2 the dma-buf core calls an exporter's map_dma_buf and
+ * unmap_dma_buf with the dma-buf's dma_resv lock held. 6.1 holds it only
+ * for importers that use dma_buf_map_attachment_unlocked() (the DRM
+ * core's PRIME import does), so there is nothing to assert.
+ */
+static inline void kbuf_dma_resv_assert_held(struct dma_resv *resv)
+{
+#ifdef KBUF_HAVE_DMA_BUF_RESV_MAP
+	dma_resv_assert_held(resv);
+#endif
+}
 
 #endif /* KBUF_COMPAT_H */

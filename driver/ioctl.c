@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kbuf: ioctls of a buffer node (see uapi/linux/kbuf.h). Commands that change
- * the buffer need the descriptor open for writing, as write() does.
+ * the buffer need the descriptor open for writing, as write() does; so does
+ * a read-write dma-buf export (dmabuf.c).
  */
 #include "kbuf.h"
 
@@ -93,6 +94,9 @@ long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 
 	if (cmd == KBUF_IOC_INFO)
 		return kbuf_ioctl_info(buf, filp, argp);
+	/* Checks the access its flags ask for itself: -EACCES. */
+	if (cmd == KBUF_IOC_EXPORT_DMABUF)
+		return kbuf_ioctl_export_dmabuf(filp, argp);
 	if (cmd != KBUF_IOC_SET_LENGTH && cmd != KBUF_IOC_RESIZE &&
 	    cmd != KBUF_IOC_CLEAR)
 		return -ENOTTY;

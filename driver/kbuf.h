@@ -213,6 +213,9 @@ long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 int kbuf_mmap(struct file *filp, struct vm_area_struct *vma);
 int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma);
 
+/* dmabuf.c */
+int kbuf_ioctl_export_dmabuf(struct file *filp, void __user *argp);
+
 /* sysfs.c */
 extern const struct attribute_group *kbuf_groups[];
 

@@ -8,7 +8,7 @@
  * processes share one layout.
  *
  * Buffer nodes (/dev/kbuf/<name>) take KBUF_IOC_INFO, KBUF_IOC_SET_LENGTH,
- * KBUF_IOC_RESIZE and KBUF_IOC_CLEAR. The control node (/dev/kbuf/control)
+ * KBUF_IOC_RESIZE, KBUF_IOC_CLEAR and KBUF_IOC_EXPORT_DMABUF. The control node (/dev/kbuf/control)
  * takes KBUF_IOC_CREATE and KBUF_IOC_DESTROY.
  */
 #ifndef _UAPI_LINUX_KBUF_H
@@ -92,6 +92,25 @@ struct kbuf_destroy {
 	char name[KBUF_NAME_LEN];
 };
 
+/**
+ * struct kbuf_export - arguments of KBUF_IOC_EXPORT_DMABUF
+ * @flags:    O_CLOEXEC, and O_RDONLY or O_RDWR (the values of <fcntl.h>):
+ *            the dma-buf descriptor's flags and access mode. O_RDWR needs
+ *            the node open for writing
+ * @fd:       out: the new dma-buf descriptor
+ * @reserved: must be 0
+ *
+ * The dma-buf covers the pages the buffer owns (kbuf_info.map_size bytes);
+ * a buffer that owns no whole page cannot be exported. While the dma-buf
+ * lives (its descriptors, mappings, importers), the buffer cannot be
+ * resized or destroyed, even after its node's last close.
+ */
+struct kbuf_export {
+	__u32 flags;
+	__s32 fd;
+	__u64 reserved;
+};
+
 #define KBUF_IOC_MAGIC 0xBF
 
 /* Buffer nodes. SET_LENGTH, RESIZE and CLEAR need the fd open for writing. */
@@ -99,6 +118,8 @@ struct kbuf_destroy {
 #define KBUF_IOC_SET_LENGTH _IOW(KBUF_IOC_MAGIC, 0x02, __u64)
 #define KBUF_IOC_RESIZE _IOW(KBUF_IOC_MAGIC, 0x03, __u64)
 #define KBUF_IOC_CLEAR _IO(KBUF_IOC_MAGIC, 0x04)
+/* A new dma-buf descriptor for the buffer; see struct kbuf_export. */
+#define KBUF_IOC_EXPORT_DMABUF _IOWR(KBUF_IOC_MAGIC, 0x05, struct kbuf_export)
 
 /* The control node. Both need CAP_SYS_ADMIN. */
 #define KBUF_IOC_CREATE _IOW(KBUF_IOC_MAGIC, 0x10, struct kbuf_create)

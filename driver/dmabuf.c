@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbuf: a buffer shared with other drivers and processes as a dma-buf
+ * (KBUF_IOC_EXPORT_DMABUF).
+ *
+ * User space gets a dma-buf file descriptor for the buffer's whole pages
+ * (mem.map_size bytes; a buffer that owns no whole page, a kmalloc object
+ * smaller than a page, is refused). It may map the descriptor, pass it
+ * to another process, or hand it to an importing driver (a GPU, a capture
+ * device, vgem), which attaches its device, maps the buffer for DMA and
+ * synchronizes the CPU's view with DMA_BUF_IOCTL_SYNC.
+ *
+ * - Each attachment gets a scatterlist of its own, built at attach time
+ *   outside the core's locks: one entry for the physically contiguous
+ *   kmalloc and page allocator buffers, one per page (adjacent pages
+ *   merged) for vmalloc. map_dma_buf maps it for the importer's device
+ *   with the DMA API, unmap_dma_buf unmaps it with the same direction.
+ * - begin/end_cpu_access sync every attachment mapped at that moment, in
+ *   the direction it was mapped with, as the DMA API asks.
+ * - mmap of the dma-buf goes through kbuf_mmap_buffer(), the node's own
+ *   checks and map functions (mmap.c): shared mappings only, in range.
+ * - vmap hands out the buffer's kernel address: kmalloc, page allocator
+ *   and vmalloc memory all have one already.
+ *
+ * Lifetime: an export holds a reference on the buffer's device and counts
+ * in buf->exports until the dma-buf's release, which comes after the last
+ * descriptor, mapping and importer has let go; the buffer outlives its
+ * node's last close, and resize and destroy are refused meanwhile
+ * (buffer.c). dma_buf_export() pins this module, whose ops the dma-buf
+ * calls, until then.
+ *
+ * Locks: the core may call map_dma_buf and unmap_dma_buf with the
+ * dma-buf's dma_resv lock held (always from 6.2), and mmap with the mm's
+ * mmap_lock. The export's own mutex, which guards its attachments list,
+ * ranks below both and is never held across a call into the core.
+ */
+#include "kbuf.h"
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+MODULE_IMPORT_NS(KBUF_NS_DMA_BUF);
+
+/**
+ * struct kbuf_exporter - one dma-buf of a buffer, its exporter's side
+ * @buf:         the buffer, held by a device reference and counted in
+ *               buf->exports
+ * @lock:        guards @attachments and each attachment's @mapped
+ * @attachments: struct kbuf_attachment of every attached device
+ */
+struct kbuf_exporter {
+	struct kbuf_buffer *buf;
+	struct mutex lock; /* see above */
+	struct list_head attachments;
+};
+
+/**
+ * struct kbuf_attachment - one importing device's view of the buffer
+ * @node:   entry in the export's list
+ * @dev:    the importer's device
+ * @sgt:    the buffer's pages; DMA addresses valid while @mapped
+ * @dir:    the direction of the mapping
+ * @mapped: map_dma_buf succeeded and unmap_dma_buf has not come yet
+ */
+struct kbuf_attachment {
+	struct list_head node;
+	struct device *dev;
+	struct sg_table sgt;
+	enum dma_data_direction dir;
+	bool mapped;
+};
+
+/* One entry: the buffer is one physically contiguous run of pages. */
+static int kbuf_sgt_contiguous(struct sg_table *sgt, struct kbuf_mem *mem)
+{
+	int ret;
+
+	ret = sg_alloc_table(sgt, 1, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
+	sg_set_page(sgt->sgl, virt_to_page(mem->vaddr), mem->map_size,
+		    offset_in_page(mem->vaddr));
+	return 0;
+}
+
+/* One entry per page of a vmalloc buffer, physically adjacent ones merged. */
+static int kbuf_sgt_vmalloc(struct sg_table *sgt, struct kbuf_mem *mem)
+{
+	unsigned int i, npages = mem->map_size >> PAGE_SHIFT;
+	struct page **pages;
+	int ret;
+
+	pages = kvmalloc_array(npages, sizeof(*pages), KBUF_GFP_USER);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < npages; i++)
+		pages[i] = vmalloc_to_page(mem->vaddr + i * PAGE_SIZE);
+	ret = sg_alloc_table_from_pages(sgt, pages, npages, 0, mem->map_size,
+					KBUF_GFP_USER);
+	kvfree(pages);
+	return ret;
+}
+
+/*
+ * buf->mem cannot change while the export lives: resize is refused
+ * (buffer.c), so the table describes the buffer until detach.
+ */
+static int kbuf_dmabuf_attach(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
+	struct kbuf_exporter *exp = dmabuf->priv;
+	struct kbuf_buffer *buf = exp->buf;
+	struct kbuf_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	if (buf->backend->contiguous)
+		ret = kbuf_sgt_contiguous(&a->sgt, &buf->mem);
+	else
+		ret = kbuf_sgt_vmalloc(&a->sgt, &buf->mem);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	a->dev = attach->dev;
+	attach->priv = a;
+
+	mutex_lock(&exp->lock);
+	list_add(&a->node, &exp->attachments);
+	mutex_unlock(&exp->lock);
+	return 0;
+}
+
+static void kbuf_dmabuf_detach(struct dma_buf *dmabuf,
+			       struct dma_buf_attachment *attach)
+{
+	struct kbuf_exporter *exp = dmabuf->priv;
+	struct kbuf_attachment *a = attach->priv;
+
+	mutex_lock(&exp->lock);
+	list_del(&a->node);
+	mutex_unlock(&exp->lock);
+	/* The core unmaps a mapping it cached before detaching. */
+	WARN_ON_ONCE(a->mapped);
+	sg_free_table(&a->sgt);
+	kfree(a);
+}
+
+static struct sg_table *kbuf_dmabuf_map(struct dma_buf_attachment *attach,
+					enum dma_data_direction dir)
+{
+	struct kbuf_exporter *exp = attach->dmabuf->priv;
+	struct kbuf_attachment *a = attach->priv;
+	int ret;
+
+	kbuf_dma_resv_assert_held(attach->dmabuf->resv);
+	mutex_lock(&exp->lock);
+	if (a->mapped) {
+		/* One table per attachment: one mapping of it at a time. */
+		ret = -EBUSY;
+	} else {
+		ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+		if (!ret) {
+			a->dir = dir;
+			a->mapped = true;
+		}
+	}
+	mutex_unlock(&exp->lock);
+	return ret ? ERR_PTR(ret) : &a->sgt;
+}
+
+static void kbuf_dmabuf_unmap(struct dma_buf_attachment *attach,
+			      struct sg_table *sgt, enum dma_data_direction dir)
+{
+	struct kbuf_exporter *exp = attach->dmabuf->priv;
+	struct kbuf_attachment *a = attach->priv;
+
+	kbuf_dma_resv_assert_held(attach->dmabuf->resv);
+	mutex_lock(&exp->lock);
+	WARN_ON_ONCE(!a->mapped || sgt != &a->sgt || dir != a->dir);
+	dma_unmap_sgtable(a->dev, &a->sgt, a->dir, 0);
+	a->mapped = false;
+	mutex_unlock(&exp->lock);
+}
+
+/*
+ * Give the CPU (@for_cpu) or the devices back the buffer. Each mapping is
+ * synced in the direction it was made with: the DMA API wants the same
+ * direction as the map call, whatever the CPU is about to do.
+ */
+static int kbuf_dmabuf_sync(struct dma_buf *dmabuf, bool for_cpu)
+{
+	struct kbuf_exporter *exp = dmabuf->priv;
+	struct kbuf_attachment *a;
+
+	mutex_lock(&exp->lock);
+	list_for_each_entry(a, &exp->attachments, node) {
+		if (!a->mapped)
+			continue;
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, a->dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, a->dir);
+	}
+	mutex_unlock(&exp->lock);
+	return 0;
+}
+
+static int kbuf_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
+					enum dma_data_direction dir)
+{
+	return kbuf_dmabuf_sync(dmabuf, true);
+}
+
+static int kbuf_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
+				      enum dma_data_direction dir)
+{
+	return kbuf_dmabuf_sync(dmabuf, false);
+}
+
+/* The core checked the range against dmabuf->size, which is map_size. */
+static int kbuf_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct kbuf_exporter *exp = dmabuf->priv;
+
+	return kbuf_mmap_buffer(exp->buf, vma);
+}
+
+/* Every backend's memory has a kernel address of its own already. */
+static int kbuf_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct kbuf_exporter *exp = dmabuf->priv;
+
+	iosys_map_set_vaddr(map, exp->buf->mem.vaddr);
+	return 0;
+}
+
+static void kbuf_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+}
+
+/* The last holder let go: the buffer may be resized and destroyed again. */
+static void kbuf_dmabuf_release(struct dma_buf *dmabuf)
+{
+	struct kbuf_exporter *exp = dmabuf->priv;
+	struct kbuf_buffer *buf = exp->buf;
+
+	mutex_destroy(&exp->lock);
+	kfree(exp);
+	atomic_dec(&buf->exports);
+	put_device(&buf->dev);
+}
+
+static const struct dma_buf_ops kbuf_dmabuf_ops = {
+	.attach = kbuf_dmabuf_attach,
+	.detach = kbuf_dmabuf_detach,
+	.map_dma_buf = kbuf_dmabuf_map,
+	.unmap_dma_buf = kbuf_dmabuf_unmap,
+	.begin_cpu_access = kbuf_dmabuf_begin_cpu_access,
+	.end_cpu_access = kbuf_dmabuf_end_cpu_access,
+	.mmap = kbuf_dmabuf_mmap,
+	.vmap = kbuf_dmabuf_vmap,
+	.vunmap = kbuf_dmabuf_vunmap,
+	.release = kbuf_dmabuf_release,
+};
+
+/*
+ * Count an export of @buf and read the size it will have, in one step
+ * under buf->lock: from then on a resize refuses to swap the memory, and
+ * one copying at this moment sees map_seq move and fails with EBUSY.
+ * Takes a device reference. Return: the size, or 0 if the buffer owns no
+ * whole page.
+ */
+static size_t kbuf_export_get(struct kbuf_buffer *buf)
+{
+	size_t size;
+
+	mutex_lock(&buf->lock);
+	size = buf->mem.map_size;
+	if (size) {
+		atomic_inc(&buf->exports);
+		buf->map_seq++;
+		get_device(&buf->dev);
+	}
+	mutex_unlock(&buf->lock);
+	return size;
+}
+
+static void kbuf_export_put(struct kbuf_buffer *buf)
+{
+	atomic_dec(&buf->exports);
+	put_device(&buf->dev);
+}
+
+/* Wrap @buf in a new dma-buf whose file is opened with @accmode. */
+static struct dma_buf *kbuf_dmabuf_new(struct kbuf_buffer *buf, int accmode)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct kbuf_exporter *exp;
+	struct dma_buf *dmabuf;
+
+	exp = kzalloc(sizeof(*exp), GFP_KERNEL_ACCOUNT);
+	if (!exp)
+		return ERR_PTR(-ENOMEM);
+	exp->buf = buf;
+	mutex_init(&exp->lock);
+	INIT_LIST_HEAD(&exp->attachments);
+
+	exp_info.exp_name = "kbuf";
+	exp_info.owner = THIS_MODULE;
+	exp_info.ops = &kbuf_dmabuf_ops;
+	exp_info.priv = exp;
+	exp_info.flags = accmode;
+	exp_info.size = kbuf_export_get(buf);
+	if (!exp_info.size) {
+		dmabuf = ERR_PTR(-EINVAL);
+		goto err_free_exp;
+	}
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf))
+		goto err_put_export;
+	return dmabuf;
+
+err_put_export:
+	kbuf_export_put(buf);
+err_free_exp:
+	mutex_destroy(&exp->lock);
+	kfree(exp);
+	return dmabuf;
+}
+
+/* O_CLOEXEC, and an access mode of O_RDONLY or O_RDWR: nothing else. */
+static int kbuf_export_check(struct file *filp, const struct kbuf_export *arg)
+{
+	int accmode = arg->flags & O_ACCMODE;
+
+	if (arg->reserved || (arg->flags & ~(O_CLOEXEC | O_ACCMODE)))
+		return -EINVAL;
+	if (accmode != O_RDONLY && accmode != O_RDWR)
+		return -EINVAL;
+	if (accmode == O_RDWR && !(filp->f_mode & FMODE_WRITE))
+		return -EACCES;
+	return 0;
+}
+
+/**
+ * kbuf_ioctl_export_dmabuf() - KBUF_IOC_EXPORT_DMABUF
+ * @filp: the open buffer
+ * @argp: user pointer to struct kbuf_export
+ *
+ * The descriptor is installed only once its number has reached user
+ * space, so a fault leaves no descriptor behind.
+ *
+ * Return: 0 with the new descriptor in the fd field, -EINVAL for a flag
+ * or reserved field not allowed or a buffer that owns no whole page,
+ * -EACCES for a read-write export of a descriptor not open for writing,
+ * -EMFILE, -ENOMEM or -EFAULT.
+ */
+int kbuf_ioctl_export_dmabuf(struct file *filp, void __user *argp)
+{
+	struct kbuf_export arg;
+	struct dma_buf *dmabuf;
+	int fd, ret;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	ret = kbuf_export_check(filp, &arg);
+	if (ret)
+		return ret;
+
+	fd = get_unused_fd_flags(arg.flags & O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	dmabuf = kbuf_dmabuf_new(filp->private_data, arg.flags & O_ACCMODE);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto err_put_fd;
+	}
+	arg.fd = fd;
+	if (copy_to_user(argp, &arg, sizeof(arg))) {
+		ret = -EFAULT;
+		goto err_put_dmabuf;
+	}
+	fd_install(fd, dmabuf->file);
+	return 0;
+
+err_put_dmabuf:
+	/* The release op drops the export. */
+	dma_buf_put(dmabuf);
+err_put_fd:
+	put_unused_fd(fd);
+	return ret;
+}
