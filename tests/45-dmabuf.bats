@@ -1,0 +1,333 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# dma-buf export (KBUF_IOC_EXPORT_DMABUF): each errno of the ioctl, the
+# dma-buf core's own calls (DMA_BUF_IOCTL_SYNC, DMA_BUF_SET_NAME, mmap,
+# poll, debugfs bufinfo) on every backend and map mode, the lifetime rules
+# (resize, destroy and rmmod refused while a descriptor, a mapping or an
+# importer holds a dma-buf; the buffer outlives its node), and vgem, a
+# driver nobody here wrote, importing the buffer and fencing it.
+# kbuf-dmabuf is the client.
+
+load 'helpers/common'
+
+setup_file() {
+	kbuf_file_setup
+	if ! modprobe vgem 2>/dev/null; then
+		echo "this kernel has no vgem module (CONFIG_DRM_VGEM)" \
+			>"$(kbuf_state_dir)/novgem"
+	fi
+	kbuf_settle
+}
+
+teardown_file() {
+	kbuf_file_teardown
+	modprobe -r vgem 2>/dev/null || true
+}
+
+setup() {
+	kbuf_test_setup
+	kbuf_clear_all
+}
+
+# Skip the test if setup_file could not load vgem.
+require_vgem() {
+	local f
+	f="$(kbuf_state_dir)/novgem"
+	[[ ! -f $f ]] || skip "$(<"$f")"
+}
+
+# hold DEV OP...: run kbuf-dmabuf DEV OP... in the background, then keep
+# what it made until killed. Returns when the operations are done.
+hold() {
+	local ready
+	ready="$(mktemp -u "${BATS_TEST_TMPDIR:-/tmp}/ready.XXXXXX")"
+	kbuf_bg kbuf-dmabuf "$@" ready "$ready" sleep 600
+	kbuf_wait_for "$ready" 300
+}
+
+# The bytes of buffer $1's map_size.
+map_size() {
+	kbuf_info "$1" map_size
+}
+
+@test "export gives a read-write dma-buf of map_size bytes for every backend" {
+	check() {
+		run kbuf-dmabuf "$KBUF_DEV/$1" export rdwr size fdflags
+		assert_success
+		assert_output "exported
+$(map_size "$1")
+rdwr inherit"
+	}
+	kbuf_each_backend check
+}
+
+@test "export honours O_RDONLY and O_CLOEXEC" {
+	run kbuf-dmabuf "$KBUF_DEV/pages" export rdonly,cloexec fdflags \
+		export rdwr,cloexec fdflags export rdonly fdflags
+	assert_success
+	assert_output "exported
+rdonly cloexec
+exported
+rdwr cloexec
+exported
+rdonly inherit"
+}
+
+@test "export fails with EINVAL for O_WRONLY, both access bits, another flag or a non-zero reserved" {
+	local o_nonblock=2048 o_accmode=3
+	run -1 kbuf-dmabuf "$KBUF_DEV/pages" export wronly
+	assert_output EINVAL
+	run -1 kbuf-dmabuf "$KBUF_DEV/pages" export $o_accmode
+	assert_output EINVAL
+	run -1 kbuf-dmabuf "$KBUF_DEV/pages" export $((o_nonblock | 2))
+	assert_output EINVAL
+	run -1 kbuf-dmabuf "$KBUF_DEV/pages" export-reserved rdwr 1
+	assert_output EINVAL
+	run -1 kbuf-dmabuf "$KBUF_DEV/pages" export-reserved rdonly 0x8000000000000000
+	assert_output EINVAL
+	assert_equal "$(kbuf_attr pages exports)" 0
+}
+
+@test "a read-write export needs the node open for writing: EACCES, read-only works" {
+	run -1 kbuf-dmabuf -r "$KBUF_DEV/vmalloc" export rdwr
+	assert_output EACCES
+	run kbuf-dmabuf -r "$KBUF_DEV/vmalloc" export rdonly,cloexec fdflags
+	assert_success
+	assert_output "exported
+rdonly cloexec"
+}
+
+@test "export with an argument that faults fails with EFAULT and leaves nothing" {
+	run -1 kbuf-dmabuf "$KBUF_DEV/vmalloc" export-fault
+	assert_output EFAULT
+	assert_equal "$(kbuf_attr vmalloc exports)" 0
+}
+
+@test "a kmalloc buffer smaller than a page cannot be exported: EINVAL" {
+	kbuf_create small kmalloc 100
+	run -1 kbuf-dmabuf "$KBUF_DEV/small" export rdwr
+	assert_output EINVAL
+	assert_equal "$(kbuf_attr small exports)" 0
+}
+
+@test "sysfs exports counts live dma-bufs" {
+	assert_equal "$(kbuf_attr pages exports)" 0
+	hold "$KBUF_DEV/pages" export rdwr export rdonly
+	assert_equal "$(kbuf_attr pages exports)" 2
+	kbuf_bg_kill "$KBUF_BG_PID"
+	assert_equal "$(kbuf_attr pages exports)" 0
+}
+
+@test "DMA_BUF_IOCTL_SYNC accepts every valid flag combination and refuses bad flags with EINVAL" {
+	local bad=8
+	check() {
+		run kbuf-dmabuf "$KBUF_DEV/$1" export rdwr \
+			sync start,read sync end,read sync start,write \
+			sync end,write sync start,read,write sync end,read,write
+		assert_success
+		assert_output "exported
+synced
+synced
+synced
+synced
+synced
+synced"
+		run -1 kbuf-dmabuf "$KBUF_DEV/$1" export rdwr sync start
+		assert_output "exported
+EINVAL"
+		run -1 kbuf-dmabuf "$KBUF_DEV/$1" export rdwr sync end
+		assert_output "exported
+EINVAL"
+		run -1 kbuf-dmabuf "$KBUF_DEV/$1" export rdwr sync $((bad | 3))
+		assert_output "exported
+EINVAL"
+	}
+	kbuf_each_backend check
+}
+
+# Write through a mapping of the dma-buf, read through the node; write
+# through the node, read through a new mapping of the dma-buf.
+roundtrip() {
+	local off=$((KBUF_PAGE + 1)) size
+	size=$(map_size "$1")
+	kbuf-ioctl "$KBUF_DEV/$1" set-length "$(kbuf_attr "$1" capacity)"
+	run kbuf-dmabuf "$KBUF_DEV/$1" export rdwr mmap rw 0 "$size" \
+		write $off via-dmabuf munmap
+	assert_success
+	assert_output "exported
+mapped
+written
+unmapped"
+	run kbuf-io "$KBUF_DEV/$1" pdump $off 10
+	assert_output via-dmabuf
+	run kbuf-io "$KBUF_DEV/$1" pwrite $((size - 8)) via-node
+	assert_output 8
+	run kbuf-dmabuf "$KBUF_DEV/$1" export rdonly mmap r 0 "$size" \
+		show $((size - 8)) 8 show $off 10
+	assert_success
+	assert_output "exported
+mapped
+via-node
+via-dmabuf"
+}
+
+@test "bytes written through a dma-buf mapping read back through the node and back, in map mode page" {
+	kbuf_each_backend roundtrip
+}
+
+@test "bytes written through a dma-buf mapping read back through the node and back, in map mode pfn" {
+	kbuf_reload map_mode=pfn
+	run kbuf_attr vmalloc map_mode
+	assert_output pfn
+	kbuf_each_backend roundtrip
+	kbuf_reload
+}
+
+@test "a dma-buf mapping follows the node's rules: shared only, in range, read-only for a read-only export" {
+	local size
+	check() {
+		size=$(map_size "$1")
+		run -1 kbuf-dmabuf "$KBUF_DEV/$1" export rdwr mmap-private "$KBUF_PAGE"
+		assert_output "exported
+EINVAL"
+		run -1 kbuf-dmabuf "$KBUF_DEV/$1" export rdwr \
+			mmap rw 0 $((size + KBUF_PAGE))
+		assert_output "exported
+EINVAL"
+		run -1 kbuf-dmabuf "$KBUF_DEV/$1" export rdwr mmap rw "$size" "$KBUF_PAGE"
+		assert_output "exported
+EINVAL"
+		run -1 kbuf-dmabuf "$KBUF_DEV/$1" export rdonly mmap rw 0 "$size"
+		assert_output "exported
+EACCES"
+		run kbuf-dmabuf "$KBUF_DEV/$1" export rdwr \
+			mmap rw "$KBUF_PAGE" "$KBUF_PAGE" write 0 second-page
+		assert_success
+		kbuf-ioctl "$KBUF_DEV/$1" set-length $((2 * KBUF_PAGE))
+		run kbuf-io "$KBUF_DEV/$1" pdump "$KBUF_PAGE" 11
+		assert_output second-page
+	}
+	kbuf_each_backend check
+}
+
+@test "a dma-buf outlives its node's last close with the buffer's bytes" {
+	check() {
+		kbuf-io "$KBUF_DEV/$1" write kept >/dev/null
+		run kbuf-dmabuf "$KBUF_DEV/$1" export rdwr close-node \
+			mmap rw 0 "$KBUF_PAGE" show 0 4
+		assert_success
+		assert_output "exported
+closed
+mapped
+kept"
+	}
+	kbuf_each_backend check
+}
+
+# busy_while NAME OP...: buffer NAME (made for the test) cannot be resized
+# or destroyed while a process holds what OP... made, node closed; both
+# work once it is gone.
+busy_while() {
+	local name=$1
+	shift
+	hold "$KBUF_DEV/$name" "$@" close-node
+	assert_equal "$(kbuf_attr "$name" opens)" 0
+	assert_equal "$(kbuf_attr "$name" exports)" 1
+	run -1 kbuf-ioctl "$KBUF_DEV/$name" resize $((4 * KBUF_PAGE))
+	assert_output EBUSY
+	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "$name"
+	assert_output EBUSY
+	kbuf_bg_kill "$KBUF_BG_PID"
+	assert_equal "$(kbuf_attr "$name" exports)" 0
+	run kbuf-ioctl "$KBUF_DEV/$name" resize $((4 * KBUF_PAGE))
+	assert_success
+	run kbuf_destroy "$name"
+	assert_success
+}
+
+@test "resize and destroy fail with EBUSY while a dma-buf descriptor exists, and work after" {
+	check() {
+		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
+		busy_while "busy-$1" export rdwr
+	}
+	kbuf_each_backend check
+}
+
+@test "resize and destroy fail with EBUSY while only a dma-buf mapping exists, and work after" {
+	check() {
+		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
+		busy_while "busy-$1" export rdwr mmap rw 0 "$KBUF_PAGE" close
+		assert_equal "$(kbuf_attr "busy-$1" mappings)" 0
+	}
+	kbuf_each_backend check
+}
+
+@test "resize and destroy fail with EBUSY while only a vgem import exists, and work after" {
+	require_vgem
+	check() {
+		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
+		busy_while "busy-$1" export rdwr vgem-open vgem-import close
+	}
+	kbuf_each_backend check
+}
+
+@test "rmmod kbuf is refused while a dma-buf exists, node closed" {
+	hold "$KBUF_DEV/vmalloc" export rdonly close-node
+	run -1 rmmod kbuf
+	assert_output --partial 'in use'
+	kbuf_bg_kill "$KBUF_BG_PID"
+	assert_equal "$(kbuf_attr vmalloc exports)" 0
+}
+
+@test "vgem imports the dma-buf of every backend and hands back the same dma-buf" {
+	require_vgem
+	check() {
+		run kbuf-dmabuf "$KBUF_DEV/$1" export rdwr inode vgem-open \
+			vgem-import vgem-export sync start,read,write \
+			sync end,read,write vgem-close close
+		assert_success
+		assert_output --regexp "^exported
+[0-9]+
+vgem
+imported
+same inode
+synced
+synced
+closed
+closed$"
+	}
+	kbuf_each_backend check
+}
+
+@test "a vgem write fence holds back poll() on the dma-buf until it is signalled" {
+	require_vgem
+	run kbuf-dmabuf "$KBUF_DEV/pages" export rdwr vgem-open vgem-import \
+		poll vgem-fence poll vgem-signal poll
+	assert_success
+	assert_output "exported
+vgem
+imported
+in out
+fenced
+none
+signalled
+in out"
+}
+
+@test "debugfs bufinfo lists the dma-buf with exporter kbuf, its name and vgem attached" {
+	local dbg=/sys/kernel/debug
+	require_vgem
+	mountpoint -q $dbg || mount -t debugfs debugfs $dbg ||
+		skip "cannot mount debugfs"
+	[[ -r $dbg/dma_buf/bufinfo ]] ||
+		skip "this kernel has no dma_buf/bufinfo in debugfs"
+	hold "$KBUF_DEV/pages" export rdwr setname kbuf-shared vgem-open \
+		vgem-import
+	run cat $dbg/dma_buf/bufinfo
+	assert_line --regexp "^0*$(map_size pages)[[:space:]].*[[:space:]]kbuf[[:space:]]+[0-9]+[[:space:]]+kbuf-shared\$"
+	assert_line --regexp '^[[:space:]]+vgem$'
+	kbuf_bg_kill "$KBUF_BG_PID"
+	run cat $dbg/dma_buf/bufinfo
+	refute_output --partial kbuf-shared
+}

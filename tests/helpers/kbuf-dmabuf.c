@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbuf-dmabuf: export a kbuf buffer as a dma-buf and use it the ways the
+ * dma-buf core and an importer (vgem) offer.
+ *
+ *   kbuf-dmabuf [-r] DEV [OP [ARGS]]...
+ *
+ * DEV (a path, or fd:N) is opened O_RDWR (O_RDONLY with -r). The
+ * operations run in order, on the node, on the last dma-buf exported and
+ * on the vgem device; each prints one line, or the errno name of the call
+ * that failed (exit status 1). FLAGS are words joined by commas, or a
+ * number: rdonly, rdwr, wronly, cloexec for an export; start, end, read,
+ * write for DMA_BUF_IOCTL_SYNC.
+ *
+ *   export FLAGS            KBUF_IOC_EXPORT_DMABUF: "exported"
+ *   export-reserved FLAGS N the same with reserved = N
+ *   export-fault            the same with an argument pointer that faults
+ *   fdflags                 the dma-buf descriptor's "rdonly" or "rdwr",
+ *                           and "cloexec" or "inherit"
+ *   inode                   the dma-buf's inode number
+ *   size                    lseek(SEEK_END) of the dma-buf: its size
+ *   sync FLAGS              DMA_BUF_IOCTL_SYNC: "synced"
+ *   setname NAME            DMA_BUF_SET_NAME: "named"
+ *   mmap PROT OFF LEN       map the dma-buf (PROT rw or r) MAP_SHARED:
+ *                           "mapped"
+ *   mmap-private LEN        as "mmap rw 0 LEN", but MAP_PRIVATE
+ *   write OFF STR           copy STR into the mapping: "written"
+ *   show OFF LEN            the mapping's bytes, unprintable as \xHH
+ *   munmap                  unmap the mapping: "unmapped"
+ *   close                   close the dma-buf descriptor: "closed"
+ *   close-node              close DEV's descriptor: "closed"
+ *   vgem-open               open the render node of vgem: "vgem"
+ *   vgem-import             DRM_IOCTL_PRIME_FD_TO_HANDLE: "imported"
+ *   vgem-export             DRM_IOCTL_PRIME_HANDLE_TO_FD of the handle:
+ *                           "same inode" or "other inode N"
+ *   vgem-fence              DRM_IOCTL_VGEM_FENCE_ATTACH, a write fence:
+ *                           "fenced"
+ *   vgem-signal             DRM_IOCTL_VGEM_FENCE_SIGNAL: "signalled"
+ *   vgem-close              DRM_IOCTL_GEM_CLOSE of the handle, then close
+ *                           the render node: "closed"
+ *   poll                    poll() of the dma-buf for POLLIN|POLLOUT, not
+ *                           waiting: the events, "in out", "in" or "none"
+ *   ready FILE              create FILE (tells a test we got here)
+ *   sleep SECONDS
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <linux/dma-buf.h>
+
+#include "kbuf-test.h"
+
+/*
+ * What this helper needs of <drm/drm.h> and <drm/vgem_drm.h> (the same
+ * in Linux 6.1 and 6.12), which no package installs here.
+ */
+struct kd_drm_version {
+	int version_major;
+	int version_minor;
+	int version_patchlevel;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+struct kd_drm_gem_close {
+	__u32 handle;
+	__u32 pad;
+};
+
+struct kd_drm_prime_handle {
+	__u32 handle;
+	__u32 flags;
+	__s32 fd;
+};
+
+struct kd_vgem_fence_attach {
+	__u32 handle;
+	__u32 flags;
+	__u32 out_fence;
+	__u32 pad;
+};
+
+struct kd_vgem_fence_signal {
+	__u32 fence;
+	__u32 flags;
+};
+
+#define KD_DRM_BASE 'd'
+#define KD_DRM_COMMAND_BASE 0x40
+#define KD_DRM_IOCTL_VERSION _IOWR(KD_DRM_BASE, 0x00, struct kd_drm_version)
+#define KD_DRM_IOCTL_GEM_CLOSE _IOW(KD_DRM_BASE, 0x09, struct kd_drm_gem_close)
+#define KD_DRM_IOCTL_PRIME_HANDLE_TO_FD \
+	_IOWR(KD_DRM_BASE, 0x2d, struct kd_drm_prime_handle)
+#define KD_DRM_IOCTL_PRIME_FD_TO_HANDLE \
+	_IOWR(KD_DRM_BASE, 0x2e, struct kd_drm_prime_handle)
+#define KD_VGEM_FENCE_WRITE 0x1
+#define KD_DRM_IOCTL_VGEM_FENCE_ATTACH                \
+	_IOWR(KD_DRM_BASE, KD_DRM_COMMAND_BASE + 0x1, \
+	      struct kd_vgem_fence_attach)
+#define KD_DRM_IOCTL_VGEM_FENCE_SIGNAL               \
+	_IOW(KD_DRM_BASE, KD_DRM_COMMAND_BASE + 0x2, \
+	     struct kd_vgem_fence_signal)
+
+#define KD_USAGE "usage: kbuf-dmabuf [-r] DEV [OP [ARGS]]..."
+
+static int node = -1, dbuf = -1, vgem = -1;
+static __u32 handle, fence;
+static unsigned char *map;
+static size_t map_len;
+
+/* Print @msg, or the errno name if @ret < 0; 1 if the call failed. */
+static int kd_report(int ret, const char *msg)
+{
+	if (ret < 0) {
+		kt_perr(errno);
+		return 1;
+	}
+	printf("%s\n", msg);
+	fflush(stdout);
+	return 0;
+}
+
+struct kd_flag {
+	const char *name;
+	unsigned int value;
+};
+
+static const struct kd_flag kd_flags[] = {
+	{ "rdonly", O_RDONLY },		 { "rdwr", O_RDWR },
+	{ "wronly", O_WRONLY },		 { "cloexec", O_CLOEXEC },
+	{ "start", DMA_BUF_SYNC_START }, { "end", DMA_BUF_SYNC_END },
+	{ "read", DMA_BUF_SYNC_READ },	 { "write", DMA_BUF_SYNC_WRITE },
+};
+
+static unsigned int kd_flag(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kd_flags); i++)
+		if (!strcmp(word, kd_flags[i].name))
+			return kd_flags[i].value;
+	errx(KT_USAGE, "unknown flag '%s'", word);
+}
+
+/* Words of kd_flags joined by commas, or a number. */
+static unsigned long long kd_parse_flags(const char *s)
+{
+	unsigned long long v = 0;
+	char *copy, *word, *save;
+
+	if (isdigit((unsigned char)*s))
+		return kt_u64(s);
+	copy = strdup(s);
+	if (!copy)
+		err(KT_USAGE, "strdup");
+	for (word = strtok_r(copy, ",", &save); word;
+	     word = strtok_r(NULL, ",", &save))
+		v |= kd_flag(word);
+	free(copy);
+	return v;
+}
+
+static int kd_export(unsigned int flags, __u64 reserved)
+{
+	struct kbuf_export arg = { .flags = flags, .reserved = reserved };
+
+	if (ioctl(node, KBUF_IOC_EXPORT_DMABUF, &arg) < 0)
+		return kd_report(-1, NULL);
+	dbuf = arg.fd;
+	return kd_report(0, "exported");
+}
+
+static int op_export(char **a)
+{
+	return kd_export(kd_parse_flags(a[1]), 0);
+}
+
+static int op_export_reserved(char **a)
+{
+	return kd_export(kd_parse_flags(a[1]), kt_u64(a[2]));
+}
+
+static int op_export_fault(char **a)
+{
+	(void)a;
+	return kd_report(ioctl(node, KBUF_IOC_EXPORT_DMABUF, (void *)16),
+			 "exported");
+}
+
+static int op_fdflags(char **a)
+{
+	int fl = fcntl(dbuf, F_GETFL), fd = fcntl(dbuf, F_GETFD);
+
+	(void)a;
+	if (fl < 0 || fd < 0)
+		return kd_report(-1, NULL);
+	printf("%s %s\n", (fl & O_ACCMODE) == O_RDWR ? "rdwr" : "rdonly",
+	       fd & FD_CLOEXEC ? "cloexec" : "inherit");
+	return 0;
+}
+
+static int op_inode(char **a)
+{
+	struct stat st;
+
+	(void)a;
+	if (fstat(dbuf, &st) < 0)
+		return kd_report(-1, NULL);
+	printf("%llu\n", (unsigned long long)st.st_ino);
+	return 0;
+}
+
+static int op_size(char **a)
+{
+	off_t end = lseek(dbuf, 0, SEEK_END);
+
+	(void)a;
+	if (end < 0)
+		return kd_report(-1, NULL);
+	printf("%lld\n", (long long)end);
+	return 0;
+}
+
+static int op_sync(char **a)
+{
+	struct dma_buf_sync sync = { .flags = kd_parse_flags(a[1]) };
+
+	return kd_report(ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &sync), "synced");
+}
+
+static int op_setname(char **a)
+{
+	return kd_report(ioctl(dbuf, DMA_BUF_SET_NAME, a[1]), "named");
+}
+
+static int kd_mmap(int prot, int flags, off_t off, size_t len)
+{
+	void *p = mmap(NULL, len, prot, flags, dbuf, off);
+
+	if (p == MAP_FAILED)
+		return kd_report(-1, NULL);
+	map = p;
+	map_len = len;
+	return kd_report(0, "mapped");
+}
+
+static int op_mmap(char **a)
+{
+	int prot = PROT_READ;
+
+	if (!strcmp(a[1], "rw"))
+		prot |= PROT_WRITE;
+	else if (strcmp(a[1], "r"))
+		errx(KT_USAGE, "PROT is rw or r");
+	return kd_mmap(prot, MAP_SHARED, kt_u64(a[2]), kt_u64(a[3]));
+}
+
+static int op_mmap_private(char **a)
+{
+	return kd_mmap(PROT_READ | PROT_WRITE, MAP_PRIVATE, 0, kt_u64(a[1]));
+}
+
+static void kd_check_range(size_t off, size_t len)
+{
+	if (!map || off > map_len || len > map_len - off)
+		errx(KT_USAGE, "outside the mapping");
+}
+
+static int op_write(char **a)
+{
+	size_t off = kt_u64(a[1]), len = strlen(a[2]);
+
+	kd_check_range(off, len);
+	memcpy(map + off, a[2], len);
+	return kd_report(0, "written");
+}
+
+static int op_show(char **a)
+{
+	size_t off = kt_u64(a[1]), len = kt_u64(a[2]);
+
+	kd_check_range(off, len);
+	kt_print_escaped(map + off, len);
+	return 0;
+}
+
+static int op_munmap(char **a)
+{
+	int ret = munmap(map, map_len);
+
+	(void)a;
+	map = NULL;
+	return kd_report(ret, "unmapped");
+}
+
+static int op_close(char **a)
+{
+	int ret = close(dbuf);
+
+	(void)a;
+	dbuf = -1;
+	return kd_report(ret, "closed");
+}
+
+static int op_close_node(char **a)
+{
+	int ret = close(node);
+
+	(void)a;
+	node = -1;
+	return kd_report(ret, "closed");
+}
+
+/* Is @fd a device of the DRM driver "vgem"? */
+static int kd_is_vgem(int fd)
+{
+	char name[16] = "";
+	struct kd_drm_version v = { .name = name,
+				    .name_len = sizeof(name) - 1 };
+
+	return !ioctl(fd, KD_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem");
+}
+
+static int op_vgem_open(char **a)
+{
+	char path[64];
+	int i, fd;
+
+	(void)a;
+	for (i = 128; i < 192 && vgem < 0; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (kd_is_vgem(fd))
+			vgem = fd;
+		else
+			close(fd);
+	}
+	if (vgem < 0) {
+		printf("no vgem render node\n");
+		return 1;
+	}
+	return kd_report(0, "vgem");
+}
+
+static int op_vgem_import(char **a)
+{
+	struct kd_drm_prime_handle p = { .fd = dbuf };
+	int ret;
+
+	(void)a;
+	ret = ioctl(vgem, KD_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+	handle = p.handle;
+	return kd_report(ret, "imported");
+}
+
+static int op_vgem_export(char **a)
+{
+	struct kd_drm_prime_handle p = { .handle = handle, .flags = O_CLOEXEC };
+	struct stat ours, theirs;
+	int ret;
+
+	(void)a;
+	if (fstat(dbuf, &ours) < 0 ||
+	    ioctl(vgem, KD_DRM_IOCTL_PRIME_HANDLE_TO_FD, &p) < 0)
+		return kd_report(-1, NULL);
+	ret = fstat(p.fd, &theirs);
+	close(p.fd);
+	if (ret < 0)
+		return kd_report(-1, NULL);
+	if (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
+		printf("same inode\n");
+	else
+		printf("other inode %llu\n", (unsigned long long)theirs.st_ino);
+	return 0;
+}
+
+static int op_vgem_fence(char **a)
+{
+	struct kd_vgem_fence_attach f = { .handle = handle,
+					  .flags = KD_VGEM_FENCE_WRITE };
+	int ret;
+
+	(void)a;
+	ret = ioctl(vgem, KD_DRM_IOCTL_VGEM_FENCE_ATTACH, &f);
+	fence = f.out_fence;
+	return kd_report(ret, "fenced");
+}
+
+static int op_vgem_signal(char **a)
+{
+	struct kd_vgem_fence_signal s = { .fence = fence };
+
+	(void)a;
+	return kd_report(ioctl(vgem, KD_DRM_IOCTL_VGEM_FENCE_SIGNAL, &s),
+			 "signalled");
+}
+
+static int op_vgem_close(char **a)
+{
+	struct kd_drm_gem_close c = { .handle = handle };
+
+	(void)a;
+	if (ioctl(vgem, KD_DRM_IOCTL_GEM_CLOSE, &c) < 0)
+		return kd_report(-1, NULL);
+	close(vgem);
+	vgem = -1;
+	return kd_report(0, "closed");
+}
+
+static int op_poll(char **a)
+{
+	struct pollfd p = { .fd = dbuf, .events = POLLIN | POLLOUT };
+	int n = poll(&p, 1, 0);
+
+	(void)a;
+	if (n < 0)
+		return kd_report(-1, NULL);
+	if (p.revents & ~(POLLIN | POLLOUT))
+		printf("revents %#x\n", p.revents);
+	else if (!p.revents)
+		printf("none\n");
+	else
+		printf("%s%s%s\n", p.revents & POLLIN ? "in" : "",
+		       p.revents == (POLLIN | POLLOUT) ? " " : "",
+		       p.revents & POLLOUT ? "out" : "");
+	return 0;
+}
+
+static int op_ready(char **a)
+{
+	int fd = open(a[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		err(KT_USAGE, "%s", a[1]);
+	close(fd);
+	return 0;
+}
+
+static int op_sleep(char **a)
+{
+	sleep(kt_u64(a[1]));
+	return 0;
+}
+
+static const struct kt_op dmabuf_ops[] = {
+	{ "export", 1, op_export },
+	{ "export-reserved", 2, op_export_reserved },
+	{ "export-fault", 0, op_export_fault },
+	{ "fdflags", 0, op_fdflags },
+	{ "inode", 0, op_inode },
+	{ "size", 0, op_size },
+	{ "sync", 1, op_sync },
+	{ "setname", 1, op_setname },
+	{ "mmap", 3, op_mmap },
+	{ "mmap-private", 1, op_mmap_private },
+	{ "write", 2, op_write },
+	{ "show", 2, op_show },
+	{ "munmap", 0, op_munmap },
+	{ "close", 0, op_close },
+	{ "close-node", 0, op_close_node },
+	{ "vgem-open", 0, op_vgem_open },
+	{ "vgem-import", 0, op_vgem_import },
+	{ "vgem-export", 0, op_vgem_export },
+	{ "vgem-fence", 0, op_vgem_fence },
+	{ "vgem-signal", 0, op_vgem_signal },
+	{ "vgem-close", 0, op_vgem_close },
+	{ "poll", 0, op_poll },
+	{ "ready", 1, op_ready },
+	{ "sleep", 1, op_sleep },
+};
+
+int main(int argc, char **argv)
+{
+	int flags = O_RDWR, opt;
+
+	while ((opt = getopt(argc, argv, "+r")) != -1) {
+		if (opt != 'r')
+			errx(KT_USAGE, KD_USAGE);
+		flags = O_RDONLY;
+	}
+	if (optind >= argc)
+		errx(KT_USAGE, KD_USAGE);
+	node = kt_open(argv[optind], flags);
+	return kt_run_ops(dmabuf_ops, ARRAY_SIZE(dmabuf_ops), argc - optind - 1,
+			  argv + optind + 1, KD_USAGE);
+}
