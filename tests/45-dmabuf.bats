@@ -225,15 +225,16 @@ kept"
 	kbuf_each_backend check
 }
 
-# busy_while NAME OP...: buffer NAME (made for the test) cannot be resized
-# or destroyed while a process holds what OP... made, node closed; both
-# work once it is gone.
+# busy_while NAME MAPPINGS OP...: buffer NAME (made for the test), with
+# MAPPINGS live mappings, cannot be resized or destroyed while a process
+# holds what OP... made, node closed; both work once it is gone.
 busy_while() {
-	local name=$1
-	shift
+	local name=$1 mappings=$2
+	shift 2
 	hold "$KBUF_DEV/$name" "$@" close-node
 	assert_equal "$(kbuf_attr "$name" opens)" 0
 	assert_equal "$(kbuf_attr "$name" exports)" 1
+	assert_equal "$(kbuf_attr "$name" mappings)" "$mappings"
 	run -1 kbuf-ioctl "$KBUF_DEV/$name" resize $((4 * KBUF_PAGE))
 	assert_output EBUSY
 	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "$name"
@@ -249,7 +250,7 @@ busy_while() {
 @test "resize and destroy fail with EBUSY while a dma-buf descriptor exists, and work after" {
 	check() {
 		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
-		busy_while "busy-$1" export rdwr
+		busy_while "busy-$1" 0 export rdwr
 	}
 	kbuf_each_backend check
 }
@@ -257,8 +258,7 @@ busy_while() {
 @test "resize and destroy fail with EBUSY while only a dma-buf mapping exists, and work after" {
 	check() {
 		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
-		busy_while "busy-$1" export rdwr mmap rw 0 "$KBUF_PAGE" close
-		assert_equal "$(kbuf_attr "busy-$1" mappings)" 0
+		busy_while "busy-$1" 1 export rdwr mmap rw 0 "$KBUF_PAGE" close
 	}
 	kbuf_each_backend check
 }
@@ -267,7 +267,7 @@ busy_while() {
 	require_vgem
 	check() {
 		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
-		busy_while "busy-$1" export rdwr vgem-open vgem-import close
+		busy_while "busy-$1" 0 export rdwr vgem-open vgem-import close
 	}
 	kbuf_each_backend check
 }
