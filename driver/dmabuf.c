@@ -4,21 +4,24 @@
  * (KBUF_IOC_EXPORT_DMABUF).
  *
  * User space gets a dma-buf file descriptor for the buffer's whole pages
- * (mem.map_size bytes; a buffer that owns no whole page, a kmalloc object
- * smaller than a page, is refused). It may map the descriptor, pass it
+ * (mem.map_size bytes; a kmalloc buffer smaller than a page, or from a
+ * slab cache, is refused). The node must be open read-write: any importer may
+ * write the buffer, whatever the dma-buf's own access mode. It may map the descriptor, pass it
  * to another process, or hand it to an importing driver (a GPU, a capture
  * device, vgem), which attaches its device, maps the buffer for DMA and
  * synchronizes the CPU's view with DMA_BUF_IOCTL_SYNC.
  *
  * - Each attachment gets a scatterlist of its own, built at attach time
- *   outside the core's locks: one entry for the physically contiguous
- *   kmalloc and page allocator buffers, one per page (adjacent pages
- *   merged) for vmalloc. map_dma_buf maps it for the importer's device
- *   with the DMA API, unmap_dma_buf unmaps it with the same direction.
- * - begin/end_cpu_access sync every attachment mapped at that moment, in
- *   the direction it was mapped with, as the DMA API asks.
+ *   outside the core's locks: physically adjacent pages merged, no entry
+ *   longer than the importer's device takes. map_dma_buf maps it for that
+ *   device with the DMA API, unmap_dma_buf unmaps it with the same
+ *   direction; one mapping of an attachment at a time (EBUSY).
+ * - begin_cpu_access waits for the devices' fences, then it and
+ *   end_cpu_access sync every attachment mapped at that moment, in the
+ *   direction it was mapped with, as the DMA API asks.
  * - mmap of the dma-buf goes through kbuf_mmap_buffer(), the node's own
- *   checks and map functions (mmap.c): shared mappings only, in range.
+ *   checks and map functions (mmap.c): shared mappings only, in range,
+ *   always by pfn.
  * - vmap hands out the buffer's kernel address: kmalloc, page allocator
  *   and vmalloc memory all have one already.
  *
@@ -80,33 +83,54 @@ struct kbuf_attachment {
 	bool mapped;
 };
 
-/* One entry: the buffer is one physically contiguous run of pages. */
-static int kbuf_sgt_contiguous(struct sg_table *sgt, struct kbuf_mem *mem)
+/* The struct page of page @i of a buffer that has pages of its own. */
+static struct page *kbuf_export_page(struct kbuf_buffer *buf, pgoff_t i)
 {
-	int ret;
+	void *addr = buf->mem.vaddr + (i << PAGE_SHIFT);
 
-	ret = sg_alloc_table(sgt, 1, GFP_KERNEL_ACCOUNT);
-	if (ret)
-		return ret;
-	sg_set_page(sgt->sgl, virt_to_page(mem->vaddr), mem->map_size,
-		    offset_in_page(mem->vaddr));
-	return 0;
+	if (buf->backend->contiguous)
+		return virt_to_page(addr);
+	return vmalloc_to_page(addr);
 }
 
-/* One entry per page of a vmalloc buffer, physically adjacent ones merged. */
-static int kbuf_sgt_vmalloc(struct sg_table *sgt, struct kbuf_mem *mem)
+/*
+ * The longest scatterlist entry @dev takes: its DMA segment limit (64 KiB
+ * for a device that never set one, as vgem) and what its DMA mapping can
+ * carry (a bounce buffer's slot), in whole pages.
+ */
+static unsigned int kbuf_export_max_segment(struct device *dev)
 {
-	unsigned int i, npages = mem->map_size >> PAGE_SHIFT;
+	size_t seg = min_t(size_t, dma_get_max_seg_size(dev),
+			   dma_max_mapping_size(dev));
+
+	return max_t(size_t, round_down(seg, PAGE_SIZE), PAGE_SIZE);
+}
+
+/*
+ * The buffer's pages as @dev may map them: physically adjacent pages
+ * merged into one entry, none longer than the device takes. A page
+ * allocator buffer is one run of pages, a vmalloc buffer usually many.
+ */
+static int kbuf_export_sgt(struct sg_table *sgt, struct kbuf_buffer *buf,
+			   struct device *dev)
+{
+	unsigned int i, npages = buf->mem.map_size >> PAGE_SHIFT;
 	struct page **pages;
 	int ret;
 
 	pages = kvmalloc_array(npages, sizeof(*pages), KBUF_GFP_USER);
 	if (!pages)
 		return -ENOMEM;
-	for (i = 0; i < npages; i++)
-		pages[i] = vmalloc_to_page(mem->vaddr + i * PAGE_SIZE);
-	ret = sg_alloc_table_from_pages(sgt, pages, npages, 0, mem->map_size,
-					KBUF_GFP_USER);
+	for (i = 0; i < npages; i++) {
+		pages[i] = kbuf_export_page(buf, i);
+		/* Up to 262144 page-table walks for a 1 GiB vmalloc buffer. */
+		if (!(i % 4096))
+			cond_resched();
+	}
+	ret = sg_alloc_table_from_pages_segment(sgt, pages, npages, 0,
+						buf->mem.map_size,
+						kbuf_export_max_segment(dev),
+						KBUF_GFP_USER);
 	kvfree(pages);
 	return ret;
 }
@@ -126,10 +150,7 @@ static int kbuf_dmabuf_attach(struct dma_buf *dmabuf,
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
-	if (buf->backend->contiguous)
-		ret = kbuf_sgt_contiguous(&a->sgt, &buf->mem);
-	else
-		ret = kbuf_sgt_vmalloc(&a->sgt, &buf->mem);
+	ret = kbuf_export_sgt(&a->sgt, buf, attach->dev);
 	if (ret) {
 		kfree(a);
 		return ret;
@@ -152,8 +173,13 @@ static void kbuf_dmabuf_detach(struct dma_buf *dmabuf,
 	mutex_lock(&exp->lock);
 	list_del(&a->node);
 	mutex_unlock(&exp->lock);
-	/* The core unmaps a mapping it cached before detaching. */
-	WARN_ON_ONCE(a->mapped);
+	/*
+	 * The core unmaps a mapping it cached before detaching; an importer
+	 * that did not unmap its own is buggy, but its DMA mapping (an IOMMU
+	 * range, a bounce buffer) is not leaked.
+	 */
+	if (WARN_ON_ONCE(a->mapped))
+		dma_unmap_sgtable(a->dev, &a->sgt, a->dir, 0);
 	sg_free_table(&a->sgt);
 	kfree(a);
 }
@@ -218,9 +244,22 @@ static int kbuf_dmabuf_sync(struct dma_buf *dmabuf, bool for_cpu)
 	return 0;
 }
 
+/*
+ * The core waits for the devices' fences only after this returns, so wait
+ * here first: a sync for the CPU while a device still writes would copy a
+ * bounce buffer, or invalidate a cache, too early. A CPU that will write
+ * waits for readers too (@dir is the CPU's: DMA_FROM_DEVICE reads).
+ */
 static int kbuf_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 					enum dma_data_direction dir)
 {
+	bool write = dir != DMA_FROM_DEVICE;
+	long ret;
+
+	ret = dma_resv_wait_timeout(dmabuf->resv, dma_resv_usage_rw(write),
+				    true, MAX_SCHEDULE_TIMEOUT);
+	if (ret < 0)
+		return ret;
 	return kbuf_dmabuf_sync(dmabuf, true);
 }
 
@@ -230,12 +269,17 @@ static int kbuf_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 	return kbuf_dmabuf_sync(dmabuf, false);
 }
 
-/* The core checked the range against dmabuf->size, which is map_size. */
+/*
+ * The core checked the range against dmabuf->size, which is map_size.
+ * Always by pfn, whatever the node's map mode: a dma-buf's mapping is not
+ * ordinary memory, and get_user_pages() must not pin the pages behind the
+ * export's back (a pin outlives the last holder the buffer counts).
+ */
 static int kbuf_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct kbuf_exporter *exp = dmabuf->priv;
 
-	return kbuf_mmap_buffer(exp->buf, vma);
+	return kbuf_mmap_buffer(exp->buf, vma, KBUF_MAP_PFN);
 }
 
 /* Every backend's memory has a kernel address of its own already. */
@@ -277,18 +321,31 @@ static const struct dma_buf_ops kbuf_dmabuf_ops = {
 };
 
 /*
+ * The bytes of @mem a dma-buf may carry: its whole pages, if they are its
+ * own. A kmalloc object of one or two pages is page-aligned but lives in
+ * a slab page, which the node's page-mode mmap() will not hand out either:
+ * importers may take the scatterlist's pages for ordinary ones.
+ */
+static size_t kbuf_export_size(const struct kbuf_mem *mem)
+{
+	if (!strcmp(mem->source, "slab"))
+		return 0;
+	return mem->map_size;
+}
+
+/*
  * Count an export of @buf and read the size it will have, in one step
  * under buf->lock: from then on a resize refuses to swap the memory, and
  * one copying at this moment sees map_seq move and fails with EBUSY.
- * Takes a device reference. Return: the size, or 0 if the buffer owns no
- * whole page.
+ * Takes a device reference. Return: the size, or 0 if the buffer has no
+ * whole pages of its own.
  */
 static size_t kbuf_export_get(struct kbuf_buffer *buf)
 {
 	size_t size;
 
 	mutex_lock(&buf->lock);
-	size = buf->mem.map_size;
+	size = kbuf_export_size(&buf->mem);
 	if (size) {
 		atomic_inc(&buf->exports);
 		buf->map_seq++;
@@ -341,7 +398,12 @@ err_free_exp:
 	return dmabuf;
 }
 
-/* O_CLOEXEC, and an access mode of O_RDONLY or O_RDWR: nothing else. */
+/*
+ * O_CLOEXEC, and an access mode of O_RDONLY or O_RDWR: nothing else. The
+ * node must be open for reading and writing whatever the dma-buf's mode:
+ * that mode limits only mmap() of the dma-buf, and any importing device
+ * may read and write the buffer.
+ */
 static int kbuf_export_check(struct file *filp, const struct kbuf_export *arg)
 {
 	int accmode = arg->flags & O_ACCMODE;
@@ -350,8 +412,9 @@ static int kbuf_export_check(struct file *filp, const struct kbuf_export *arg)
 		return -EINVAL;
 	if (accmode != O_RDONLY && accmode != O_RDWR)
 		return -EINVAL;
-	if (accmode == O_RDWR && !(filp->f_mode & FMODE_WRITE))
-		return -EACCES;
+	if ((filp->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
+		return -EBADF;
 	return 0;
 }
 
@@ -364,8 +427,8 @@ static int kbuf_export_check(struct file *filp, const struct kbuf_export *arg)
  * space, so a fault leaves no descriptor behind.
  *
  * Return: 0 with the new descriptor in the fd field, -EINVAL for a flag
- * or reserved field not allowed or a buffer that owns no whole page,
- * -EACCES for a read-write export of a descriptor not open for writing,
+ * or reserved field not allowed or a buffer with no whole pages of its
+ * own, -EBADF for a descriptor not open for both reading and writing,
  * -EMFILE, -ENOMEM or -EFAULT.
  */
 int kbuf_ioctl_export_dmabuf(struct file *filp, void __user *argp)

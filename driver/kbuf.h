@@ -10,6 +10,10 @@
  *                       exclusive. User copies happen under it, so it ranks
  *                       above the mm's mmap_lock.
  *   mmap_lock           (the mm's) held by the core around ->mmap
+ *   dmabuf->resv        (a dma-buf's) held by the core around map_dma_buf
+ *                       and unmap_dma_buf (always from 6.2), maybe ->mmap
+ *   exp->lock           a dma-buf's attachments (dmabuf.c); never held
+ *                       into the dma-buf core
  *   buf->lock           mapping, export and open state: mmap(), open(),
  *                       dma-buf export, and the moments resize and
  *                       destroy decide. Held only for a
@@ -25,6 +29,7 @@
 
 #include <linux/atomic.h>
 #include <linux/device.h>
+#include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
@@ -211,10 +216,19 @@ int kbuf_mem_fill(void *dst, const void *src, size_t len, bool killable);
 extern const struct file_operations kbuf_fops;
 long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 int kbuf_mmap(struct file *filp, struct vm_area_struct *vma);
-int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma);
+int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma,
+		     u32 mode);
 
-/* dmabuf.c */
+/* dmabuf.c, built where the kernel has the dma-buf core */
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
 int kbuf_ioctl_export_dmabuf(struct file *filp, void __user *argp);
+#else
+static inline int kbuf_ioctl_export_dmabuf(struct file *filp,
+					   void __user *argp)
+{
+	return -ENOTTY;
+}
+#endif
 
 /* sysfs.c */
 extern const struct attribute_group *kbuf_groups[];

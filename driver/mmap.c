@@ -89,6 +89,8 @@ static bool kbuf_mmap_in_range(struct kbuf_buffer *buf,
  * @buf: the buffer
  * @vma: the mapping the core set up, of a file that keeps @buf alive (its
  *       node, or a dma-buf of it): vma->vm_pgoff is an offset in @buf
+ * @mode: KBUF_MAP_PAGE or KBUF_MAP_PFN: the node's map mode, or pfn for a
+ *        dma-buf
  *
  * The one place that checks and makes a mapping, for the node's mmap()
  * and for the dma-buf's (dmabuf.c).
@@ -97,7 +99,8 @@ static bool kbuf_mmap_in_range(struct kbuf_buffer *buf,
  * the buffer owns, -EINTR if a fatal signal came while waiting for a
  * resize to decide, or the error of remap_pfn_range().
  */
-int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma)
+int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma,
+		     u32 mode)
 {
 	bool in_range;
 	int ret = 0;
@@ -122,14 +125,14 @@ int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	kbuf_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	if (buf->map_mode == KBUF_MAP_PFN)
+	if (mode == KBUF_MAP_PFN)
 		ret = buf->backend->map_pfn(&buf->mem, vma);
 	if (ret) {
 		/* The core unmaps what was inserted; no vm_ops yet to close. */
 		atomic_dec(&buf->mappings);
 		return ret;
 	}
-	if (buf->map_mode == KBUF_MAP_PFN)
+	if (mode == KBUF_MAP_PFN)
 		vma->vm_ops = &kbuf_vm_pfn_ops;
 	else
 		vma->vm_ops = &kbuf_vm_page_ops;
@@ -147,5 +150,7 @@ int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma)
  */
 int kbuf_mmap(struct file *filp, struct vm_area_struct *vma)
 {
-	return kbuf_mmap_buffer(filp->private_data, vma);
+	struct kbuf_buffer *buf = filp->private_data;
+
+	return kbuf_mmap_buffer(buf, vma, buf->map_mode);
 }

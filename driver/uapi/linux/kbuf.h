@@ -95,13 +95,15 @@ struct kbuf_destroy {
 /**
  * struct kbuf_export - arguments of KBUF_IOC_EXPORT_DMABUF
  * @flags:    O_CLOEXEC, and O_RDONLY or O_RDWR (the values of <fcntl.h>):
- *            the dma-buf descriptor's flags and access mode. O_RDWR needs
- *            the node open for writing
+ *            the dma-buf descriptor's flags and access mode, which limits
+ *            only mmap() of that descriptor
  * @fd:       out: the new dma-buf descriptor
  * @reserved: must be 0
  *
- * The dma-buf covers the pages the buffer owns (kbuf_info.map_size bytes);
- * a buffer that owns no whole page cannot be exported. While the dma-buf
+ * The node must be open read-write: importing devices may write the
+ * buffer. The dma-buf covers the pages the buffer owns (kbuf_info.map_size
+ * bytes); a kmalloc buffer smaller than a page or from a slab cache cannot
+ * be exported. While the dma-buf
  * lives (its descriptors, mappings, importers), the buffer cannot be
  * resized or destroyed, even after its node's last close.
  */
