@@ -3,9 +3,10 @@
  * kbuf-dmabuf: export a kbuf buffer as a dma-buf and use it the ways the
  * dma-buf core and an importer (vgem) offer.
  *
- *   kbuf-dmabuf [-r] DEV [OP [ARGS]]...
+ *   kbuf-dmabuf [-r|-w] DEV [OP [ARGS]]...
  *
- * DEV (a path, or fd:N) is opened O_RDWR (O_RDONLY with -r). The
+ * DEV (a path, or fd:N) is opened O_RDWR (O_RDONLY with -r, O_WRONLY with
+ * -w). The
  * operations run in order, on the node, on the last dma-buf exported and
  * on the vgem device; each prints one line, or the errno name of the call
  * that failed (exit status 1). FLAGS are words joined by commas, or a
@@ -15,6 +16,12 @@
  *   export FLAGS            KBUF_IOC_EXPORT_DMABUF: "exported"
  *   export-reserved FLAGS N the same with reserved = N
  *   export-fault            the same with an argument pointer that faults
+ *   export-ro FLAGS         the same with an argument in a read-only page,
+ *                           which the driver reads but cannot write back;
+ *                           after the errno, "fd leaked" if the lowest
+ *                           free descriptor changed
+ *   nofile                  lower RLIMIT_NOFILE to the descriptors in use:
+ *                           "limited"
  *   fdflags                 the dma-buf descriptor's "rdonly" or "rdwr",
  *                           and "cloexec" or "inherit"
  *   inode                   the dma-buf's inode number
@@ -26,6 +33,9 @@
  *   mmap-private LEN        as "mmap rw 0 LEN", but MAP_PRIVATE
  *   write OFF STR           copy STR into the mapping: "written"
  *   show OFF LEN            the mapping's bytes, unprintable as \xHH
+ *   vmsplice OFF LEN        vmsplice(2) LEN bytes of the mapping at OFF
+ *                           into a pipe, which pins its pages with
+ *                           get_user_pages(): "spliced N"
  *   munmap                  unmap the mapping: "unmapped"
  *   close                   close the dma-buf descriptor: "closed"
  *   close-node              close DEV's descriptor: "closed"
@@ -47,8 +57,11 @@
 #include <dirent.h>
 #include <poll.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <linux/dma-buf.h>
 
@@ -109,7 +122,7 @@ struct kd_vgem_fence_signal {
 	_IOW(KD_DRM_BASE, KD_DRM_COMMAND_BASE + 0x2, \
 	     struct kd_vgem_fence_signal)
 
-#define KD_USAGE "usage: kbuf-dmabuf [-r] DEV [OP [ARGS]]..."
+#define KD_USAGE "usage: kbuf-dmabuf [-r|-w] DEV [OP [ARGS]]..."
 
 static int node = -1, dbuf = -1, vgem = -1;
 static __u32 handle, fence;
@@ -193,6 +206,46 @@ static int op_export_fault(char **a)
 	(void)a;
 	return kd_report(ioctl(node, KBUF_IOC_EXPORT_DMABUF, (void *)16),
 			 "exported");
+}
+
+/* The descriptor the next open() would get. */
+static int kd_lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd < 0)
+		err(KT_USAGE, "/dev/null");
+	close(fd);
+	return fd;
+}
+
+static int op_export_ro(char **a)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct kbuf_export *arg;
+	int before = kd_lowest_free_fd(), ret;
+
+	arg = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (arg == MAP_FAILED)
+		err(KT_USAGE, "mmap");
+	arg->flags = kd_parse_flags(a[1]);
+	if (mprotect(arg, page, PROT_READ))
+		err(KT_USAGE, "mprotect");
+	ret = kd_report(ioctl(node, KBUF_IOC_EXPORT_DMABUF, arg), "exported");
+	if (kd_lowest_free_fd() != before)
+		printf("fd leaked\n");
+	munmap(arg, page);
+	return ret;
+}
+
+static int op_nofile(char **a)
+{
+	int used = kd_lowest_free_fd();
+	struct rlimit rl = { .rlim_cur = used, .rlim_max = used };
+
+	(void)a;
+	return kd_report(setrlimit(RLIMIT_NOFILE, &rl), "limited");
 }
 
 static int op_fdflags(char **a)
@@ -289,6 +342,27 @@ static int op_show(char **a)
 
 	kd_check_range(off, len);
 	kt_print_escaped(map + off, len);
+	return 0;
+}
+
+static int op_vmsplice(char **a)
+{
+	size_t off = kt_u64(a[1]), len = kt_u64(a[2]);
+	struct iovec iov;
+	int p[2];
+	ssize_t n;
+
+	kd_check_range(off, len);
+	if (pipe(p))
+		err(KT_USAGE, "pipe");
+	iov.iov_base = map + off;
+	iov.iov_len = len;
+	n = vmsplice(p[1], &iov, 1, 0);
+	close(p[0]);
+	close(p[1]);
+	if (n < 0)
+		return kd_report(-1, NULL);
+	printf("spliced %zd\n", n);
 	return 0;
 }
 
@@ -456,6 +530,8 @@ static const struct kt_op dmabuf_ops[] = {
 	{ "export", 1, op_export },
 	{ "export-reserved", 2, op_export_reserved },
 	{ "export-fault", 0, op_export_fault },
+	{ "export-ro", 1, op_export_ro },
+	{ "nofile", 0, op_nofile },
 	{ "fdflags", 0, op_fdflags },
 	{ "inode", 0, op_inode },
 	{ "size", 0, op_size },
@@ -465,6 +541,7 @@ static const struct kt_op dmabuf_ops[] = {
 	{ "mmap-private", 1, op_mmap_private },
 	{ "write", 2, op_write },
 	{ "show", 2, op_show },
+	{ "vmsplice", 2, op_vmsplice },
 	{ "munmap", 0, op_munmap },
 	{ "close", 0, op_close },
 	{ "close-node", 0, op_close_node },
@@ -483,10 +560,13 @@ int main(int argc, char **argv)
 {
 	int flags = O_RDWR, opt;
 
-	while ((opt = getopt(argc, argv, "+r")) != -1) {
-		if (opt != 'r')
+	while ((opt = getopt(argc, argv, "+rw")) != -1) {
+		if (opt == 'r')
+			flags = O_RDONLY;
+		else if (opt == 'w')
+			flags = O_WRONLY;
+		else
 			errx(KT_USAGE, KD_USAGE);
-		flags = O_RDONLY;
 	}
 	if (optind >= argc)
 		errx(KT_USAGE, KD_USAGE);
