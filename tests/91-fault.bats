@@ -11,7 +11,7 @@
 # file's last test then looks for leaks with kmemleak.
 #
 # Debian's stock kernels have no fault injection: this file runs in the
-# debug kernel of make check-debug and is skipped elsewhere. Its eleven
+# debug kernel of make check-debug and is skipped elsewhere. Its twelve
 # sweeps are long: sharded by test count, it and six short tests took 973 s
 # under KASAN while 88-stress's eleven took 600 s, so its weight gives it a
 # guest of its own.
@@ -196,6 +196,17 @@ kbuf_sweep() {
 		run kbuf_info "$1" opens
 		# kbuf_info's own descriptor.
 		assert_output 1
+	}
+	kbuf_each_backend check
+}
+
+@test "every allocation of a dma-buf export fails once with ENOMEM and leaves no dma-buf, no descriptor" {
+	[[ -d /sys/kernel/debug/dma_buf ]] ||
+		skip "this kernel has no dma-buf core (CONFIG_DMA_SHARED_BUFFER)"
+	check() {
+		kbuf_sweep export "$1"
+		run kbuf_attr "$1" exports
+		assert_output 0
 	}
 	kbuf_each_backend check
 }

@@ -8,6 +8,7 @@
  *   kbuf-fault resize DEV SIZE
  *   kbuf-fault mmap DEV
  *   kbuf-fault open DEV
+ *   kbuf-fault export NAME   (KBUF_IOC_EXPORT_DMABUF of /dev/kbuf/NAME)
  *
  * For N = 1, 2, ... it writes N to /proc/thread-self/fail-nth, which makes
  * the N-th fault-injection point this thread passes fail (an allocation
@@ -501,6 +502,83 @@ static void open_undo(char **argv)
 	close(kf_opened);
 }
 
+/* ---- export ----------------------------------------------------------- */
+
+static int kf_dmabuf = -1, kf_free_fd;
+
+/* Live dma-bufs of buffer @name, as sysfs counts them. */
+static unsigned long long export_count(const char *name)
+{
+	unsigned long long n;
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/kbuf/%s/exports", name);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%llu", &n) != 1)
+		err(1, "%s", path);
+	fclose(f);
+	return n;
+}
+
+/* The descriptor the next open() would get. */
+static int export_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		err(1, "/dev/null");
+	close(fd);
+	return fd;
+}
+
+static void export_prepare(char **argv)
+{
+	char dev[96];
+
+	snprintf(dev, sizeof(dev), "/dev/kbuf/%s", argv[0]);
+	kf_fd = kt_open(dev, O_RDWR);
+	if (export_count(argv[0]))
+		errx(KT_USAGE, "%s is exported already", argv[0]);
+	kf_free_fd = export_free_fd();
+}
+
+static int export_run(char **argv)
+{
+	struct kbuf_export arg = { .flags = O_RDWR | O_CLOEXEC };
+
+	(void)argv;
+	if (ioctl(kf_fd, KBUF_IOC_EXPORT_DMABUF, &arg))
+		return errno;
+	kf_dmabuf = arg.fd;
+	return 0;
+}
+
+static const char *export_check_failed(char **argv)
+{
+	if (export_count(argv[0]))
+		return "a dma-buf is counted after a failed export";
+	if (export_free_fd() != kf_free_fd)
+		return "a descriptor is left after a failed export";
+	return NULL;
+}
+
+static const char *export_check_ok(char **argv)
+{
+	if (export_count(argv[0]) != 1)
+		return "an export that succeeded is not counted";
+	return NULL;
+}
+
+/* The dma-buf's release runs before close() returns to user space. */
+static void export_undo(char **argv)
+{
+	close(kf_dmabuf);
+	if (export_count(argv[0]))
+		errx(1, "the dma-buf of %s outlived its only descriptor",
+		     argv[0]);
+}
+
 static const struct kf_op kf_ops[] = {
 	{
 		.name = "load",
@@ -557,6 +635,15 @@ static const struct kf_op kf_ops[] = {
 		.check_failed = open_check_failed,
 		.check_ok = open_check_ok,
 		.undo = open_undo,
+	},
+	{
+		.name = "export",
+		.nargs = 1,
+		.prepare = export_prepare,
+		.run = export_run,
+		.check_failed = export_check_failed,
+		.check_ok = export_check_ok,
+		.undo = export_undo,
 	},
 };
 
