@@ -12,11 +12,11 @@
 load 'helpers/common'
 
 # Whether a render node of vgem exists (a module loaded, or built in as in
-# the debug kernel).
+# the debug kernel): its device is the platform device "vgem".
 have_vgem() {
-	local drv
-	for drv in /sys/class/drm/renderD*/device/driver; do
-		[[ $(readlink -f "$drv") == */vgem ]] && return 0
+	local dev
+	for dev in /sys/class/drm/renderD*/device; do
+		[[ $(readlink -f "$dev") == */vgem ]] && return 0
 	done
 	return 1
 }
@@ -289,9 +289,11 @@ kept"
 	kbuf_each_backend check
 }
 
-# busy_while NAME MAPPINGS OP...: buffer NAME (made for the test), with
-# MAPPINGS live mappings, cannot be resized or destroyed while a process
-# holds what OP... made, node closed; both work once it is gone.
+# busy_while NAME MAPPINGS OP...: buffer NAME (made for the test, of four
+# pages: a smaller kmalloc one is a slab object, which cannot be
+# exported), with MAPPINGS live mappings, cannot be resized or destroyed
+# while a process holds what OP... made, node closed; both work once it is
+# gone.
 busy_while() {
 	local name=$1 mappings=$2
 	shift 2
@@ -299,13 +301,13 @@ busy_while() {
 	assert_equal "$(kbuf_attr "$name" opens)" 0
 	assert_equal "$(kbuf_attr "$name" exports)" 1
 	assert_equal "$(kbuf_attr "$name" mappings)" "$mappings"
-	run -1 kbuf-ioctl "$KBUF_DEV/$name" resize $((4 * KBUF_PAGE))
+	run -1 kbuf-ioctl "$KBUF_DEV/$name" resize $((8 * KBUF_PAGE))
 	assert_output EBUSY
 	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "$name"
 	assert_output EBUSY
 	kbuf_bg_kill "$KBUF_BG_PID"
 	assert_equal "$(kbuf_attr "$name" exports)" 0
-	run kbuf-ioctl "$KBUF_DEV/$name" resize $((4 * KBUF_PAGE))
+	run kbuf-ioctl "$KBUF_DEV/$name" resize $((8 * KBUF_PAGE))
 	assert_success
 	run kbuf_destroy "$name"
 	assert_success
@@ -313,7 +315,7 @@ busy_while() {
 
 @test "resize and destroy fail with EBUSY while a dma-buf descriptor exists, and work after" {
 	check() {
-		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
+		kbuf_create "busy-$1" "$1" $((4 * KBUF_PAGE))
 		busy_while "busy-$1" 0 export rdwr
 	}
 	kbuf_each_backend check
@@ -321,7 +323,7 @@ busy_while() {
 
 @test "resize and destroy fail with EBUSY while only a dma-buf mapping exists, and work after" {
 	check() {
-		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
+		kbuf_create "busy-$1" "$1" $((4 * KBUF_PAGE))
 		busy_while "busy-$1" 1 export rdwr mmap rw 0 "$KBUF_PAGE" close
 	}
 	kbuf_each_backend check
@@ -330,7 +332,7 @@ busy_while() {
 @test "resize and destroy fail with EBUSY while only a vgem import exists, and work after" {
 	require_vgem
 	check() {
-		kbuf_create "busy-$1" "$1" $((2 * KBUF_PAGE))
+		kbuf_create "busy-$1" "$1" $((4 * KBUF_PAGE))
 		busy_while "busy-$1" 0 export rdwr vgem-open vgem-import close
 	}
 	kbuf_each_backend check
