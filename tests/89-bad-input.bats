@@ -213,7 +213,7 @@ walk_area() {
 	local -A text=()
 	while IFS=$'\t' read -r area id input want how; do
 		n=$((n + 1))
-		[[ $area =~ ^(rw|seek|mmap|ioctl|control|sysfs|module|kbufctl)$ && -n $id &&
+		[[ $area =~ ^(rw|seek|mmap|ioctl|dmabuf|control|sysfs|module|kbufctl)$ && -n $id &&
 			-n $input && -n $want ]] || bad+="row $n ($id): a field is missing or unknown"$'\n'
 		case $how in
 		each\ * | run\ *) continue ;;
@@ -268,6 +268,10 @@ walk_area() {
 
 @test "bad ioctl values get their errnos" {
 	walk_area ioctl
+}
+
+@test "bad dma-buf exports get their errnos" {
+	walk_area dmabuf
 }
 
 @test "bad creates and destroys get their errnos" {
