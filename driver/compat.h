@@ -73,8 +73,9 @@ static inline void kbuf_vm_flags_set(struct vm_area_struct *vma,
 /*
  * From 6.2 the dma-buf core calls an exporter's map_dma_buf and
  * unmap_dma_buf with the dma-buf's dma_resv lock held. 6.1 holds it only
- * for importers that use dma_buf_map_attachment_unlocked() (the DRM
- * core's PRIME import does), so there is nothing to assert.
+ * for dynamic importers or exporters, or when an importer takes it itself
+ * (dma_buf_map_attachment_unlocked()); the DRM core's PRIME import calls
+ * dma_buf_map_attachment() without it. So there is nothing to assert.
  */
 static inline void kbuf_dma_resv_assert_held(struct dma_resv *resv)
 {

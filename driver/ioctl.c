@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kbuf: ioctls of a buffer node (see uapi/linux/kbuf.h). Commands that change
- * the buffer need the descriptor open for writing, as write() does; so does
- * a read-write dma-buf export (dmabuf.c).
+ * the buffer need the descriptor open for writing, as write() does; a
+ * dma-buf export needs it open for reading and writing (dmabuf.c).
  */
 #include "kbuf.h"
 
@@ -94,7 +94,7 @@ long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 
 	if (cmd == KBUF_IOC_INFO)
 		return kbuf_ioctl_info(buf, filp, argp);
-	/* Checks the access its flags ask for itself: -EACCES. */
+	/* Checks the descriptor's access itself: -EBADF. */
 	if (cmd == KBUF_IOC_EXPORT_DMABUF)
 		return kbuf_ioctl_export_dmabuf(filp, argp);
 	if (cmd != KBUF_IOC_SET_LENGTH && cmd != KBUF_IOC_RESIZE &&
