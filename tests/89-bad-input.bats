@@ -124,9 +124,12 @@ load_ok() {
 # kernel_want WANT: the part of WANT for this kernel's series, when WANT
 # reads "A (6.12); B (6.1)"; else WANT.
 kernel_want() {
-	local part series
+	local part series major minor
 	local -a parts
-	series=$(uname -r | cut -d. -f1,2)
+	# $(uname -r | cut -d. -f1,2) with builtins: a fork and two execs
+	# fewer in each of the 551 checks (about 0.1 s each under TCG).
+	IFS=. read -r major minor _ </proc/sys/kernel/osrelease
+	series=$major.$minor
 	IFS=';' read -ra parts <<<"$1"
 	for part in "${parts[@]}"; do
 		part=${part# }
