@@ -69,3 +69,32 @@ now: cat /dev/kbuf/vmalloc'
 	run -1 timeout 20 mmap_share "$KBUF_DEV/small"
 	assert_output --partial '/dev/kbuf/small: mmap: Invalid argument'
 }
+
+@test "dmabuf_share: the child writes through the dma-buf it was sent, the parent reads it through the node" {
+	run -0 dmabuf_share
+	assert_output "child wrote through its mapping of the dma-buf: hello through a dma-buf
+parent read through $KBUF_DEV/vmalloc: hello through a dma-buf"
+	run cat "$KBUF_DEV/vmalloc"
+	assert_output 'hello through a dma-buf'
+}
+
+@test "dmabuf_share works on every backend that owns whole pages" {
+	check() {
+		run -0 dmabuf_share "$KBUF_DEV/$1"
+		assert_line --index 1 "parent read through $KBUF_DEV/$1: hello through a dma-buf"
+	}
+	kbuf_each_backend check
+}
+
+@test "dmabuf_share leaves no dma-buf, mapping or open file behind" {
+	dmabuf_share
+	assert_equal "$(kbuf_attr vmalloc exports)" 0
+	assert_equal "$(kbuf_attr vmalloc mappings)" 0
+	assert_equal "$(kbuf_attr vmalloc opens)" 0
+}
+
+@test "dmabuf_share on a buffer that cannot be exported fails with EINVAL" {
+	kbuf_create small kmalloc 100
+	run -1 timeout 20 dmabuf_share "$KBUF_DEV/small"
+	assert_output --partial '/dev/kbuf/small: KBUF_IOC_EXPORT_DMABUF: Invalid argument'
+}
