@@ -223,8 +223,7 @@ int kbuf_mmap_buffer(struct kbuf_buffer *buf, struct vm_area_struct *vma,
 #if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
 int kbuf_ioctl_export_dmabuf(struct file *filp, void __user *argp);
 #else
-static inline int kbuf_ioctl_export_dmabuf(struct file *filp,
-					   void __user *argp)
+static inline int kbuf_ioctl_export_dmabuf(struct file *filp, void __user *argp)
 {
 	return -ENOTTY;
 }
