@@ -24,9 +24,10 @@
  * undone before the next N. The last, uninjected run must succeed.
  *
  * load-contended is load with a second process that opens, maps and holds
- * /dev/kbuf/kmalloc as often as it can all through the sweep: an open that
- * succeeds during a load that then fails would be left with a file and a
- * mapping of a freed module (the kernel log then shows it).
+ * /dev/kbuf/kmalloc as often as it can all through the sweep (paused only
+ * while a load that succeeded is unloaded): an open that succeeds during a
+ * load that then fails would be left with a file and a mapping of a freed
+ * module (the kernel log then shows it).
  *
  * Prints one line per N ("N ENOMEM", "N ok", or a load's errno name), then
  * "allocations M enomem E ok K". Exits 0 if every run was clean, 1 at the
@@ -35,12 +36,13 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "kbuf-test.h"
 
@@ -143,34 +145,71 @@ static const char *load_check_ok(char **argv)
 	return NULL;
 }
 
-/* The contending opener may hold the module for a moment: try for 10 s. */
-static void load_undo(char **argv)
+/*
+ * The contending opener: a child that opens, maps and holds
+ * /dev/kbuf/kmalloc as often as it can. It holds the module nearly all the
+ * time, so a delete_module() racing it may never find the module free: a
+ * load that succeeded is undone with the opener paused (it acknowledges
+ * the pause only with nothing open or mapped). What races the opener is
+ * the load, which is what the sweep is about.
+ */
+struct kf_opener {
+	pid_t pid;
+	atomic_int pause;
+	atomic_int paused;
+};
+
+static struct kf_opener *kf_opener;
+
+static void kf_opener_set_pause(int on)
 {
-	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
 	int i;
 
-	(void)argv;
-	for (i = 0; syscall(SYS_delete_module, "kbuf", O_NONBLOCK); i++) {
-		if (errno != EWOULDBLOCK || i == 1000)
-			err(1, "delete_module after a load");
-		nanosleep(&pause, NULL);
+	if (!kf_opener)
+		return;
+	atomic_store(&kf_opener->pause, on);
+	for (i = 0; atomic_load(&kf_opener->paused) != on; i++) {
+		if (i == 10000)
+			errx(1, "the contending opener did not %s in 10 s",
+			     on ? "pause" : "resume");
+		usleep(1000);
 	}
 }
 
-static pid_t kf_opener = -1;
+/* The kernel may still hold the module for a moment: try for 10 s. */
+static void load_undo(char **argv)
+{
+	int i;
+
+	(void)argv;
+	kf_opener_set_pause(1);
+	for (i = 0; syscall(SYS_delete_module, "kbuf", O_NONBLOCK); i++) {
+		if (errno != EWOULDBLOCK || i == 1000)
+			err(1, "delete_module after a load");
+		usleep(10000);
+	}
+	kf_opener_set_pause(0);
+}
 
 /* Hold what was opened long enough for a failing load to unwind under it. */
 static void kf_opener_hold(int fd)
 {
-	const struct timespec hold = { .tv_nsec = 20 * 1000 * 1000 };
 	unsigned char *p;
 
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p != MAP_FAILED)
 		p[0] = 1;
-	nanosleep(&hold, NULL);
+	usleep(20000);
 	if (p != MAP_FAILED)
 		munmap(p, 4096);
+}
+
+static void kf_opener_wait_resume(void)
+{
+	atomic_store(&kf_opener->paused, 1);
+	while (atomic_load(&kf_opener->pause))
+		usleep(1000);
+	atomic_store(&kf_opener->paused, 0);
 }
 
 static void kf_opener_loop(void)
@@ -178,6 +217,10 @@ static void kf_opener_loop(void)
 	int fd;
 
 	for (;;) {
+		if (atomic_load(&kf_opener->pause)) {
+			kf_opener_wait_resume();
+			continue;
+		}
 		fd = open("/dev/kbuf/kmalloc", O_RDWR | O_CLOEXEC);
 		if (fd < 0) {
 			sched_yield();
@@ -188,22 +231,44 @@ static void kf_opener_loop(void)
 	}
 }
 
+/*
+ * The opener dies with kbuf-fault, however that exits, and holds none of
+ * its output: an opener left behind would keep the pipe of whoever reads
+ * that output (bats) open, and keep the module busy, forever.
+ */
+static void kf_opener_start(void)
+{
+	pid_t parent = getpid();
+
+	kf_opener = mmap(NULL, sizeof(*kf_opener), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (kf_opener == MAP_FAILED)
+		err(1, "mmap");
+	kf_opener->pid = fork();
+	if (kf_opener->pid < 0)
+		err(1, "fork");
+	if (kf_opener->pid)
+		return;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
+	if (!freopen("/dev/null", "w", stdout) ||
+	    !freopen("/dev/null", "w", stderr))
+		_exit(1);
+	kf_opener_loop();
+}
+
 static void load_contended_prepare(char **argv)
 {
 	load_prepare(argv);
-	kf_opener = fork();
-	if (kf_opener < 0)
-		err(1, "fork");
-	if (!kf_opener)
-		kf_opener_loop();
+	kf_opener_start();
 }
 
 static void kf_opener_stop(void)
 {
-	if (kf_opener <= 0)
+	if (!kf_opener)
 		return;
-	kill(kf_opener, SIGKILL);
-	waitpid(kf_opener, NULL, 0);
+	kill(kf_opener->pid, SIGKILL);
+	waitpid(kf_opener->pid, NULL, 0);
 }
 
 /* ---- create ----------------------------------------------------------- */
