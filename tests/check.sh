@@ -309,6 +309,22 @@ coverage() {
 		"$KBUF_OUTROOT/debug-coverage.txt" "${outs[@]}" || true
 }
 
+# After a failure, what failed again in the last lines, where CI's report
+# (which keeps only the tail of the output) shows it: each guest that did
+# not finish and the first failed tests of each guest.
+# shellcheck disable=SC2031 # as in main: the subshells count for themselves
+recap() {
+	local e out
+	((TOTAL_FAIL > 0)) || return 0
+	for e in "$@"; do
+		out=$(entry_out "$e")
+		[[ -f $out/done ]] ||
+			echo "failed: $e: the guest did not finish ($out/check.log)"
+		[[ ! -f $out/tap.txt ]] ||
+			grep -a '^not ok' "$out/tap.txt" | head -n 4 | sed "s|^|failed: $e: |"
+	done | head -n 10
+}
+
 # shellcheck disable=SC2031 # run_kernel_bg's subshells count for themselves
 main() {
 	local kver start
@@ -332,6 +348,7 @@ main() {
 	run_kernels "${kernels[@]}"
 	coverage "${kernels[@]}"
 	host_suites '9[0-9]-*'
+	recap "${kernels[@]}"
 	echo "check: $(kbuf_since "$start") s"
 	summary "$TOTAL_PASS" "$TOTAL_FAIL" "$TOTAL_SKIP"
 	((TOTAL_FAIL == 0))
