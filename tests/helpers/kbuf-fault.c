@@ -96,6 +96,12 @@ static struct kbuf_info kf_info(int fd)
 	return info;
 }
 
+/* NULL if the count @now is @want, else @why. */
+static const char *kf_count_is(__u64 now, __u64 want, const char *why)
+{
+	return now == want ? NULL : why;
+}
+
 static bool kf_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
@@ -512,9 +518,8 @@ static const char *mmap_check_failed(char **argv)
 static const char *mmap_check_ok(char **argv)
 {
 	(void)argv;
-	if (kf_info(kf_fd).mappings != kf_before.mappings + 1)
-		return "an mmap that succeeded is not counted";
-	return NULL;
+	return kf_count_is(kf_info(kf_fd).mappings, kf_before.mappings + 1,
+			   "an mmap that succeeded is not counted");
 }
 
 static void mmap_undo(char **argv)
@@ -548,17 +553,15 @@ static int open_run(char **argv)
 static const char *open_check_failed(char **argv)
 {
 	(void)argv;
-	if (kf_info(kf_fd).opens != kf_before.opens)
-		return "the open count changed after a failed open";
-	return NULL;
+	return kf_count_is(kf_info(kf_fd).opens, kf_before.opens,
+			   "the open count changed after a failed open");
 }
 
 static const char *open_check_ok(char **argv)
 {
 	(void)argv;
-	if (kf_info(kf_fd).opens != kf_before.opens + 1)
-		return "an open that succeeded is not counted";
-	return NULL;
+	return kf_count_is(kf_info(kf_fd).opens, kf_before.opens + 1,
+			   "an open that succeeded is not counted");
 }
 
 static void open_undo(char **argv)
@@ -644,72 +647,24 @@ static void export_undo(char **argv)
 		     argv[0]);
 }
 
+/* One row per operation, whose other functions are PREFIX_run, ... */
+#define KF_OP(NAME, NARGS, PREPARE, PREFIX, ...)                            \
+	{                                                                   \
+		.name = NAME, .nargs = NARGS, .prepare = PREPARE,           \
+		.run = PREFIX##_run, .check_failed = PREFIX##_check_failed, \
+		.check_ok = PREFIX##_check_ok, .undo = PREFIX##_undo,       \
+		__VA_ARGS__                                                 \
+	}
+
 static const struct kf_op kf_ops[] = {
-	{
-		.name = "load",
-		.nargs = 1,
-		.prepare = load_prepare,
-		.run = load_run,
-		.check_failed = load_check_failed,
-		.check_ok = load_check_ok,
-		.undo = load_undo,
-		.any_errno = true,
-	},
-	{
-		.name = "load-contended",
-		.nargs = 1,
-		.prepare = load_contended_prepare,
-		.run = load_run,
-		.check_failed = load_check_failed,
-		.check_ok = load_check_ok,
-		.undo = load_undo,
-		.any_errno = true,
-	},
-	{
-		.name = "create",
-		.nargs = 3,
-		.prepare = create_prepare,
-		.run = create_run,
-		.check_failed = create_check_failed,
-		.check_ok = create_check_ok,
-		.undo = create_undo,
-	},
-	{
-		.name = "resize",
-		.nargs = 2,
-		.prepare = resize_prepare,
-		.run = resize_run,
-		.check_failed = resize_check_failed,
-		.check_ok = resize_check_ok,
-		.undo = resize_undo,
-	},
-	{
-		.name = "mmap",
-		.nargs = 1,
-		.prepare = mmap_prepare,
-		.run = mmap_run,
-		.check_failed = mmap_check_failed,
-		.check_ok = mmap_check_ok,
-		.undo = mmap_undo,
-	},
-	{
-		.name = "open",
-		.nargs = 1,
-		.prepare = open_prepare,
-		.run = open_run,
-		.check_failed = open_check_failed,
-		.check_ok = open_check_ok,
-		.undo = open_undo,
-	},
-	{
-		.name = "export",
-		.nargs = 1,
-		.prepare = export_prepare,
-		.run = export_run,
-		.check_failed = export_check_failed,
-		.check_ok = export_check_ok,
-		.undo = export_undo,
-	},
+	KF_OP("load", 1, load_prepare, load, .any_errno = true),
+	KF_OP("load-contended", 1, load_contended_prepare, load,
+	      .any_errno = true),
+	KF_OP("create", 3, create_prepare, create),
+	KF_OP("resize", 2, resize_prepare, resize),
+	KF_OP("mmap", 1, mmap_prepare, mmap),
+	KF_OP("open", 1, open_prepare, open),
+	KF_OP("export", 1, export_prepare, export),
 };
 
 static int kf_sweep(const struct kf_op *op, char **argv)
