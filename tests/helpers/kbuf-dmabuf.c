@@ -129,18 +129,6 @@ static __u32 handle, fence;
 static unsigned char *map;
 static size_t map_len;
 
-/* Print @msg, or the errno name if @ret < 0; 1 if the call failed. */
-static int kd_report(int ret, const char *msg)
-{
-	if (ret < 0) {
-		kt_perr(errno);
-		return 1;
-	}
-	printf("%s\n", msg);
-	fflush(stdout);
-	return 0;
-}
-
 struct kd_flag {
 	const char *name;
 	unsigned int value;
@@ -186,9 +174,9 @@ static int kd_export(unsigned int flags, __u64 reserved)
 	struct kbuf_export arg = { .flags = flags, .reserved = reserved };
 
 	if (ioctl(node, KBUF_IOC_EXPORT_DMABUF, &arg) < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	dbuf = arg.fd;
-	return kd_report(0, "exported");
+	return kt_report_msg(0, "exported");
 }
 
 static int op_export(char **a)
@@ -204,8 +192,8 @@ static int op_export_reserved(char **a)
 static int op_export_fault(char **a)
 {
 	(void)a;
-	return kd_report(ioctl(node, KBUF_IOC_EXPORT_DMABUF, (void *)16),
-			 "exported");
+	return kt_report_msg(ioctl(node, KBUF_IOC_EXPORT_DMABUF, (void *)16),
+			     "exported");
 }
 
 /* The descriptor the next open() would get. */
@@ -232,7 +220,8 @@ static int op_export_ro(char **a)
 	arg->flags = kd_parse_flags(a[1]);
 	if (mprotect(arg, page, PROT_READ))
 		err(KT_USAGE, "mprotect");
-	ret = kd_report(ioctl(node, KBUF_IOC_EXPORT_DMABUF, arg), "exported");
+	ret = kt_report_msg(ioctl(node, KBUF_IOC_EXPORT_DMABUF, arg),
+			    "exported");
 	if (kd_lowest_free_fd() != before)
 		printf("fd leaked\n");
 	munmap(arg, page);
@@ -245,7 +234,7 @@ static int op_nofile(char **a)
 	struct rlimit rl = { .rlim_cur = used, .rlim_max = used };
 
 	(void)a;
-	return kd_report(setrlimit(RLIMIT_NOFILE, &rl), "limited");
+	return kt_report_msg(setrlimit(RLIMIT_NOFILE, &rl), "limited");
 }
 
 static int op_fdflags(char **a)
@@ -254,7 +243,7 @@ static int op_fdflags(char **a)
 
 	(void)a;
 	if (fl < 0 || fd < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	printf("%s %s\n", (fl & O_ACCMODE) == O_RDWR ? "rdwr" : "rdonly",
 	       fd & FD_CLOEXEC ? "cloexec" : "inherit");
 	return 0;
@@ -266,7 +255,7 @@ static int op_inode(char **a)
 
 	(void)a;
 	if (fstat(dbuf, &st) < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	printf("%llu\n", (unsigned long long)st.st_ino);
 	return 0;
 }
@@ -277,7 +266,7 @@ static int op_size(char **a)
 
 	(void)a;
 	if (end < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	printf("%lld\n", (long long)end);
 	return 0;
 }
@@ -286,12 +275,12 @@ static int op_sync(char **a)
 {
 	struct dma_buf_sync sync = { .flags = kd_parse_flags(a[1]) };
 
-	return kd_report(ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &sync), "synced");
+	return kt_report_msg(ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &sync), "synced");
 }
 
 static int op_setname(char **a)
 {
-	return kd_report(ioctl(dbuf, DMA_BUF_SET_NAME, a[1]), "named");
+	return kt_report_msg(ioctl(dbuf, DMA_BUF_SET_NAME, a[1]), "named");
 }
 
 static int kd_mmap(int prot, int flags, off_t off, size_t len)
@@ -299,10 +288,10 @@ static int kd_mmap(int prot, int flags, off_t off, size_t len)
 	void *p = mmap(NULL, len, prot, flags, dbuf, off);
 
 	if (p == MAP_FAILED)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	map = p;
 	map_len = len;
-	return kd_report(0, "mapped");
+	return kt_report_msg(0, "mapped");
 }
 
 static int op_mmap(char **a)
@@ -333,7 +322,7 @@ static int op_write(char **a)
 
 	kd_check_range(off, len);
 	memcpy(map + off, a[2], len);
-	return kd_report(0, "written");
+	return kt_report_msg(0, "written");
 }
 
 static int op_show(char **a)
@@ -361,7 +350,7 @@ static int op_vmsplice(char **a)
 	close(p[0]);
 	close(p[1]);
 	if (n < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	printf("spliced %zd\n", n);
 	return 0;
 }
@@ -372,7 +361,7 @@ static int op_munmap(char **a)
 
 	(void)a;
 	map = NULL;
-	return kd_report(ret, "unmapped");
+	return kt_report_msg(ret, "unmapped");
 }
 
 static int op_close(char **a)
@@ -381,7 +370,7 @@ static int op_close(char **a)
 
 	(void)a;
 	dbuf = -1;
-	return kd_report(ret, "closed");
+	return kt_report_msg(ret, "closed");
 }
 
 static int op_close_node(char **a)
@@ -390,7 +379,7 @@ static int op_close_node(char **a)
 
 	(void)a;
 	node = -1;
-	return kd_report(ret, "closed");
+	return kt_report_msg(ret, "closed");
 }
 
 /* Is @fd a device of the DRM driver "vgem"? */
@@ -423,7 +412,7 @@ static int op_vgem_open(char **a)
 		printf("no vgem render node\n");
 		return 1;
 	}
-	return kd_report(0, "vgem");
+	return kt_report_msg(0, "vgem");
 }
 
 static int op_vgem_import(char **a)
@@ -434,7 +423,7 @@ static int op_vgem_import(char **a)
 	(void)a;
 	ret = ioctl(vgem, KD_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
 	handle = p.handle;
-	return kd_report(ret, "imported");
+	return kt_report_msg(ret, "imported");
 }
 
 static int op_vgem_export(char **a)
@@ -446,11 +435,11 @@ static int op_vgem_export(char **a)
 	(void)a;
 	if (fstat(dbuf, &ours) < 0 ||
 	    ioctl(vgem, KD_DRM_IOCTL_PRIME_HANDLE_TO_FD, &p) < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	ret = fstat(p.fd, &theirs);
 	close(p.fd);
 	if (ret < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	if (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
 		printf("same inode\n");
 	else
@@ -467,7 +456,7 @@ static int op_vgem_fence(char **a)
 	(void)a;
 	ret = ioctl(vgem, KD_DRM_IOCTL_VGEM_FENCE_ATTACH, &f);
 	fence = f.out_fence;
-	return kd_report(ret, "fenced");
+	return kt_report_msg(ret, "fenced");
 }
 
 static int op_vgem_signal(char **a)
@@ -475,8 +464,8 @@ static int op_vgem_signal(char **a)
 	struct kd_vgem_fence_signal s = { .fence = fence };
 
 	(void)a;
-	return kd_report(ioctl(vgem, KD_DRM_IOCTL_VGEM_FENCE_SIGNAL, &s),
-			 "signalled");
+	return kt_report_msg(ioctl(vgem, KD_DRM_IOCTL_VGEM_FENCE_SIGNAL, &s),
+			     "signalled");
 }
 
 static int op_vgem_close(char **a)
@@ -485,10 +474,10 @@ static int op_vgem_close(char **a)
 
 	(void)a;
 	if (ioctl(vgem, KD_DRM_IOCTL_GEM_CLOSE, &c) < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	close(vgem);
 	vgem = -1;
-	return kd_report(0, "closed");
+	return kt_report_msg(0, "closed");
 }
 
 static int op_poll(char **a)
@@ -498,7 +487,7 @@ static int op_poll(char **a)
 
 	(void)a;
 	if (n < 0)
-		return kd_report(-1, NULL);
+		return kt_report_msg(-1, "");
 	if (p.revents & ~(POLLIN | POLLOUT))
 		printf("revents %#x\n", p.revents);
 	else if (!p.revents)
@@ -558,16 +547,8 @@ static const struct kt_op dmabuf_ops[] = {
 
 int main(int argc, char **argv)
 {
-	int flags = O_RDWR, opt;
+	int flags = kt_access_opts(argc, argv, KD_USAGE);
 
-	while ((opt = getopt(argc, argv, "+rw")) != -1) {
-		if (opt == 'r')
-			flags = O_RDONLY;
-		else if (opt == 'w')
-			flags = O_WRONLY;
-		else
-			errx(KT_USAGE, KD_USAGE);
-	}
 	if (optind >= argc)
 		errx(KT_USAGE, KD_USAGE);
 	node = kt_open(argv[optind], flags);

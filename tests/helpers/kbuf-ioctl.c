@@ -29,9 +29,11 @@
 
 #include "kbuf-test.h"
 
+#define KI_USAGE "usage: kbuf-ioctl [-r|-w] DEV CMD [ARGS...]"
+
 static void bad_usage(void)
 {
-	errx(KT_USAGE, "usage: kbuf-ioctl [-r|-w] DEV CMD [ARGS...]");
+	errx(KT_USAGE, KI_USAGE);
 }
 
 static __u32 parse_word(const char *s, const char *const *words, int n)
@@ -156,18 +158,10 @@ static int cmd_badptr(int fd, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int flags = O_RDWR, opt, fd;
+	int flags = kt_access_opts(argc, argv, KI_USAGE), fd;
 	const char *cmd;
 	__u64 val;
 
-	while ((opt = getopt(argc, argv, "+rw")) != -1) {
-		if (opt == 'r')
-			flags = O_RDONLY;
-		else if (opt == 'w')
-			flags = O_WRONLY;
-		else
-			bad_usage();
-	}
 	if (argc - optind < 2)
 		bad_usage();
 	fd = kt_open(argv[optind], flags);

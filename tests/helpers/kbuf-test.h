@@ -42,16 +42,27 @@ static inline void kt_perr(int e)
 	fflush(stdout);
 }
 
-/* Print a count, or the errno name if @ret < 0; returns 1 on failure. */
-static inline int kt_report(ssize_t ret)
+/* Print @msg, or the errno name if @ret < 0; returns 1 on failure. */
+static inline int kt_report_msg(long long ret, const char *msg)
 {
 	if (ret < 0) {
 		kt_perr(errno);
 		return 1;
 	}
-	printf("%zd\n", ret);
+	printf("%s\n", msg);
 	fflush(stdout);
 	return 0;
+}
+
+/* Print a count, or the errno name if @ret < 0; returns 1 on failure. */
+static inline int kt_report(ssize_t ret)
+{
+	char count[24];
+
+	if (ret < 0)
+		return kt_report_msg(ret, "");
+	snprintf(count, sizeof(count), "%zd", ret);
+	return kt_report_msg(ret, count);
 }
 
 /* @n zeroed bytes (one if @n is 0); a failure is a usage error. */
@@ -119,6 +130,25 @@ static inline int kt_open(const char *dev, int flags)
 		exit(1);
 	}
 	return fd;
+}
+
+/*
+ * The options before the device: -r opens it O_RDONLY, -w O_WRONLY, the
+ * default is O_RDWR. Any other option exits with @usage.
+ */
+static inline int kt_access_opts(int argc, char **argv, const char *usage)
+{
+	int flags = O_RDWR, opt;
+
+	while ((opt = getopt(argc, argv, "+rw")) != -1) {
+		if (opt == 'r')
+			flags = O_RDONLY;
+		else if (opt == 'w')
+			flags = O_WRONLY;
+		else
+			errx(KT_USAGE, "%s", usage);
+	}
+	return flags;
 }
 
 static inline const char *kt_backend_name(__u32 b)
