@@ -15,6 +15,7 @@
 # checks that) from the guest's dpkg database, in the overlay over /var.
 
 load 'helpers/common'
+load 'helpers/install'
 
 TREE=${KBUF_OUT:-}/install-tree
 HIDDEN=/run/kbuf-install-hidden
@@ -86,11 +87,7 @@ teardown_file() {
 	# Compressed as the kernel's own modules are (6.12: .ko.xz).
 	run compgen -G "/lib/modules/$KBUF_KVER/extra/kbuf.ko*"
 	assert_success
-	assert_file_executable /usr/local/bin/kbufctl
-	assert_file_exists /usr/local/include/linux/kbuf.h
-	assert_file_exists /usr/local/share/man/man1/kbufctl.1
-	assert_file_exists /usr/local/share/man/man4/kbuf.4
-	assert_file_exists /etc/udev/rules.d/60-kbuf.rules
+	kbuf_assert_user_files
 	assert_file_exists /etc/modprobe.d/kbuf.conf
 	assert_file_exists /etc/modules-load.d/kbuf.conf
 }
@@ -105,12 +102,7 @@ teardown_file() {
 }
 
 @test "make install created the kbuf system group and recorded it" {
-	run getent group kbuf
-	assert_success
-	# A system group: its id is below the first ordinary user's.
-	local gid
-	gid=$(cut -d: -f3 <<<"$output")
-	(( gid < $(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs) ))
+	kbuf_assert_system_group
 	run grep -x 'group:kbuf' /usr/local/share/kbuf/install-manifest
 	assert_success
 }

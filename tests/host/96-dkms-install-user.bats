@@ -11,6 +11,7 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file
+load '../helpers/install'
 
 MANIFEST=/usr/local/share/kbuf/install-manifest
 
@@ -26,36 +27,19 @@ setup() {
 }
 
 @test "make dkms-install installed kbufctl, header, man pages, completion and rule" {
-	assert_file_executable /usr/local/bin/kbufctl
-	assert_file_exists /usr/local/include/linux/kbuf.h
-	assert_file_exists /usr/local/share/man/man1/kbufctl.1
-	assert_file_exists /usr/local/share/man/man4/kbuf.4
-	assert_file_exists /usr/local/share/bash-completion/completions/kbufctl
-	assert_file_exists /etc/udev/rules.d/60-kbuf.rules
+	kbuf_assert_user_files
 	run /usr/local/bin/kbufctl --version
 	# The first line; the second is the loaded module's.
 	assert_line --index 0 "kbufctl $KBUF_VERSION"
 }
 
 @test "make dkms-install made the kbuf system group" {
-	run getent group kbuf
-	assert_success
-	local gid
-	gid=$(cut -d: -f3 <<<"$output")
-	((gid < $(awk '$1 == "GID_MIN" { print $2 }' /etc/login.defs)))
+	kbuf_assert_system_group
 }
 
 @test "the manifest lists the user side once, though dkms-install ran for each kernel" {
 	run grep -v '^group:' "$MANIFEST"
-	assert_output "$(sort <<'LIST'
-/usr/local/bin/kbufctl
-/usr/local/include/linux/kbuf.h
-/usr/local/share/man/man1/kbufctl.1
-/usr/local/share/man/man4/kbuf.4
-/usr/local/share/bash-completion/completions/kbufctl
-/etc/udev/rules.d/60-kbuf.rules
-LIST
-)"
+	assert_output "$(printf '%s\n' "${KBUF_USER_FILES[@]}" | sort)"
 }
 
 @test "make uninstall removes the user side and leaves the DKMS module" {
@@ -64,12 +48,7 @@ LIST
 	! grep -qx group:kbuf "$MANIFEST" || made_group=1
 	run make -s uninstall
 	assert_success
-	assert_file_not_exists /usr/local/bin/kbufctl
-	assert_file_not_exists /usr/local/include/linux/kbuf.h
-	assert_file_not_exists /usr/local/share/man/man1/kbufctl.1
-	assert_file_not_exists /usr/local/share/man/man4/kbuf.4
-	assert_file_not_exists /usr/local/share/bash-completion/completions/kbufctl
-	assert_file_not_exists /etc/udev/rules.d/60-kbuf.rules
+	kbuf_assert_no_user_files
 	assert_file_not_exists "$MANIFEST"
 	if [[ -n $made_group ]]; then
 		run getent group kbuf
