@@ -48,6 +48,17 @@ assert_load_capacity() {
 	kbuf_unload
 }
 
+# Size parameter $1 loads at 1 and at its limit $3, buffer $2 getting that
+# capacity, and is refused at 0 and one past the limit.
+assert_size_limits() {
+	local v
+	assert_load_capacity "$1=1" "$2" 1
+	assert_load_capacity "$1=$3" "$2" "$3"
+	for v in 0 $(($3 + 1)); do
+		assert_load_refused "$1=$v" "kbuf: $1=$v out of range (limit $3)"
+	done
+}
+
 @test "loading creates the kmalloc, pages and vmalloc nodes and the control node" {
 	kbuf_load
 	assert_character_exists "$KBUF_DEV/kmalloc"
@@ -203,22 +214,8 @@ assert_load_capacity() {
 	assert_line --regexp '^map_mode:.*default.*page.*pfn|^map_mode:.*page.*pfn.*default|^map_mode:.*page.*default.*pfn'
 }
 
-@test "kmalloc_size=1 (the lower limit) loads" {
-	assert_load_capacity kmalloc_size=1 kmalloc 1
-}
-
-@test "kmalloc_size=4194304 (the upper limit) loads" {
-	assert_load_capacity kmalloc_size=4194304 kmalloc 4194304
-}
-
-@test "kmalloc_size=4194305 fails with EINVAL and one line naming the limit" {
-	assert_load_refused kmalloc_size=4194305 \
-		'kbuf: kmalloc_size=4194305 out of range (limit 4194304)'
-}
-
-@test "kmalloc_size=0 fails with EINVAL and one line naming the limit" {
-	assert_load_refused kmalloc_size=0 \
-		'kbuf: kmalloc_size=0 out of range (limit 4194304)'
+@test "kmalloc_size=1 and =4194304 (the limits) load; =0 and =4194305 fail with EINVAL and one line naming the limit" {
+	assert_size_limits kmalloc_size kmalloc 4194304
 }
 
 @test "pages_order=0 loads and gives a one-page buffer" {
@@ -234,22 +231,8 @@ assert_load_capacity() {
 		'kbuf: pages_order=11 out of range (limit 10)'
 }
 
-@test "vmalloc_size=1 (the lower limit) loads" {
-	assert_load_capacity vmalloc_size=1 vmalloc 1
-}
-
-@test "vmalloc_size=1073741824 (the upper limit) loads" {
-	assert_load_capacity vmalloc_size=1073741824 vmalloc 1073741824
-}
-
-@test "vmalloc_size=1073741825 fails with EINVAL and one line naming the limit" {
-	assert_load_refused vmalloc_size=1073741825 \
-		'kbuf: vmalloc_size=1073741825 out of range (limit 1073741824)'
-}
-
-@test "vmalloc_size=0 fails with EINVAL and one line naming the limit" {
-	assert_load_refused vmalloc_size=0 \
-		'kbuf: vmalloc_size=0 out of range (limit 1073741824)'
+@test "vmalloc_size=1 and =1073741824 (the limits) load; =0 and =1073741825 fail with EINVAL and one line naming the limit" {
+	assert_size_limits vmalloc_size vmalloc 1073741824
 }
 
 @test "map_mode=pfn loads" {
