@@ -160,12 +160,20 @@ static const char *load_check_ok(char **argv)
  * the load, which is what the sweep is about.
  */
 struct kf_opener {
-	pid_t pid;
 	atomic_int pause;
 	atomic_int paused;
 };
 
+/* Shared with the opener; its pid is the parent's alone. */
 static struct kf_opener *kf_opener;
+static pid_t kf_opener_pid;
+
+/* Fails if the opener has died: the sweep would go on uncontended. */
+static void kf_opener_check(void)
+{
+	if (waitpid(kf_opener_pid, NULL, WNOHANG))
+		errx(1, "the contending opener died");
+}
 
 static void kf_opener_set_pause(int on)
 {
@@ -173,10 +181,11 @@ static void kf_opener_set_pause(int on)
 
 	if (!kf_opener)
 		return;
+	kf_opener_check();
 	atomic_store(&kf_opener->pause, on);
 	for (i = 0; atomic_load(&kf_opener->paused) != on; i++) {
 		if (i == 10000)
-			errx(1, "the contending opener did not %s in 10 s",
+			errx(1, "the contending opener did not %s",
 			     on ? "pause" : "resume");
 		usleep(1000);
 	}
@@ -238,9 +247,9 @@ static void kf_opener_loop(void)
 }
 
 /*
- * The opener dies with kbuf-fault, however that exits, and holds none of
- * its output: an opener left behind would keep the pipe of whoever reads
- * that output (bats) open, and keep the module busy, forever.
+ * The opener dies with kbuf-fault, however that exits, and keeps none of
+ * its descriptors: an opener left behind would keep the pipes of whoever
+ * reads kbuf-fault's output (bats) open, and the module busy, forever.
  */
 static void kf_opener_start(void)
 {
@@ -250,17 +259,18 @@ static void kf_opener_start(void)
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (kf_opener == MAP_FAILED)
 		err(1, "mmap");
-	kf_opener->pid = fork();
-	if (kf_opener->pid < 0)
+	kf_opener_pid = fork();
+	if (kf_opener_pid < 0)
 		err(1, "fork");
-	if (kf_opener->pid)
+	if (kf_opener_pid)
 		return;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(1);
 	if (!freopen("/dev/null", "w", stdout) ||
-	    !freopen("/dev/null", "w", stderr))
+	    !freopen("/dev/null", "w", stderr) || close_range(3, ~0U, 0))
 		_exit(1);
 	kf_opener_loop();
+	_exit(1);
 }
 
 static void load_contended_prepare(char **argv)
@@ -271,10 +281,10 @@ static void load_contended_prepare(char **argv)
 
 static void kf_opener_stop(void)
 {
-	if (!kf_opener)
+	if (kf_opener_pid <= 0)
 		return;
-	kill(kf_opener->pid, SIGKILL);
-	waitpid(kf_opener->pid, NULL, 0);
+	kill(kf_opener_pid, SIGKILL);
+	waitpid(kf_opener_pid, NULL, 0);
 }
 
 /* ---- create ----------------------------------------------------------- */
