@@ -217,6 +217,8 @@ run_kernel() {
 	kver=$(entry_kver "$1") shard=$(entry_shard "$1") out=$(entry_out "$1")
 	start=$(kbuf_now)
 	kbuf_lock "$out/.check.lock"
+	# A guest that never boots must not leave the last run's results.
+	rm -f "$out/done" "$out/tap.txt"
 	if ! build_module "$kver" "$out"; then
 		echo "$label: $(summary 0 1 0) (module did not build)"
 		count 0 1 0
@@ -311,7 +313,8 @@ coverage() {
 
 # After a failure, what failed again in the last lines, where CI's report
 # (which keeps only the tail of the output) shows it: each guest that did
-# not finish and the first failed tests of each guest.
+# not finish, the first failed tests of each guest, and the tests of the
+# plan that never reported (bats itself died).
 # shellcheck disable=SC2031 # as in main: the subshells count for themselves
 recap() {
 	local e out
@@ -319,10 +322,16 @@ recap() {
 	for e in "$@"; do
 		out=$(entry_out "$e")
 		[[ -f $out/done ]] ||
-			echo "failed: $e: the guest did not finish ($out/check.log)"
-		[[ ! -f $out/tap.txt ]] ||
-			grep -a '^not ok' "$out/tap.txt" | head -n 4 | sed "s|^|failed: $e: |"
-	done | head -n 10
+			echo "failed: $e: the guest did not finish ($out/console.log)"
+		[[ -f $out/tap.txt ]] || continue
+		awk -v l="failed: $e: " '
+			/^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0 }
+			/^(not )?ok / { n++ }
+			/^not ok / && ++shown <= 4 { print l $0 }
+			END { if (plan > n) print l (plan - n) " of " plan " tests did not report" }
+		' "$out/tap.txt"
+	done
+	return 0
 }
 
 # shellcheck disable=SC2031 # run_kernel_bg's subshells count for themselves
