@@ -218,7 +218,7 @@ run_kernel() {
 	start=$(kbuf_now)
 	kbuf_lock "$out/.check.lock"
 	# A guest that never boots must not leave the last run's results.
-	rm -f "$out/done" "$out/tap.txt"
+	rm -f "$out/done" "$out/tap.txt" "$out/console.log"
 	if ! build_module "$kver" "$out"; then
 		echo "$label: $(summary 0 1 0) (module did not build)"
 		count 0 1 0
