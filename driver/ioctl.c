@@ -6,11 +6,22 @@
  */
 #include "kbuf.h"
 
+#include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/io.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+
+/*
+ * KBUF_IOC_INFO's request code carries the caller's sizeof(struct
+ * kbuf_info): each size the struct has had gets that many bytes. Growing
+ * the struct breaks these asserts on purpose: add its size to the uapi
+ * header and answer its code in kbuf_ioctl() too.
+ */
+static_assert(offsetof(struct kbuf_info, exports) == KBUF_INFO_SIZE_VER0);
+static_assert(sizeof(struct kbuf_info) == KBUF_INFO_SIZE_VER1);
 
 /*
  * A physical address helps an attacker more than a reader: only an opener
@@ -29,7 +40,7 @@ static void kbuf_info_phys(struct kbuf_buffer *buf, struct file *filp,
 }
 
 static int kbuf_ioctl_info(struct kbuf_buffer *buf, struct file *filp,
-			   void __user *argp)
+			   void __user *argp, size_t usize)
 {
 	struct kbuf_info info;
 
@@ -43,13 +54,14 @@ static int kbuf_ioctl_info(struct kbuf_buffer *buf, struct file *filp,
 	info.gfp = buf->gfp;
 	info.mappings = atomic_read(&buf->mappings);
 	info.opens = atomic_read(&buf->opens);
+	info.exports = atomic_read(&buf->exports);
 	info.capacity = buf->mem.capacity;
 	info.map_size = buf->mem.map_size;
 	info.length = buf->length;
 	kbuf_info_phys(buf, filp, &info);
 	up_read(&buf->io_rwsem);
 
-	if (copy_to_user(argp, &info, sizeof(info)))
+	if (copy_to_user(argp, &info, usize))
 		return -EFAULT;
 	return 0;
 }
@@ -92,8 +104,8 @@ long kbuf_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	struct kbuf_buffer *buf = filp->private_data;
 	void __user *argp = (void __user *)arg;
 
-	if (cmd == KBUF_IOC_INFO)
-		return kbuf_ioctl_info(buf, filp, argp);
+	if (cmd == KBUF_IOC_INFO || cmd == KBUF_IOC_INFO_VER0)
+		return kbuf_ioctl_info(buf, filp, argp, _IOC_SIZE(cmd));
 	/* Checks the descriptor's access itself: -EBADF. */
 	if (cmd == KBUF_IOC_EXPORT_DMABUF)
 		return kbuf_ioctl_export_dmabuf(filp, argp);

@@ -162,12 +162,16 @@ EMFILE"
 	assert_equal "$(kbuf_attr slab4k exports)" 0
 }
 
-@test "sysfs exports counts live dma-bufs" {
+@test "sysfs exports and KBUF_IOC_INFO's exports count live dma-bufs" {
 	assert_equal "$(kbuf_attr pages exports)" 0
 	hold "$KBUF_DEV/pages" export rdwr export rdonly
 	assert_equal "$(kbuf_attr pages exports)" 2
+	run kbuf-ioctl -r "$KBUF_DEV/pages" info exports
+	assert_output 2
 	kbuf_bg_kill "$KBUF_BG_PID"
 	assert_equal "$(kbuf_attr pages exports)" 0
+	run kbuf-ioctl -r "$KBUF_DEV/pages" info exports
+	assert_output 0
 }
 
 @test "DMA_BUF_IOCTL_SYNC accepts every valid flag combination and refuses bad flags with EINVAL" {

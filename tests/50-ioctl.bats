@@ -33,8 +33,22 @@ ioc() {
 			mappings=0
 			opens=1
 			phys_addr=0
+			exports=0
 		END
 	)"
+}
+
+@test "INFO with kbuf 0.1.0's request code gets that struct's fields and not one byte more" {
+	check() {
+		run kbuf-ioctl -r "$KBUF_DEV/$1" info
+		assert_success
+		local want=${output%$'\n'exports=*}
+		run kbuf-ioctl -r "$KBUF_DEV/$1" info-ver0
+		assert_success
+		assert_output "$want"
+		refute_line --partial exports
+	}
+	kbuf_each_backend check
 }
 
 @test "INFO reports the name, backend and capacity of each default buffer" {
@@ -238,6 +252,11 @@ resize_filled() {
 @test "a known command number with a wrong size or direction fails with ENOTTY" {
 	check() {
 		run -1 kbuf-ioctl "$KBUF_DEV/$1" raw "$(ioc 2 1 8)"
+		assert_output ENOTTY
+		# Between 0.1.0's 96 bytes and 0.2.0's 104.
+		run -1 kbuf-ioctl "$KBUF_DEV/$1" raw "$(ioc 2 1 100)"
+		assert_output ENOTTY
+		run -1 kbuf-ioctl "$KBUF_DEV/$1" raw "$(ioc 2 1 112)"
 		assert_output ENOTTY
 		run -1 kbuf-ioctl "$KBUF_DEV/$1" raw "$(ioc 1 2 4)"
 		assert_output ENOTTY

@@ -8,6 +8,10 @@
  * descriptor is opened O_RDWR unless -r (O_RDONLY) or -w (O_WRONLY).
  *
  *   info [KEY]                 all fields as key=value lines, or one value
+ *   info-ver0 [KEY]            the same with kbuf 0.1.0's request code
+ *                              (KBUF_IOC_INFO_VER0), its
+ *                              fields only; fails (exit 1) if the driver
+ *                              wrote past that size
  *   set-length N
  *   resize N
  *   clear
@@ -71,6 +75,28 @@ static int cmd_info(int fd, int argc, char **argv)
 	if (do_ioctl(fd, KBUF_IOC_INFO, &info))
 		return 1;
 	if (kt_print_info(&info, argc > 0 ? argv[0] : NULL))
+		errx(KT_USAGE, "no field '%s'", argv[0]);
+	return 0;
+}
+
+/* The fields up to phys_addr: kbuf 0.1.0's struct kbuf_info. */
+#define KI_VER0_FIELDS 11
+
+static int cmd_info_ver0(int fd, int argc, char **argv)
+{
+	struct kbuf_info info;
+	const unsigned char *bytes;
+	size_t i;
+
+	memset(&info, 0xa5, sizeof(info));
+	if (do_ioctl(fd, KBUF_IOC_INFO_VER0, &info))
+		return 1;
+	bytes = (const unsigned char *)&info;
+	for (i = KBUF_INFO_SIZE_VER0; i < sizeof(info); i++)
+		if (bytes[i] != 0xa5)
+			errx(1, "INFO wrote byte %zu of a %d-byte struct", i,
+			     KBUF_INFO_SIZE_VER0);
+	if (kt_print_info_n(&info, argc > 0 ? argv[0] : NULL, KI_VER0_FIELDS))
 		errx(KT_USAGE, "no field '%s'", argv[0]);
 	return 0;
 }
@@ -171,6 +197,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "info"))
 		return cmd_info(fd, argc, argv);
+	if (!strcmp(cmd, "info-ver0"))
+		return cmd_info_ver0(fd, argc, argv);
 	if (!strcmp(cmd, "set-length") && argc == 1) {
 		val = kt_u64(argv[0]);
 		return do_ioctl(fd, KBUF_IOC_SET_LENGTH, &val);

@@ -173,16 +173,17 @@ static inline const char *kt_gfp_name(__u32 g)
 }
 
 /*
- * Print struct kbuf_info as key=value lines, or only the value of @key.
- * Returns 0, or -1 if @key is not a field.
+ * Print the first @nfields fields of struct kbuf_info as key=value lines,
+ * or only the value of @key. Returns 0, or -1 if @key is not one of them.
  */
-static inline int kt_print_info(const struct kbuf_info *i, const char *key)
+static inline int kt_print_info_n(const struct kbuf_info *i, const char *key,
+				  int nfields)
 {
 	char name[KBUF_NAME_LEN + 1];
 	struct {
 		const char *k;
 		char v[48];
-	} f[11];
+	} f[12];
 	int n = 0, j;
 
 	memcpy(name, i->name, KBUF_NAME_LEN);
@@ -204,7 +205,10 @@ static inline int kt_print_info(const struct kbuf_info *i, const char *key)
 	KT_S("mappings", "%llu", (unsigned long long)i->mappings);
 	KT_S("opens", "%llu", (unsigned long long)i->opens);
 	KT_S("phys_addr", "%llu", (unsigned long long)i->phys_addr);
+	KT_S("exports", "%llu", (unsigned long long)i->exports);
 #undef KT_S
+	if (nfields < n)
+		n = nfields;
 	for (j = 0; j < n; j++) {
 		if (!key)
 			printf("%s=%s\n", f[j].k, f[j].v);
@@ -217,6 +221,12 @@ static inline int kt_print_info(const struct kbuf_info *i, const char *key)
 		return -1;
 	printf("%s\n", f[j].v);
 	return 0;
+}
+
+/* Every field of struct kbuf_info, as kt_print_info_n(). */
+static inline int kt_print_info(const struct kbuf_info *i, const char *key)
+{
+	return kt_print_info_n(i, key, 12);
 }
 
 /*

@@ -51,6 +51,15 @@
  * @opens:     open file descriptions of the buffer
  * @phys_addr: physical address of the first byte, only for an opener with
  *             CAP_SYS_ADMIN and a physically contiguous backend; else 0
+ * @exports:   live dma-bufs of the buffer (KBUF_IOC_EXPORT_DMABUF; since
+ *             0.2.0)
+ *
+ * The structure only grows at its end, and KBUF_IOC_INFO's request code
+ * carries its size. The driver answers the code of every size the struct
+ * has had (KBUF_INFO_SIZE_VER*), copying that many bytes: a program built
+ * with kbuf 0.1.0's header still gets its fields and nothing past them.
+ * A program built with this header gets ENOTTY from a 0.1.0 module; it
+ * may ask again with KBUF_IOC_INFO_VER0, and has no @exports there.
  */
 struct kbuf_info {
 	char name[KBUF_NAME_LEN];
@@ -64,7 +73,12 @@ struct kbuf_info {
 	__u64 mappings;
 	__u64 opens;
 	__u64 phys_addr;
+	__u64 exports;
 };
+
+/* sizeof(struct kbuf_info): 0.1.0 ended at @phys_addr; 0.2.0 added @exports */
+#define KBUF_INFO_SIZE_VER0 96
+#define KBUF_INFO_SIZE_VER1 104
 
 /**
  * struct kbuf_create - arguments of KBUF_IOC_CREATE
@@ -117,6 +131,9 @@ struct kbuf_export {
 
 /* Buffer nodes. SET_LENGTH, RESIZE and CLEAR need the fd open for writing. */
 #define KBUF_IOC_INFO _IOR(KBUF_IOC_MAGIC, 0x01, struct kbuf_info)
+/* KBUF_IOC_INFO as kbuf 0.1.0 spelled it: the fields up to phys_addr */
+#define KBUF_IOC_INFO_VER0 \
+	_IOC(_IOC_READ, KBUF_IOC_MAGIC, 0x01, KBUF_INFO_SIZE_VER0)
 #define KBUF_IOC_SET_LENGTH _IOW(KBUF_IOC_MAGIC, 0x02, __u64)
 #define KBUF_IOC_RESIZE _IOW(KBUF_IOC_MAGIC, 0x03, __u64)
 #define KBUF_IOC_CLEAR _IO(KBUF_IOC_MAGIC, 0x04)
