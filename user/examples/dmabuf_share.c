@@ -40,7 +40,8 @@ static void sync_dmabuf(int dmabuf, __u64 flags)
 /*
  * A message of one byte with room for one descriptor: SCM_RIGHTS sends
  * descriptors only along with data. The union aligns the control buffer
- * for the struct cmsghdr that CMSG_FIRSTHDR() puts at its start.
+ * for the struct cmsghdr that CMSG_FIRSTHDR() puts at its start, as in
+ * cmsg(3).
  */
 struct fd_message {
 	struct msghdr msg;
@@ -86,10 +87,23 @@ static int recv_fd(int sock)
 	int fd;
 
 	if (recvmsg(sock, msg, MSG_CMSG_CLOEXEC) != 1)
-		errx(1, "the parent sent no descriptor");
+		errx(1, "the parent sent nothing");
+	/*
+	 * MSG_CTRUNC: the kernel dropped descriptors that did not fit (the
+	 * buffer is padded, so on 64-bit it holds two), or that this
+	 * process could not take (EMFILE, or a security module said no).
+	 */
+	if (msg->msg_flags & MSG_CTRUNC)
+		errx(1, "descriptors dropped: too many, or no room here");
+	/*
+	 * Exactly one descriptor, or give up: this process exits at once,
+	 * which closes any others the kernel installed.
+	 */
 	cmsg = CMSG_FIRSTHDR(msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		errx(1, "the parent sent no descriptor");
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
+	    cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+		errx(1, "expected one SCM_RIGHTS descriptor");
 	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 	return fd;
 }
