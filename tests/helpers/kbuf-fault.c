@@ -685,6 +685,8 @@ static int kf_sweep(const struct kf_op *op, char **argv)
 	int e;
 
 	for (n = 1; n <= KF_MAX_NTH; n++) {
+		if (kf_opener)
+			kf_opener_check();
 		kf_nth_write(n);
 		e = op->run(argv);
 		injected = kf_nth_read() == 0;
