@@ -14,6 +14,7 @@
 #include "kbuf.h"
 
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/vmalloc.h>
 
 static int kbuf_vmalloc_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
@@ -62,6 +63,13 @@ static int kbuf_vmalloc_map_pfn(struct kbuf_mem *mem,
 					     i << PAGE_SHIFT);
 			return ret;
 		}
+		/*
+		 * 262144 pages for a 1 GiB buffer, under mmap_lock: let
+		 * others run now and then, as the page-table walks of
+		 * dmabuf.c do.
+		 */
+		if (!((i + 1) % 4096))
+			cond_resched();
 	}
 	return 0;
 }
