@@ -17,6 +17,24 @@
 
 #define KBUF_WHERE_LINES 8
 
+/*
+ * KBUF_IOC_INFO; a module of 0.1.0, still loaded after kbufctl was
+ * upgraded, knows only the request code of its smaller struct: ask again
+ * with that, and leave the fields it does not have at zero.
+ */
+static void kbuf_dev_info(struct kbuf_dev *dev)
+{
+	int ret = ioctl(dev->fd, KBUF_IOC_INFO, &dev->info);
+
+	if (ret && errno == ENOTTY) {
+		memset(&dev->info, 0, sizeof(dev->info));
+		ret = ioctl(dev->fd, KBUF_IOC_INFO_VER0, &dev->info);
+	}
+	if (ret)
+		err(KBUF_EXIT_FAIL, "%s: KBUF_IOC_INFO", dev->path);
+	dev->info.name[KBUF_NAME_LEN - 1] = '\0';
+}
+
 /**
  * kbuf_dev_open() - open a buffer node and ask it for its info, or exit
  * @dev:   filled in
@@ -35,9 +53,7 @@ void kbuf_dev_open(struct kbuf_dev *dev, const char *arg, int flags)
 	dev->fd = open(dev->path, flags | O_CLOEXEC);
 	if (dev->fd < 0)
 		kbuf_open_fail(dev->path, errno, flags);
-	if (ioctl(dev->fd, KBUF_IOC_INFO, &dev->info))
-		err(KBUF_EXIT_FAIL, "%s: KBUF_IOC_INFO", dev->path);
-	dev->info.name[KBUF_NAME_LEN - 1] = '\0';
+	kbuf_dev_info(dev);
 }
 
 void kbuf_dev_close(struct kbuf_dev *dev)
