@@ -16,6 +16,21 @@ setup() {
 	STAGE=$BATS_TEST_TMPDIR/stage
 }
 
+# The installed module's name: kbuf.ko, compressed by modules_install
+# where the kernel's configuration says so (Debian's 6.12: .ko.xz).
+kbuf_ko_name() {
+	local config=/boot/config-$KVER
+	if ! grep -qx 'CONFIG_MODULE_COMPRESS_ALL=y' "$config"; then
+		echo kbuf.ko
+	elif grep -qx 'CONFIG_MODULE_COMPRESS_XZ=y' "$config"; then
+		echo kbuf.ko.xz
+	elif grep -qx 'CONFIG_MODULE_COMPRESS_ZSTD=y' "$config"; then
+		echo kbuf.ko.zst
+	else
+		echo kbuf.ko.gz
+	fi
+}
+
 kbuf_install() {
 	make -s install KVER="$KVER" DESTDIR="$STAGE" "$@"
 }
@@ -23,7 +38,7 @@ kbuf_install() {
 @test "make install with DESTDIR and PREFIX=/usr installs what a package needs" {
 	run kbuf_install PREFIX=/usr
 	assert_success
-	assert_file_exists "$STAGE/lib/modules/$KVER/extra/kbuf.ko"
+	assert_file_exists "$STAGE/lib/modules/$KVER/extra/$(kbuf_ko_name)"
 	assert_file_executable "$STAGE/usr/bin/kbufctl"
 	assert_file_exists "$STAGE/usr/include/linux/kbuf.h"
 	assert_file_exists "$STAGE/usr/share/man/man1/kbufctl.1"
