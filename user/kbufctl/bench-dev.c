@@ -17,10 +17,9 @@
 
 /* ---- building the measurements ------------------------------------------ */
 
-static unsigned int kbuf_bench_add(struct kbuf_bench *b,
-				   void (*run)(struct kbuf_bench_op *op,
-					       __u64 n),
-				   int fd, size_t block, double bytes)
+unsigned int kbuf_bench_add(struct kbuf_bench *b,
+			    void (*run)(struct kbuf_bench_op *op, __u64 n),
+			    int fd, size_t block, double bytes)
 {
 	struct kbuf_bench_meas *m;
 
@@ -39,10 +38,9 @@ static unsigned int kbuf_bench_add(struct kbuf_bench *b,
 	return b->nr_meas++;
 }
 
-static void kbuf_bench_add_row(struct kbuf_bench *b, const char *figure,
-			       __u64 block, enum kbuf_bench_row_kind kind,
-			       unsigned int dev, unsigned int peer,
-			       const char *peer_name)
+void kbuf_bench_add_row(struct kbuf_bench *b, const char *figure, __u64 block,
+			enum kbuf_bench_row_kind kind, unsigned int dev,
+			unsigned int peer, const char *peer_name)
 {
 	struct kbuf_bench_row *r;
 

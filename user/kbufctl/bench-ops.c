@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
 
@@ -75,18 +76,22 @@ static void kbuf_bench_touch(unsigned char *p, size_t len)
 		p[i] = (unsigned char)i;
 }
 
+/* Map @len bytes of @fd shared, touch each page, unmap. */
+void kbuf_bench_map_touch(int fd, size_t len)
+{
+	unsigned char *p =
+		mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		err(KBUF_EXIT_FAIL, "bench: mmap of %zu bytes", len);
+	kbuf_bench_touch(p, len);
+	munmap(p, len);
+}
+
 void kbuf_bench_op_map_dev(struct kbuf_bench_op *op, __u64 n)
 {
-	while (n--) {
-		unsigned char *p = mmap(NULL, op->span, PROT_READ | PROT_WRITE,
-					MAP_SHARED, op->fd, 0);
-
-		if (p == MAP_FAILED)
-			err(KBUF_EXIT_FAIL, "bench: mmap of %zu bytes",
-			    op->span);
-		kbuf_bench_touch(p, op->span);
-		munmap(p, op->span);
-	}
+	while (n--)
+		kbuf_bench_map_touch(op->fd, op->span);
 }
 
 void kbuf_bench_op_map_memfd(struct kbuf_bench_op *op, __u64 n)
@@ -228,4 +233,48 @@ void kbuf_bench_op_sendfile(struct kbuf_bench_op *op, __u64 n)
 				     op->span, (long long)off);
 		}
 	}
+}
+
+/* ---- buffers made through the control node ------------------------------ */
+
+/* /dev/kbuf/control, open read-write, or exit 1. */
+int kbuf_bench_ctl_open(void)
+{
+	int fd = open(KBUF_CONTROL_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		kbuf_open_fail(KBUF_CONTROL_PATH, errno, O_RDWR);
+	return fd;
+}
+
+/* KBUF_IOC_CREATE of @name through @ctl. Return: 0 or an errno. */
+int kbuf_bench_create(int ctl, const char *name, __u32 backend, __u64 size)
+{
+	struct kbuf_create kc;
+
+	memset(&kc, 0, sizeof(kc));
+	snprintf(kc.name, sizeof(kc.name), "%s", name);
+	kc.backend = backend;
+	kc.gfp = KBUF_GFP_KERNEL;
+	kc.size = size;
+	return ioctl(ctl, KBUF_IOC_CREATE, &kc) ? errno : 0;
+}
+
+/* KBUF_IOC_DESTROY of @name through @ctl. Return: 0 or an errno. */
+int kbuf_bench_destroy(int ctl, const char *name)
+{
+	struct kbuf_destroy kd;
+
+	memset(&kd, 0, sizeof(kd));
+	snprintf(kd.name, sizeof(kd.name), "%s", name);
+	return ioctl(ctl, KBUF_IOC_DESTROY, &kd) ? errno : 0;
+}
+
+/* Wait up to 2 s for the node of a buffer just made (devtmpfs, udev). */
+void kbuf_bench_wait_node(const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < 100 && access(path, F_OK); i++)
+		usleep(20000);
 }

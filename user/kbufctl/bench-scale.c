@@ -35,25 +35,13 @@ struct kbuf_bench_scale {
 	double mmap[2];
 };
 
-static int kbuf_bench_scale_ctl(unsigned long req, void *arg)
-{
-	int fd = open(KBUF_CONTROL_PATH, O_RDWR | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		kbuf_open_fail(KBUF_CONTROL_PATH, errno, O_RDWR);
-	ret = ioctl(fd, req, arg) ? errno : 0;
-	close(fd);
-	return ret;
-}
-
 static int kbuf_bench_scale_destroy(void)
 {
-	struct kbuf_destroy kd;
+	int ctl = kbuf_bench_ctl_open();
+	int ret = kbuf_bench_destroy(ctl, KBUF_SCALE_NAME);
 
-	memset(&kd, 0, sizeof(kd));
-	snprintf(kd.name, sizeof(kd.name), "%s", KBUF_SCALE_NAME);
-	return kbuf_bench_scale_ctl(KBUF_IOC_DESTROY, &kd);
+	close(ctl);
+	return ret;
 }
 
 /* Create @s->size with @s->backend @repeat times, timing each create. */
@@ -61,19 +49,16 @@ static void kbuf_bench_scale_create(struct kbuf_bench_scale *s,
 				    unsigned int repeat)
 {
 	double t[KBUF_BENCH_MAX_REPEAT] = { 0 };
-	struct kbuf_create kc;
 	unsigned int i;
 	int ret;
 
-	memset(&kc, 0, sizeof(kc));
-	snprintf(kc.name, sizeof(kc.name), "%s", KBUF_SCALE_NAME);
-	kc.backend = s->backend;
-	kc.gfp = KBUF_GFP_KERNEL;
-	kc.size = s->size;
 	for (i = 0; i < repeat; i++) {
 		double t0 = kbuf_now();
+		int ctl = kbuf_bench_ctl_open();
 
-		s->err = kbuf_bench_scale_ctl(KBUF_IOC_CREATE, &kc);
+		s->err = kbuf_bench_create(ctl, KBUF_SCALE_NAME, s->backend,
+					   s->size);
+		close(ctl);
 		t[i] = (kbuf_now() - t0) * 1e6;
 		if (s->err)
 			return;
@@ -115,16 +100,6 @@ static void kbuf_bench_scale_figures(const struct kbuf_bench_opts *o,
 	kbuf_bench_free(b);
 }
 
-/* Wait for the node of the buffer just made (devtmpfs, maybe udev). */
-static void kbuf_bench_scale_wait_node(void)
-{
-	const char *path = KBUF_DEV_DIR "/" KBUF_SCALE_NAME;
-	unsigned int i;
-
-	for (i = 0; i < 100 && access(path, F_OK); i++)
-		usleep(20000);
-}
-
 static void kbuf_bench_scale_one(const struct kbuf_bench_opts *o,
 				 struct kbuf_bench_scale *s)
 {
@@ -135,7 +110,7 @@ static void kbuf_bench_scale_one(const struct kbuf_bench_opts *o,
 	kbuf_bench_scale_create(s, o->repeat);
 	if (s->err)
 		return;
-	kbuf_bench_scale_wait_node();
+	kbuf_bench_wait_node(KBUF_DEV_DIR "/" KBUF_SCALE_NAME);
 	if (s->size <= KBUF_SCALE_MAP_MAX)
 		kbuf_bench_scale_figures(o, s);
 	ret = kbuf_bench_scale_destroy();

@@ -96,12 +96,14 @@ void kbuf_bench_run(struct kbuf_bench *b)
 /*
  * Sample the measurements of one row that are not done yet: the figure
  * and its peer still take turns, slice by slice, so they see the same
- * load, and the row can be printed as soon as it is measured.
+ * load, and the row can be printed as soon as it is measured. A row with
+ * no peer samples its figure alone.
  */
 void kbuf_bench_run_row(struct kbuf_bench *b, unsigned int row)
 {
 	const struct kbuf_bench_row *r = &b->rows[row];
-	struct kbuf_bench_meas *m[2] = { &b->meas[r->dev], &b->meas[r->peer] };
+	unsigned int peer = r->peer == KBUF_BENCH_NO_PEER ? r->dev : r->peer;
+	struct kbuf_bench_meas *m[2] = { &b->meas[r->dev], &b->meas[peer] };
 	unsigned int rep, s, i;
 
 	for (rep = 0; rep < b->o->repeat; rep++)
@@ -176,6 +178,12 @@ void kbuf_bench_header(const struct kbuf_bench *b)
 	printf("%s: %s, %s used of %s, map %s; median of %u [min..max]\n",
 	       b->dev.path, kbuf_backend_name(b->dev.info.backend), size, cap,
 	       kbuf_map_mode_name(b->dev.info.map_mode), b->o->repeat);
+	kbuf_bench_titles();
+}
+
+/* The column titles of a table of rows. */
+void kbuf_bench_titles(void)
+{
 	printf("%-16s %-8s %-5s %-24s %-15s %-24s %s\n", "FIGURE", "BLOCK",
 	       "UNIT", "KBUF", "PEER", "PEER VALUE", "RATIO");
 }
@@ -188,13 +196,17 @@ void kbuf_bench_table_row(const struct kbuf_bench *b, unsigned int row)
 	struct kbuf_bench_stat d, p;
 
 	d = kbuf_bench_row_stat(b, r, false);
-	p = kbuf_bench_row_stat(b, r, true);
 	kbuf_format_size(r->block, block, sizeof(block));
 	kbuf_bench_stat_str(&d, dev, sizeof(dev));
+	printf("%-16s %-8s %-5s %-24s %-15s ", r->figure, block,
+	       kbuf_bench_row_unit(r->kind), dev, r->peer_name);
+	if (r->peer == KBUF_BENCH_NO_PEER) {
+		printf("%-24s -\n", "-");
+		return;
+	}
+	p = kbuf_bench_row_stat(b, r, true);
 	kbuf_bench_stat_str(&p, peer, sizeof(peer));
-	printf("%-16s %-8s %-5s %-24s %-15s %-24s %.2f\n", r->figure, block,
-	       kbuf_bench_row_unit(r->kind), dev, r->peer_name, peer,
-	       d.med / p.med);
+	printf("%-24s %.2f\n", peer, d.med / p.med);
 }
 
 void kbuf_bench_json_stat(const char *key, const struct kbuf_bench_stat *s)
@@ -203,11 +215,12 @@ void kbuf_bench_json_stat(const char *key, const struct kbuf_bench_stat *s)
 	       s->med, s->min, s->max);
 }
 
-static void kbuf_bench_json_row(const struct kbuf_bench *b,
-				const struct kbuf_bench_row *r)
+/* A row with no peer has null for the peer's value and the ratio. */
+void kbuf_bench_json_row(const struct kbuf_bench *b,
+			 const struct kbuf_bench_row *r)
 {
 	struct kbuf_bench_stat d = kbuf_bench_row_stat(b, r, false);
-	struct kbuf_bench_stat p = kbuf_bench_row_stat(b, r, true);
+	struct kbuf_bench_stat p;
 
 	fputs("{\"figure\": ", stdout);
 	kbuf_json_string(stdout, r->figure);
@@ -217,6 +230,11 @@ static void kbuf_bench_json_row(const struct kbuf_bench *b,
 	kbuf_bench_json_stat("value", &d);
 	fputs(", \"peer\": ", stdout);
 	kbuf_json_string(stdout, r->peer_name);
+	if (r->peer == KBUF_BENCH_NO_PEER) {
+		fputs(", \"peer_value\": null, \"ratio\": null}", stdout);
+		return;
+	}
+	p = kbuf_bench_row_stat(b, r, true);
 	fputs(", ", stdout);
 	kbuf_bench_json_stat("peer_value", &p);
 	printf(", \"ratio\": %.4f}", d.med / p.med);

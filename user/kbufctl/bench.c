@@ -5,7 +5,9 @@
  * same size, /dev/zero, memcpy() between two user buffers, a memfd mapped
  * with MAP_POPULATE, anonymous memory. With --scaling, how creating,
  * reading and mapping a buffer move with its size, backend by backend,
- * and where each backend stops.
+ * and where each backend stops. With --dmabuf, a buffer made, exported
+ * and mapped as a dma-buf against the system heap and udmabuf, and its
+ * import into vgem against a heap buffer's.
  *
  * Every figure is the median of --repeat samples, min and max beside it.
  * A sample lasts about --time milliseconds: five slices that repeat one
@@ -28,6 +30,8 @@ static const char *const kbuf_bench_help[] = {
 	"Usage: kbufctl bench [--size SIZE] [--block SIZE,...] [--repeat N]",
 	"                     [--time MS] [--json] [--quiet] DEV...",
 	"       kbufctl bench --scaling [--repeat N] [--time MS] [--json]",
+	"       kbufctl bench --dmabuf [--size SIZE] [--repeat N] [--time MS]",
+	"                     [--json]",
 	"",
 	"Measure each buffer side by side with what a user would take",
 	"instead, in one run: read and write per block size against a tmpfs",
@@ -39,16 +43,22 @@ static const char *const kbuf_bench_help[] = {
 	"the median of N samples [min..max] with its ratio to the peer; each",
 	"row is printed as soon as it is measured. The",
 	"buffer's data are overwritten. --scaling creates buffers of growing",
-	"size with each backend instead (needs CAP_SYS_ADMIN).",
+	"size with each backend instead (needs CAP_SYS_ADMIN). --dmabuf times,",
+	"per backend, create + export + mmap + touch of a 4 MiB buffer",
+	"against the dma-buf system heap and udmabuf, and a vgem import of",
+	"its dma-buf against one of the heap's (needs CAP_SYS_ADMIN); a peer",
+	"this kernel lacks shows as -.",
 	"",
 	"Options:",
-	" -s, --size SIZE      bytes of each buffer to use (default: all)",
+	" -s, --size SIZE      bytes of each buffer to use (default: all;",
+	"                      4M with --dmabuf)",
 	" -k, --block LIST     bytes per call, comma-separated",
 	"                      (default: 64,4K,64K,1M)",
 	" -c, --repeat N       samples per figure, 1 to 99 (default: 5)",
 	" -i, --time MS        length of a sample, 1 to 10000 (default: 100)",
 	" -j, --json           print JSON instead of a table",
 	"     --scaling        the scaling run (no DEV)",
+	"     --dmabuf         the dma-buf run (no DEV)",
 	" -q, --quiet          no progress line on a terminal",
 	" -h, --help           show this help",
 	NULL,
@@ -88,6 +98,7 @@ static void kbuf_bench_option(const char *prog, int c,
 {
 	o->json |= c == 'j';
 	o->scaling |= c == 'A';
+	o->dmabuf |= c == 'D';
 	o->quiet |= c == 'q';
 	switch (c) {
 	case 's':
@@ -113,7 +124,7 @@ static void kbuf_bench_option(const char *prog, int c,
 static void kbuf_bench_parse(int argc, char **argv, struct kbuf_bench_opts *o)
 {
 	static const char spec[] =
-		"s,size= k,block= c,repeat= i,time= j,json A.scaling q,quiet";
+		"s,size= k,block= c,repeat= i,time= j,json A.scaling D.dmabuf q,quiet";
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -124,9 +135,12 @@ static void kbuf_bench_parse(int argc, char **argv, struct kbuf_bench_opts *o)
 	o->time = 0.1;
 	while ((c = kbuf_getopt(argc, argv, spec, kbuf_bench_help)) != -1)
 		kbuf_bench_option(argv[0], c, o);
-	if (o->scaling && optind < argc)
-		kbuf_usage_error(argv[0], "--scaling takes no DEV");
-	if (!o->scaling && optind >= argc)
+	if (o->scaling && o->dmabuf)
+		kbuf_usage_error(argv[0], "--scaling or --dmabuf, not both");
+	if ((o->scaling || o->dmabuf) && optind < argc)
+		kbuf_usage_error(argv[0], "--%s takes no DEV",
+				 o->scaling ? "scaling" : "dmabuf");
+	if (!o->scaling && !o->dmabuf && optind >= argc)
 		kbuf_usage_error(argv[0], "missing DEV");
 }
 
@@ -138,6 +152,8 @@ int kbuf_cmd_bench(int argc, char **argv)
 	kbuf_bench_parse(argc, argv, &o);
 	if (o.scaling)
 		return kbuf_bench_scaling(&o);
+	if (o.dmabuf)
+		return kbuf_bench_dmabuf(&o);
 	if (o.json)
 		printf("{\"repeat\": %u, \"time_ms\": %.0f, \"buffers\": [\n",
 		       o.repeat, o.time * 1000);

@@ -7,12 +7,16 @@
  *                  reader threads)
  *   bench-dev.c    the figures for one buffer against their peers
  *   bench-scale.c  the scaling run, size by size and backend by backend
+ *   bench-dmabuf.c the dma-buf run: kbuf's exports against the kernel's
+ *                  own exporters and importing them into vgem
  *   bench-stat.c   sampling, statistics, and the output of the figures
  *
  * Copyright (C) 2025 The kbuf authors
  */
 #ifndef KBUF_BENCH_H
 #define KBUF_BENCH_H
+
+#include <limits.h>
 
 #include "kbufctl.h"
 
@@ -34,6 +38,10 @@
 #define KBUF_SCALE_READ_MAX (16ULL << 20)
 #define KBUF_SCALE_MAP_MAX (256ULL << 20)
 #define KBUF_SCALE_NAME "bench-scale"
+/* The dma-buf run: the size of every buffer, unless --size says. */
+#define KBUF_DMABUF_SIZE (4ULL << 20)
+/* A row whose peer this kernel lacks: kbuf's figure alone. */
+#define KBUF_BENCH_NO_PEER UINT_MAX
 
 /**
  * struct kbuf_bench_opts - what "kbufctl bench" was asked to do
@@ -44,6 +52,7 @@
  * @time:      seconds one sample should last
  * @json:      JSON instead of a table
  * @scaling:   the scaling run instead of DEV figures
+ * @dmabuf:    the dma-buf run instead of DEV figures
  * @quiet:     no progress line on a terminal
  */
 struct kbuf_bench_opts {
@@ -54,6 +63,7 @@ struct kbuf_bench_opts {
 	double time;
 	bool json;
 	bool scaling;
+	bool dmabuf;
 	bool quiet;
 };
 
@@ -63,6 +73,7 @@ struct kbuf_bench_opts {
  * @fd:      the file read or written, or -1
  * @out:     where sendfile() writes (/dev/null), or -1
  * @path:    a path that opens the same file (reader threads)
+ * @backend: KBUF_BACKEND_* of the buffers the op creates
  * @buf:     user memory: the read/write buffer, a mapping, memcpy's target
  * @src:     memcpy's source
  * @span:    bytes of the file or memory walked through
@@ -78,6 +89,7 @@ struct kbuf_bench_op {
 	int fd;
 	int out;
 	const char *path;
+	__u32 backend;
 	unsigned char *buf;
 	const unsigned char *src;
 	size_t span;
@@ -115,7 +127,7 @@ enum kbuf_bench_row_kind {
  * @block:  bytes per call or per operation, 0 if it does not apply
  * @kind:   KBUF_ROW_*
  * @dev:    index of the buffer's measurement
- * @peer:   index of the peer's measurement
+ * @peer:   index of the peer's measurement, or KBUF_BENCH_NO_PEER
  * @peer_name: what the peer is
  */
 struct kbuf_bench_row {
@@ -198,6 +210,11 @@ void kbuf_bench_op_sum(struct kbuf_bench_op *op, __u64 n);
 void kbuf_bench_op_fill(struct kbuf_bench_op *op, __u64 n);
 void kbuf_bench_op_readers(struct kbuf_bench_op *op, __u64 n);
 void kbuf_bench_op_sendfile(struct kbuf_bench_op *op, __u64 n);
+void kbuf_bench_map_touch(int fd, size_t len);
+void kbuf_bench_wait_node(const char *path);
+int kbuf_bench_ctl_open(void);
+int kbuf_bench_create(int ctl, const char *name, __u32 backend, __u64 size);
+int kbuf_bench_destroy(int ctl, const char *name);
 
 /* bench-stat.c: sampling, statistics, output */
 struct kbuf_bench_stat kbuf_bench_stat_of(const double *v, unsigned int n);
@@ -210,13 +227,22 @@ void kbuf_bench_stat_str(const struct kbuf_bench_stat *s, char *buf,
 void kbuf_bench_json_stat(const char *key, const struct kbuf_bench_stat *s);
 void kbuf_bench_run_row(struct kbuf_bench *b, unsigned int row);
 void kbuf_bench_header(const struct kbuf_bench *b);
+void kbuf_bench_titles(void);
 void kbuf_bench_table_row(const struct kbuf_bench *b, unsigned int row);
+void kbuf_bench_json_row(const struct kbuf_bench *b,
+			 const struct kbuf_bench_row *r);
 void kbuf_bench_json(const struct kbuf_bench *b);
 
 /* bench-dev.c: the figures of one buffer */
 unsigned int kbuf_bench_add_pair(struct kbuf_bench *b, const char *figure,
 				 void (*run)(struct kbuf_bench_op *op, __u64 n),
 				 size_t bl);
+unsigned int kbuf_bench_add(struct kbuf_bench *b,
+			    void (*run)(struct kbuf_bench_op *op, __u64 n),
+			    int fd, size_t block, double bytes);
+void kbuf_bench_add_row(struct kbuf_bench *b, const char *figure, __u64 block,
+			enum kbuf_bench_row_kind kind, unsigned int dev,
+			unsigned int peer, const char *peer_name);
 void kbuf_bench_add_map(struct kbuf_bench *b);
 struct kbuf_bench *kbuf_bench_new(const struct kbuf_bench_opts *o,
 				  const char *arg);
@@ -226,5 +252,8 @@ void kbuf_bench_dev(const struct kbuf_bench_opts *o, const char *arg,
 
 /* bench-scale.c: the scaling run */
 int kbuf_bench_scaling(const struct kbuf_bench_opts *o);
+
+/* bench-dmabuf.c: the dma-buf run */
+int kbuf_bench_dmabuf(const struct kbuf_bench_opts *o);
 
 #endif /* KBUF_BENCH_H */

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kbufctl bench --dmabuf: a buffer shared as a dma-buf against the
+ * kernel's own exporters, in one run, backend by backend.
+ *
+ * - "dma-buf new+map": a 4 MiB buffer created through the control node,
+ *   its node opened, exported (KBUF_IOC_EXPORT_DMABUF, O_RDWR|O_CLOEXEC),
+ *   the dma-buf mapped shared, one byte written per page, unmapped, the
+ *   dma-buf and the node closed, the buffer destroyed; against
+ *   DMA_HEAP_IOCTL_ALLOC of the system heap (/dev/dma_heap/system) with
+ *   the same mapping and touches, and against a sealed memfd made a
+ *   dma-buf by UDMABUF_CREATE (/dev/udmabuf), mapped the same way.
+ * - "vgem import": DRM_IOCTL_PRIME_FD_TO_HANDLE of a kbuf dma-buf on
+ *   vgem's render node, then DRM_IOCTL_GEM_CLOSE of the handle, against
+ *   the same for a dma-buf of the system heap; both dma-bufs are made
+ *   before the timing. vgem attaches its device and maps the attachment
+ *   (drm_gem_prime_import_dev()); the close unmaps and detaches.
+ *
+ * A peer this kernel lacks leaves kbuf's figure alone in its row, with no
+ * ratio; without vgem there is no import row at all.
+ *
+ * Copyright (C) 2025 The kbuf authors
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+
+#include "bench.h"
+
+#define KBUF_DMABUF_NAME "bench-dmabuf"
+#define KBUF_DMABUF_IMPORT_NAME "bench-dmabuf-in"
+#define KBUF_DMABUF_HEAP "/dev/dma_heap/system"
+#define KBUF_UDMABUF "/dev/udmabuf"
+
+/*
+ * The little of <drm/drm.h> the import needs (the same in Linux 6.1 and
+ * 6.12): no package installs the kernel's DRM headers here.
+ */
+struct kbuf_drm_version {
+	int version_major;
+	int version_minor;
+	int version_patchlevel;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+struct kbuf_drm_gem_close {
+	__u32 handle;
+	__u32 pad;
+};
+
+struct kbuf_drm_prime_handle {
+	__u32 handle;
+	__u32 flags;
+	__s32 fd;
+};
+
+#define KBUF_DRM_IOCTL_VERSION _IOWR('d', 0x00, struct kbuf_drm_version)
+#define KBUF_DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct kbuf_drm_gem_close)
+#define KBUF_DRM_IOCTL_PRIME_FD_TO_HANDLE \
+	_IOWR('d', 0x2e, struct kbuf_drm_prime_handle)
+
+/**
+ * struct kbuf_bench_dmabuf - what the run uses, open from start to end
+ * @size:     bytes of every buffer
+ * @ctl:      /dev/kbuf/control
+ * @heap:     /dev/dma_heap/system, or -1 if this kernel has none
+ * @udmabuf:  /dev/udmabuf, or -1
+ * @vgem:     vgem's render node, or -1
+ * @heap_buf: a dma-buf of the system heap for the import peer, or -1
+ */
+struct kbuf_bench_dmabuf {
+	size_t size;
+	int ctl;
+	int heap;
+	int udmabuf;
+	int vgem;
+	int heap_buf;
+};
+
+/* ---- kbuf's side ----------------------------------------------------- */
+
+/* Open the node of a buffer just made: devtmpfs or udev may lag. */
+static int kbuf_bench_open_node(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		kbuf_bench_wait_node(path);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	}
+	if (fd < 0)
+		err(KBUF_EXIT_FAIL, "bench: %s", path);
+	return fd;
+}
+
+/*
+ * Create buffer @name and export it: the dma-buf, and the node's
+ * descriptor in @node. Return: the dma-buf, or -errno of the export (the
+ * node is closed then).
+ */
+static int kbuf_bench_new_export(int ctl, const char *name, __u32 backend,
+				 size_t size, int *node)
+{
+	struct kbuf_export ke = { .flags = O_RDWR | O_CLOEXEC };
+	char path[KBUF_PATH_MAX];
+	int ret;
+
+	ret = kbuf_bench_create(ctl, name, backend, size);
+	if (ret)
+		kbuf_bench_fail(ret, "bench: " KBUF_CONTROL_PATH ": create");
+	snprintf(path, sizeof(path), KBUF_DEV_DIR "/%s", name);
+	*node = kbuf_bench_open_node(path);
+	if (!ioctl(*node, KBUF_IOC_EXPORT_DMABUF, &ke))
+		return ke.fd;
+	ret = -errno;
+	close(*node);
+	return ret;
+}
+
+static void kbuf_bench_dmabuf_destroy(int ctl, const char *name)
+{
+	int ret = kbuf_bench_destroy(ctl, name);
+
+	if (ret)
+		kbuf_bench_fail(ret, "bench: " KBUF_CONTROL_PATH ": destroy");
+}
+
+/* Create, export, map and touch, unmap, close, destroy: @op->fd is ctl. */
+static void kbuf_bench_op_kbuf_new(struct kbuf_bench_op *op, __u64 n)
+{
+	int fd, node;
+
+	while (n--) {
+		fd = kbuf_bench_new_export(op->fd, op->path, op->backend,
+					   op->span, &node);
+		if (fd < 0)
+			kbuf_bench_fail(-fd, "bench: export");
+		kbuf_bench_map_touch(fd, op->span);
+		close(fd);
+		close(node);
+		kbuf_bench_dmabuf_destroy(op->fd, op->path);
+	}
+}
+
+/* ---- the peers --------------------------------------------------------- */
+
+static int kbuf_bench_heap_alloc(int heap, size_t len)
+{
+	struct dma_heap_allocation_data d = {
+		.len = len,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d))
+		err(KBUF_EXIT_FAIL, "bench: " KBUF_DMABUF_HEAP ": %zu bytes",
+		    len);
+	return (int)d.fd;
+}
+
+/* Allocate from the heap @op->fd, map and touch, unmap, close. */
+static void kbuf_bench_op_heap(struct kbuf_bench_op *op, __u64 n)
+{
+	int fd;
+
+	while (n--) {
+		fd = kbuf_bench_heap_alloc(op->fd, op->span);
+		kbuf_bench_map_touch(fd, op->span);
+		close(fd);
+	}
+}
+
+/* A sealed memfd made a dma-buf by @op->fd (/dev/udmabuf), mapped. */
+static void kbuf_bench_op_udmabuf(struct kbuf_bench_op *op, __u64 n)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC };
+	int memfd, fd;
+
+	c.size = op->span;
+	while (n--) {
+		memfd = memfd_create("kbufctl-bench",
+				     MFD_ALLOW_SEALING | MFD_CLOEXEC);
+		if (memfd < 0 || ftruncate(memfd, (off_t)op->span) ||
+		    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+			err(KBUF_EXIT_FAIL, "bench: sealed memfd of %zu bytes",
+			    op->span);
+		c.memfd = (__u32)memfd;
+		fd = ioctl(op->fd, UDMABUF_CREATE, &c);
+		if (fd < 0)
+			err(KBUF_EXIT_FAIL, "bench: " KBUF_UDMABUF ": create");
+		kbuf_bench_map_touch(fd, op->span);
+		close(fd);
+		close(memfd);
+	}
+}
+
+/* Import the dma-buf @op->fd into vgem (@op->out), close the handle. */
+static void kbuf_bench_op_import(struct kbuf_bench_op *op, __u64 n)
+{
+	struct kbuf_drm_prime_handle p;
+	struct kbuf_drm_gem_close c;
+
+	while (n--) {
+		memset(&p, 0, sizeof(p));
+		p.fd = op->fd;
+		if (ioctl(op->out, KBUF_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p))
+			err(KBUF_EXIT_FAIL, "bench: vgem: import");
+		memset(&c, 0, sizeof(c));
+		c.handle = p.handle;
+		if (ioctl(op->out, KBUF_DRM_IOCTL_GEM_CLOSE, &c))
+			err(KBUF_EXIT_FAIL, "bench: vgem: close of a handle");
+	}
+}
+
+/* Is @fd a node of the DRM driver "vgem"? */
+static bool kbuf_bench_is_vgem(int fd)
+{
+	char name[8] = "";
+	struct kbuf_drm_version v = { .name_len = sizeof(name) - 1,
+				      .name = name };
+
+	return !ioctl(fd, KBUF_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem");
+}
+
+/* vgem's render node, open, or -1. */
+static int kbuf_bench_vgem_open(void)
+{
+	char path[32];
+	unsigned int i;
+	int fd;
+
+	for (i = 128; i < 192; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/renderD%u", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (kbuf_bench_is_vgem(fd))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static void kbuf_bench_dmabuf_open(struct kbuf_bench_dmabuf *d,
+				   const struct kbuf_bench_opts *o)
+{
+	size_t page = (size_t)kbuf_page_size();
+
+	d->size = o->size ? (size_t)o->size : KBUF_DMABUF_SIZE;
+	d->size = (d->size + page - 1) / page * page;
+	d->ctl = kbuf_bench_ctl_open();
+	/* Left-overs of an interrupted run. */
+	kbuf_bench_destroy(d->ctl, KBUF_DMABUF_NAME);
+	kbuf_bench_destroy(d->ctl, KBUF_DMABUF_IMPORT_NAME);
+	d->heap = open(KBUF_DMABUF_HEAP, O_RDONLY | O_CLOEXEC);
+	d->udmabuf = open(KBUF_UDMABUF, O_RDWR | O_CLOEXEC);
+	d->vgem = kbuf_bench_vgem_open();
+	d->heap_buf = -1;
+	if (d->heap >= 0 && d->vgem >= 0)
+		d->heap_buf = kbuf_bench_heap_alloc(d->heap, d->size);
+}
+
+static void kbuf_bench_dmabuf_close(struct kbuf_bench_dmabuf *d)
+{
+	int *fds[] = { &d->heap_buf, &d->vgem, &d->udmabuf, &d->heap, &d->ctl };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+}
+
+/* ---- one backend ------------------------------------------------------- */
+
+/* A measurement of @run on @fd, or KBUF_BENCH_NO_PEER if @fd is -1. */
+static unsigned int
+kbuf_bench_dmabuf_add(struct kbuf_bench *b,
+		      void (*run)(struct kbuf_bench_op *op, __u64 n), int fd)
+{
+	return fd < 0 ? KBUF_BENCH_NO_PEER : kbuf_bench_add(b, run, fd, 0, 0);
+}
+
+/* The rows of @backend; @in is a dma-buf of it to import, or -1. */
+static void kbuf_bench_dmabuf_rows(struct kbuf_bench *b,
+				   const struct kbuf_bench_dmabuf *d,
+				   __u32 backend, int in)
+{
+	unsigned int m, heap, udma;
+
+	m = kbuf_bench_add(b, kbuf_bench_op_kbuf_new, d->ctl, 0, 0);
+	b->meas[m].op.path = KBUF_DMABUF_NAME;
+	b->meas[m].op.backend = backend;
+	heap = kbuf_bench_dmabuf_add(b, kbuf_bench_op_heap, d->heap);
+	udma = kbuf_bench_dmabuf_add(b, kbuf_bench_op_udmabuf, d->udmabuf);
+	kbuf_bench_add_row(b, "dma-buf new+map", d->size, KBUF_ROW_US, m, heap,
+			   "system heap");
+	kbuf_bench_add_row(b, "dma-buf new+map", d->size, KBUF_ROW_US, m, udma,
+			   "udmabuf");
+	if (d->vgem < 0)
+		return;
+	m = kbuf_bench_add(b, kbuf_bench_op_import, in, 0, 0);
+	b->meas[m].op.out = d->vgem;
+	heap = kbuf_bench_dmabuf_add(b, kbuf_bench_op_import, d->heap_buf);
+	if (heap != KBUF_BENCH_NO_PEER)
+		b->meas[heap].op.out = d->vgem;
+	kbuf_bench_add_row(b, "vgem import", d->size, KBUF_ROW_US, m, heap,
+			   "system heap");
+}
+
+static void kbuf_bench_dmabuf_print(const struct kbuf_bench *b, __u32 backend,
+				    bool first)
+{
+	unsigned int i;
+
+	if (!b->o->json) {
+		printf("%sdma-buf: %s, %zu bytes; median of %u [min..max]\n",
+		       first ? "" : "\n", kbuf_backend_name(backend), b->size,
+		       b->o->repeat);
+		kbuf_bench_titles();
+		for (i = 0; i < b->nr_rows; i++)
+			kbuf_bench_table_row(b, i);
+		return;
+	}
+	printf("%s{\"backend\": \"%s\", \"size\": %zu, \"rows\": [",
+	       first ? "\n" : ",\n", kbuf_backend_name(backend), b->size);
+	for (i = 0; i < b->nr_rows; i++) {
+		fputs(i ? ",\n  " : "\n  ", stdout);
+		kbuf_bench_json_row(b, &b->rows[i]);
+	}
+	fputs("\n]}", stdout);
+}
+
+/*
+ * The figures of @backend. Its first buffer, the one imported, also tells
+ * whether it can be exported at all: a kmalloc buffer from a slab cache
+ * cannot (EINVAL), and the backend is left out then.
+ */
+static void kbuf_bench_dmabuf_backend(const struct kbuf_bench_opts *o,
+				      const struct kbuf_bench_dmabuf *d,
+				      __u32 backend, bool *first)
+{
+	struct kbuf_bench *b;
+	int in, node;
+
+	in = kbuf_bench_new_export(d->ctl, KBUF_DMABUF_IMPORT_NAME, backend,
+				   d->size, &node);
+	if (in < 0) {
+		kbuf_bench_dmabuf_destroy(d->ctl, KBUF_DMABUF_IMPORT_NAME);
+		warnx("bench: %s: %zu bytes cannot be exported: %s",
+		      kbuf_backend_name(backend), d->size, strerror(-in));
+		return;
+	}
+	close(node);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		err(KBUF_EXIT_FAIL, "bench");
+	b->o = o;
+	b->size = d->size;
+	b->null_fd = -1;
+	kbuf_bench_dmabuf_rows(b, d, backend, in);
+	/* All of them take turns: one figure serves two rows. */
+	kbuf_bench_run(b);
+	kbuf_bench_dmabuf_print(b, backend, *first);
+	*first = false;
+	fflush(stdout);
+	free(b);
+	close(in);
+	kbuf_bench_dmabuf_destroy(d->ctl, KBUF_DMABUF_IMPORT_NAME);
+}
+
+int kbuf_bench_dmabuf(const struct kbuf_bench_opts *o)
+{
+	static const __u32 backends[] = { KBUF_BACKEND_KMALLOC,
+					  KBUF_BACKEND_PAGES,
+					  KBUF_BACKEND_VMALLOC };
+	struct kbuf_bench_dmabuf d;
+	struct utsname u;
+	bool first = true;
+	unsigned int i;
+
+	kbuf_bench_dmabuf_open(&d, o);
+	if (uname(&u))
+		err(KBUF_EXIT_FAIL, "bench: uname");
+	if (o->json) {
+		printf("{\"repeat\": %u, \"time_ms\": %.0f, \"kernel\": ",
+		       o->repeat, o->time * 1000);
+		kbuf_json_string(stdout, u.release);
+		printf(", \"size\": %zu, \"system_heap\": %s, ", d.size,
+		       d.heap >= 0 ? "true" : "false");
+		printf("\"udmabuf\": %s, \"vgem\": %s, \"buffers\": [",
+		       d.udmabuf >= 0 ? "true" : "false",
+		       d.vgem >= 0 ? "true" : "false");
+	} else {
+		printf("kernel %s: system heap %s, udmabuf %s, vgem %s\n\n",
+		       u.release, d.heap >= 0 ? "yes" : "no",
+		       d.udmabuf >= 0 ? "yes" : "no",
+		       d.vgem >= 0 ? "yes" : "no");
+	}
+	for (i = 0; i < ARRAY_SIZE(backends); i++)
+		kbuf_bench_dmabuf_backend(o, &d, backends[i], &first);
+	if (o->json)
+		fputs("\n]}\n", stdout);
+	kbuf_bench_dmabuf_close(&d);
+	return KBUF_EXIT_OK;
+}
