@@ -79,6 +79,37 @@ bench() {
 	assert_output '64'
 }
 
+# The dma-buf run: every backend, three rows each with vgem, a peer the
+# kernel lacks shown without a ratio, and no buffer left behind.
+@test "bench --dmabuf measures each backend against the kernel's exporters" {
+	modprobe vgem 2>/dev/null || true
+	modprobe udmabuf 2>/dev/null || true
+	run -0 kbufctl bench --dmabuf --repeat 1 --time 10 --size 64K --json
+	local json=$output
+	jq -e '.repeat == 1 and .size == 65536 and
+		([.buffers[].backend] == ["kmalloc", "pages", "vmalloc"]) and
+		(.system_heap | type) == "boolean" and
+		(.udmabuf | type) == "boolean" and (.vgem | type) == "boolean"' <<<"$json"
+	jq -e '[.buffers[].rows[]] | all(has("figure", "block", "unit",
+			"better", "value", "peer", "peer_value", "ratio")) and
+		all(.unit == "us" and .better == "lower" and .block == 65536) and
+		all(.value.median > 0) and
+		all((.peer_value == null) == (.ratio == null))' <<<"$json"
+	jq -e '. as $d | .buffers[] | [.rows[] | "\(.figure)/\(.peer)"] ==
+		["dma-buf new+map/system heap", "dma-buf new+map/udmabuf"] +
+		(if $d.vgem then ["vgem import/system heap"] else [] end)' <<<"$json"
+	jq -e '. as $d | [.buffers[].rows[] | select(.peer == "system heap") |
+		.ratio != null] | all(. == $d.system_heap)' <<<"$json"
+	jq -e '. as $d | [.buffers[].rows[] | select(.peer == "udmabuf") |
+		.ratio != null] | all(. == $d.udmabuf)' <<<"$json"
+	[[ ! -e /dev/kbuf/bench-dmabuf && ! -e /dev/kbuf/bench-dmabuf-in ]]
+	run -0 kbufctl bench --dmabuf --repeat 1 --time 10 --size 64K
+	assert_line --index 0 --regexp '^kernel .*: system heap (yes|no), udmabuf (yes|no), vgem (yes|no)$'
+	assert_line --regexp '^dma-buf: vmalloc, 65536 bytes; median of 1 '
+	assert_line --regexp '^dma-buf new\+map +64 KiB +us +[0-9.]+ \[.*\] +(system heap +[0-9.]+ .* [0-9]+\.[0-9]{2}|system heap +- +-)$'
+	modprobe -r vgem udmabuf 2>/dev/null || true
+}
+
 @test "bench refuses bad options with exit status 2" {
 	run -2 kbufctl bench
 	assert_output --partial 'missing DEV'
@@ -91,6 +122,9 @@ bench() {
 	run -2 kbufctl bench --size 0 vmalloc
 	run -2 kbufctl bench --time 99999 vmalloc
 	run -2 kbufctl bench --scaling vmalloc
+	run -2 kbufctl bench --dmabuf vmalloc
+	assert_output --partial '--dmabuf takes no DEV'
+	run -2 kbufctl bench --dmabuf --scaling
 	run -2 kbufctl bench --frob vmalloc
 	assert_output --partial "Try 'kbufctl bench --help'"
 	run -0 kbufctl bench --help
