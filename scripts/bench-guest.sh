@@ -4,15 +4,19 @@
 # The guest half of make bench (scripts/bench.sh boots the test-bed guest
 # with it as kbuftest.script): loads kbuf.ko twice, with map_mode=page and
 # map_mode=pfn, and measures with `kbufctl bench`, fio and the
-# function_graph tracer; then `kbufctl bench --scaling`. Booted with
-# hardened_usercopy=off, only the 64-byte figures. The results go to
-# $KBUF_OUT as JSON and text, from which the host half writes docs/bench.md.
+# function_graph tracer; then `kbufctl bench --scaling` and `kbufctl bench
+# --dmabuf`. Booted with hardened_usercopy=off, only the 64-byte figures;
+# booted with kbuftest.bench_part=dmabuf (the 6.12 boot, whose kernel has
+# the dma-buf system heap and udmabuf to compare with), only the dma-buf
+# figures. The results go to $KBUF_OUT as JSON and text, from which the
+# host half writes docs/bench.md.
 #
 # What to measure comes from the host on the kernel command line:
 #   kbuftest.bench_repeat=N       samples per figure
 #   kbuftest.bench_time=MS        ms per sample
 #   kbuftest.bench_fio_time=S     seconds per fio job
 #   kbuftest.bench_params=P,P...  the module's parameters, comma-separated
+#   kbuftest.bench_part=dmabuf    only the dma-buf figures (optional)
 set -euo pipefail
 
 # shellcheck source=../tests/vm/lib.sh
@@ -105,6 +109,34 @@ guest_usercopy_off() {
 	rmmod kbuf
 }
 
+# `kbufctl bench --dmabuf`: kbuf's dma-buf exports against the system
+# heap and udmabuf, and imports into vgem; whichever of the three this
+# kernel has (a module each, or built in, or absent, as on Debian's 6.1).
+guest_dmabuf() {
+	local m
+	for m in vgem udmabuf; do
+		modprobe "$m" 2>/dev/null || true
+	done
+	udevadm settle --timeout=30 2>/dev/null || true
+	guest_load
+	kbufctl bench --repeat "$BENCH_REPEAT" --time "$BENCH_TIME" --dmabuf \
+		--json
+	rmmod kbuf
+}
+
+# What the figures were measured on.
+guest_env() {
+	echo "kernel: $(uname -r)"
+	echo "cpus: $(nproc)"
+	echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	# The flags that choose the kernel's copy_to_user routine.
+	echo "cpu copy flags: $(sed -n '/^flags/{p;q}' /proc/cpuinfo |
+		grep -o -w -E 'rep_good|erms|fsrm' | tr '\n' ' ')"
+	echo "memory: $(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
+	echo "transparent huge pages: $(</sys/kernel/mm/transparent_hugepage/enabled)"
+	echo "cmdline: $(</proc/cmdline)"
+}
+
 # fio's psync and io_uring engines, 4 KiB and 1 MiB blocks, write then
 # read, through a buffer and through a file of the same size in /dev/shm
 # (tmpfs), one job after another, BENCH_FIO_TIME s each. Rounds alternate
@@ -150,17 +182,12 @@ main() {
 		guest_usercopy_off
 		return
 	fi
-	{
-		echo "kernel: $(uname -r)"
-		echo "cpus: $(nproc)"
-		echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-		# The flags that choose the kernel's copy_to_user routine.
-		echo "cpu copy flags: $(sed -n '/^flags/{p;q}' /proc/cpuinfo |
-			grep -o -w -E 'rep_good|erms|fsrm' | tr '\n' ' ')"
-		echo "memory: $(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
-		echo "transparent huge pages: $(</sys/kernel/mm/transparent_hugepage/enabled)"
-		echo "cmdline: $(</proc/cmdline)"
-	} >"$out/bench-env.txt"
+	guest_env >"$out/bench-env.txt"
+	if [[ $(kbuf_cmdline_arg kbuftest.bench_part '') == dmabuf ]]; then
+		echo "bench: dma-buf only"
+		guest_dmabuf >"$out/bench-dmabuf.json"
+		return
+	fi
 	for mode in page pfn; do
 		echo "bench: map_mode=$mode"
 		guest_load "map_mode=$mode"
@@ -184,6 +211,8 @@ main() {
 	kbufctl bench --scaling --repeat 3 --time "$BENCH_TIME" --json \
 		>"$out/bench-scaling.json"
 	rmmod kbuf
+	echo "bench: dma-buf"
+	guest_dmabuf >"$out/bench-dmabuf.json"
 }
 
 main "$@"

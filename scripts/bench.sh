@@ -4,12 +4,22 @@
 # make bench: measures kbuf against its peers with `kbufctl bench` inside
 # the test-bed guest (Debian's default 6.1 kernel; KBUF_KERNELS="kver"
 # picks another) and writes docs/bench.md, with the figures as JSON in
-# docs/bench-page.json, docs/bench-pfn.json and docs/bench-scaling.json.
+# docs/bench-page.json, docs/bench-pfn.json, docs/bench-scaling.json and
+# docs/bench-dmabuf-KVER.json (KVER: 6.1, 6.12, one per kernel booted).
 #
 # The module is loaded twice, with map_mode=page and map_mode=pfn, each
 # time with three 4 MiB buffers (kmalloc_size=4M pages_order=10
 # vmalloc_size=4M) so that every backend has the 1 MiB block size; then
 # `kbufctl bench --scaling` creates buffers of growing size.
+#
+# The dma-buf figures (`kbufctl bench --dmabuf`: kbuf's export against
+# the dma-buf system heap and udmabuf, and a vgem import against a heap
+# buffer's) need 6.12: Debian's 6.1 has neither the heap nor udmabuf, so
+# its boot gives kbuf's figures alone. A third boot, of the newest
+# installed 6.12 kernel (KBUF_BENCH_DMABUF_KERNEL=kver picks another,
+# =none skips it), runs only those figures with the module built for it:
+# about a minute of boot and build and under a minute of measuring. If
+# the first kernel is already a 6.12 one, its own figures serve.
 #
 # The guest boots without the test bed's debug arguments (slub_debug, page
 # poisoning, init_on_free): they would slow the allocators and copies down
@@ -19,7 +29,7 @@
 #
 # Environment: KBUF_BENCH_REPEAT (samples per figure, default 5),
 # KBUF_BENCH_TIME (ms per sample, default 100), KBUF_BENCH_FIO_TIME (s per
-# fio job, default 1).
+# fio job, default 1), KBUF_BENCH_DMABUF_KERNEL (above).
 set -euo pipefail
 
 # shellcheck source=../tests/vm/lib.sh
@@ -111,6 +121,53 @@ md_scaling() {
 	(if .read_tmpfs_mbs > 0 then "\(.read_mbs | num) (\(.read_mbs / .read_tmpfs_mbs | num)x tmpfs)" else "-" end) + " | " +
 	(if .mmap_memfd_us > 0 then "\(.mmap_us | num) (\(.mmap_us / .mmap_memfd_us | num)x memfd)" else "-" end) + " |"
 	end)' "$1"
+}
+
+# The dma-buf rows of each JSON given, kernel by kernel: a peer the
+# kernel lacks has no value and no ratio, shown as "-".
+md_dmabuf() {
+	jq -r '
+	def num: if . >= 100 then (. | round | tostring)
+		elif . >= 10 then ((. * 10 | round) / 10 | tostring)
+		else ((. * 100 | round) / 100 | tostring) end;
+	def val: if . == null then "-"
+		else "\(.median | num) [\(.min | num)..\(.max | num)]" end;
+	.kernel as $k | .buffers[] | .backend as $b | .rows[] |
+	"| \($k) | \($b) | \(.figure) | \(.block / 1048576) MiB | \(.unit) | " +
+	"\(.value | val) | \(.peer) | \(.peer_value | val) | " +
+	(if .ratio == null then "-" else "**\((.ratio * 100 | round) / 100)**" end) +
+	" |"' "$@"
+}
+
+# The dma-buf goals against the medians of the run in $1 (the 6.12 boot),
+# or "not measured" with why; then kbuf's own figures of the first
+# kernel's run ($2), which may have no peers at all.
+md_dmabuf_goals() {
+	local peers=${1:-/dev/null}
+	jq -r -n --slurpfile d "$peers" --slurpfile f "$2" '
+	def r2: (. * 100 | round) / 100;
+	def rows(f): [$d[0].buffers[]? | .backend as $b | .rows[] | select(f) |
+		{b: $b, r: .ratio}];
+	def goal($t; f; $why):
+		rows(f) as $rs | "| \($t) | " +
+		(if $d == [] then "not measured on this kernel (no 6.12 kernel booted) | - |"
+		elif ($rs | length) == 0 or ($rs | any(.r == null)) then
+			"not measured on this kernel (\($d[0].kernel) has no \($why)) | - |"
+		else ($rs | map("\(.b) \(.r | r2)" +
+			(if .r <= 1.0 then "" else " (missed)" end)) | join(", ")) +
+			" | " + (if ($rs | all(.r <= 1.0)) then "met" else "**missed**" end) +
+			" |" end);
+	goal("dma-buf create+export+mmap+touch 4 MiB <= 1.0x system heap";
+		.figure == "dma-buf new+map" and .peer == "system heap";
+		"/dev/dma_heap/system"),
+	goal("dma-buf create+export+mmap+touch 4 MiB <= 1.0x udmabuf";
+		.figure == "dma-buf new+map" and .peer == "udmabuf"; "/dev/udmabuf"),
+	goal("vgem import of 4 MiB <= 1.0x a system heap buffer";
+		.figure == "vgem import"; "vgem or no system heap"),
+	($f[0] | "| (reported) kbuf on \(.kernel): new+map, vgem import | " +
+		([.buffers[] | .backend as $b | .rows[] |
+			select(.peer == "system heap") |
+			"\($b) \(.value.median | round) us"] | join(", ")) + " | - |")'
 }
 
 # The 64-byte read call with the kernel's usercopy hardening on and off:
@@ -207,6 +264,14 @@ bench_table_env() {
 
 bench_table_goals() {
 	md_goals "$BENCH_OUT/bench-page.json" "$BENCH_OUT/bench-pfn.json"
+	md_dmabuf_goals "$BENCH_DMABUF" "$BENCH_OUT/bench-dmabuf.json"
+}
+
+# The first kernel's dma-buf rows, then the 6.12 boot's, if it ran.
+bench_table_dmabuf() {
+	md_dmabuf "$BENCH_OUT/bench-dmabuf.json"
+	[[ -z $BENCH_DMABUF || $BENCH_DMABUF == "$BENCH_OUT/bench-dmabuf.json" ]] ||
+		md_dmabuf "$BENCH_DMABUF"
 }
 
 bench_table_page() {
@@ -247,20 +312,30 @@ bench_table_scaling() {
 	md_scaling "$BENCH_OUT/bench-scaling.json"
 }
 
-# docs/bench.md from its template and the run in $1, and the raw figures
-# beside it.
+# The dma-buf JSON of a run as docs/bench-dmabuf-MAJOR.MINOR.json.
+copy_dmabuf() {
+	local k
+	k=$(jq -r '.kernel' "$1" | cut -d . -f 1,2)
+	cp "$1" "$KBUF_ROOT/docs/bench-dmabuf-$k.json"
+}
+
+# docs/bench.md from its template and the run in $1 (the dma-buf figures
+# of the 6.12 boot in $2, or none), and the raw figures beside it.
 write_md() {
 	local md=$KBUF_ROOT/docs/bench.md
 	# shellcheck disable=SC2034 # read by kbuf_render_template
 	local -A vars=([REPEAT]=$BENCH_REPEAT [TIME]=$BENCH_TIME
 		[FIO_TIME]=$BENCH_FIO_TIME [PARAMS]=$BENCH_PARAMS)
 	BENCH_OUT=$1
+	BENCH_DMABUF=${2:-}
 	kbuf_render_template "$KBUF_ROOT/docs/templates/bench.md" bench_table_ \
 		vars >"$md.tmp"
 	mv "$md.tmp" "$md"
 	cp "$1/bench-page.json" "$1/bench-pfn.json" "$1/bench-fio.jsonl" \
 		"$1/bench-scaling.json" "$1/bench-read-graph.txt" \
 		"$KBUF_ROOT/docs/"
+	copy_dmabuf "$1/bench-dmabuf.json"
+	[[ -z $BENCH_DMABUF ]] || copy_dmabuf "$BENCH_DMABUF"
 	echo "bench: wrote $md"
 }
 
@@ -282,8 +357,34 @@ bench_boot() {
 	((rc == 0)) || kbuf_die "the guest's bench failed ($out/script.txt)"
 }
 
+# The kernel of the dma-buf boot: KBUF_BENCH_DMABUF_KERNEL, or the first
+# 6.12 kernel of kbuf_kernels; nothing for none.
+dmabuf_kernel() {
+	local k
+	if [[ -n ${KBUF_BENCH_DMABUF_KERNEL:-} ]]; then
+		[[ $KBUF_BENCH_DMABUF_KERNEL == none ]] ||
+			echo "$KBUF_BENCH_DMABUF_KERNEL"
+		return 0
+	fi
+	for k in "$@"; do
+		[[ $k != 6.12.* ]] || { echo "$k" && return 0; }
+	done
+	return 0
+}
+
+# The dma-buf boot of kernel $1, the module built for it, in $2/dmabuf.
+# Prints the JSON it wrote.
+bench_dmabuf_boot() {
+	local kver=$1 out=$2/dmabuf
+	kbuf_stage_driver "$out"
+	make -s -C "/lib/modules/$kver/build" M="$out/driver" modules >&2
+	echo "bench: the dma-buf figures in a $kver guest" >&2
+	bench_boot "$kver" "$out" kbuftest.bench_part=dmabuf >&2
+	echo "$out/bench-dmabuf.json"
+}
+
 main() {
-	local kver out
+	local kver out dkver dmabuf=
 	local -a kernels
 	kbuf_require_no_space
 	# Not "| head -n 1": with pipefail its SIGPIPE would fail the script.
@@ -301,7 +402,13 @@ main() {
 	mkdir -p "$out/usercopy-off/driver"
 	cp "$out/driver/kbuf.ko" "$out/usercopy-off/driver/"
 	bench_boot "$kver" "$out/usercopy-off" hardened_usercopy=off
-	write_md "$out"
+	dkver=$(dmabuf_kernel "${kernels[@]}")
+	if [[ $dkver == "$kver" ]]; then
+		dmabuf=$out/bench-dmabuf.json
+	elif [[ -n $dkver ]]; then
+		dmabuf=$(bench_dmabuf_boot "$dkver" "$out")
+	fi
+	write_md "$out" "$dmabuf"
 }
 
 main "$@"
