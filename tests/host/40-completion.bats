@@ -206,3 +206,9 @@ refute_comp() {
 	refute_comp kbufctl bench --scaling --repeat 3 ''
 	refute_comp kbufctl bench --json --scaling ''
 }
+
+@test "bench --dmabuf takes no buffer" {
+	refute_comp kbufctl bench --dmabuf ''
+	refute_comp kbufctl bench --dmabuf --size 4M ''
+	refute_comp kbufctl bench --json --dmabuf ''
+}
