@@ -3,7 +3,7 @@
  * kbufctl: errors that say what to do. A failed open names the module to
  * load or the group to join; a refused size names the backend's limit or
  * the buffer's max_capacity; a busy buffer names what holds it, from sysfs
- * and /proc (holders.c).
+ * and /proc (holders.c); a refused dma-buf export says why.
  *
  * Copyright (C) 2025 The kbuf authors
  */
@@ -268,4 +268,41 @@ void kbuf_hint_busy(const char *name, bool maps_only)
 		      (unsigned long long)maps, kbuf_plural(maps));
 	seen = kbuf_holders_show(name, maps_only);
 	kbuf_holders_missing(&seen, opens, maps);
+}
+
+/* Does buffer @dev own no whole page of its own, so that none can be shared? */
+static bool kbuf_no_pages(const struct kbuf_dev *dev)
+{
+	char source[16];
+
+	if (!dev->info.map_size)
+		return true;
+	return !kbuf_sysfs_read(dev->info.name, "source", source,
+				sizeof(source)) &&
+	       !strcmp(source, "slab");
+}
+
+/**
+ * kbuf_hint_export() - report that KBUF_IOC_EXPORT_DMABUF failed on @dev
+ * @dev:   the buffer, open read-write
+ * @error: errno of the ioctl
+ *
+ * The first line is "kbufctl: PATH: export: error"; the second, when
+ * there is one, says what to do.
+ */
+void kbuf_hint_export(const struct kbuf_dev *dev, int error)
+{
+	warnx("%s: export: %s", dev->path, strerror(error));
+	if (error == ENOTTY)
+		warnx("this module or kernel cannot export dma-bufs: %s",
+		      "an older kbuf, or no CONFIG_DMA_SHARED_BUFFER");
+	else if (error == EINVAL && kbuf_no_pages(dev))
+		warnx("%s owns no whole page (kmalloc under a page, or from a slab cache): %s",
+		      dev->info.name, "only whole pages can be exported");
+	else if (error == EBADF)
+		warnx("exporting needs the node open for reading and writing");
+	else if (error == EMFILE)
+		warnx("no free descriptor under the limit: raise it with 'ulimit -n'");
+	else if (error == ENOMEM)
+		warnx("the kernel, or this memory cgroup, is short of memory");
 }

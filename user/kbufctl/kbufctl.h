@@ -166,6 +166,8 @@ void kbuf_hint_size(__u32 backend, __u64 size);
 void kbuf_hint_resize_perm(const struct kbuf_info *info, __u64 size);
 void kbuf_hint_busy(const char *name, bool maps_only);
 
+void kbuf_hint_export(const struct kbuf_dev *dev, int error);
+
 /**
  * struct kbuf_holders - what the processes found holding a buffer hold
  * @opens: open descriptors of its node
@@ -205,6 +207,7 @@ int kbuf_cmd_resize(int argc, char **argv);
 int kbuf_cmd_fill(int argc, char **argv);
 int kbuf_cmd_verify(int argc, char **argv);
 int kbuf_cmd_map(int argc, char **argv);
+int kbuf_cmd_export(int argc, char **argv);
 int kbuf_cmd_layout(int argc, char **argv);
 int kbuf_cmd_stress(int argc, char **argv);
 int kbuf_cmd_bench(int argc, char **argv);

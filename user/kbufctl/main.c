@@ -35,6 +35,8 @@ static const struct kbuf_cmd kbuf_cmds[] = {
 	  "check the whole capacity against a pattern" },
 	{ "map", kbuf_cmd_map,
 	  "mmap a buffer and show what the mapping holds" },
+	{ "export", kbuf_cmd_export,
+	  "hand a dma-buf of a buffer to a command or a socket" },
 	{ "layout", kbuf_cmd_layout,
 	  "show how a buffer lands on physical frames" },
 	{ "stress", kbuf_cmd_stress,
