@@ -380,7 +380,7 @@ static void kbuf_info_text(const struct kbuf_dev *dev,
 			   const struct kbuf_where *w)
 {
 	const struct kbuf_info *in = &dev->info;
-	__u64 page = (__u64)kbuf_page_size();
+	__u64 page = (__u64)kbuf_page_size(), exports;
 	char size[32];
 
 	kbuf_format_size(in->capacity, size, sizeof(size));
@@ -397,6 +397,8 @@ static void kbuf_info_text(const struct kbuf_dev *dev,
 	printf("%-15s%s\n", "gfp:", kbuf_gfp_name(in->gfp));
 	printf("%-15s%llu\n", "mappings:", (unsigned long long)in->mappings);
 	printf("%-15s%llu\n", "opens:", (unsigned long long)in->opens - 1);
+	if (!kbuf_sysfs_u64(in->name, "exports", &exports))
+		printf("%-15s%llu\n", "exports:", (unsigned long long)exports);
 	if (in->flags & KBUF_INFO_PHYS)
 		printf("%-15s0x%llx\n",
 		       "phys addr:", (unsigned long long)in->phys_addr);
@@ -449,6 +451,7 @@ static void kbuf_info_json(const struct kbuf_dev *dev,
 			   const struct kbuf_where *w)
 {
 	const struct kbuf_info *in = &dev->info;
+	__u64 exports;
 
 	printf("{\"name\":");
 	kbuf_json_string(stdout, in->name);
@@ -462,6 +465,10 @@ static void kbuf_info_json(const struct kbuf_dev *dev,
 	printf("\"gfp\":\"%s\",", kbuf_gfp_name(in->gfp));
 	kbuf_json_u64_field("mappings", in->mappings, true);
 	kbuf_json_u64_field("opens", in->opens - 1, true);
+	if (!kbuf_sysfs_u64(in->name, "exports", &exports))
+		kbuf_json_u64_field("exports", exports, true);
+	else
+		printf("\"exports\":null,");
 	if (in->flags & KBUF_INFO_PHYS)
 		kbuf_json_u64_field("phys_addr", in->phys_addr, true);
 	else

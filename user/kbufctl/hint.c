@@ -245,18 +245,25 @@ static void kbuf_holders_missing(const struct kbuf_holders *seen, __u64 opens,
  *             destroy, refused while it is open or mapped
  *
  * The counts come from sysfs, the processes from /proc; kbufctl's own
- * open of the node is not counted. A count of zero means whatever held
+ * open of the node is not counted. A live dma-buf holds the buffer too,
+ * and is said first. A count of zero means whatever held
  * the buffer has let go since the driver said EBUSY.
  */
 void kbuf_hint_busy(const char *name, bool maps_only)
 {
 	__u64 maps = kbuf_count(name, "mappings");
 	__u64 opens = maps_only ? 0 : kbuf_count(name, "opens");
+	__u64 exports = kbuf_count(name, "exports");
 	struct kbuf_holders seen;
 
+	if (exports)
+		warnx("%s has %llu live dma-buf%s (sysfs exports): %s", name,
+		      (unsigned long long)exports, kbuf_plural(exports),
+		      "each holds it until its descriptors and mappings close");
 	if (!opens && !maps) {
-		warnx("%s is no longer %s: try again", name,
-		      maps_only ? "mapped" : "open or mapped");
+		if (!exports)
+			warnx("%s is no longer %s: try again", name,
+			      maps_only ? "mapped" : "open or mapped");
 		return;
 	}
 	if (maps_only)

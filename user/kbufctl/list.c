@@ -15,7 +15,7 @@
 
 #include "kbufctl.h"
 
-#define KBUF_LIST_COLS 8
+#define KBUF_LIST_COLS 9
 #define KBUF_FIELD_LEN 40
 
 /**
@@ -44,6 +44,7 @@ static const struct kbuf_list_col kbuf_list_cols[KBUF_LIST_COLS] = {
 	{ .title = "GFP", .attr = "gfp" },
 	{ .title = "MAPPINGS", .attr = "mappings", .numeric = true },
 	{ .title = "OPENS", .attr = "opens", .numeric = true },
+	{ .title = "EXPORTS", .attr = "exports", .numeric = true },
 };
 
 /**
@@ -212,6 +213,7 @@ static const char *const kbuf_list_help[] = {
 	" GFP        kernel or atomic",
 	" MAPPINGS   live mappings",
 	" OPENS      open files",
+	" EXPORTS    live dma-bufs (kbufctl export)",
 	NULL,
 };
 
