@@ -89,12 +89,27 @@ refute_comp() {
 @test "--opt=value completes the value as --opt value does" {
 	assert_equal "$(kbuf_comp kbufctl list --output = na)" 'NAME'
 	assert_equal "$(kbuf_comp kbufctl list --output =)" \
-		'NAME BACKEND CAPACITY LENGTH MAP GFP MAPPINGS OPENS'
+		'NAME BACKEND CAPACITY LENGTH MAP GFP MAPPINGS OPENS EXPORTS'
 	assert_equal "$(kbuf_comp kbufctl list --output = name,ma)" 'name,MAP name,MAPPINGS'
 	assert_equal "$(kbuf_comp kbufctl create x --backend = v)" 'vmalloc'
 	assert_equal "$(kbuf_comp kbufctl create x --gfp =)" 'kernel atomic'
 	assert_equal "$(kbuf_comp kbufctl fill pages --pattern = b)" 'byte:0x'
 	assert_equal "$(kbuf_comp kbufctl verify pages --via = m)" 'mmap'
+}
+
+@test "export: options, the buffer, then -- and a command, its arguments files" {
+	assert_equal "$(kbuf_comp kbufctl ex)" 'export'
+	assert_equal "$(kbuf_comp kbufctl export --)" '--read-only --socket --help'
+	assert_equal "$(kbuf_comp kbufctl export --read-only p)" 'pages'
+	assert_equal "$(kbuf_comp kbufctl export pages '')" '--'
+	assert_equal "$(kbuf_comp kbufctl export pages -- kbufct)" 'kbufctl'
+	assert_equal "$(kbuf_comp kbufctl export --read-only pages -- kbufct)" 'kbufctl'
+	assert_equal "$(comp_sorted kbufctl export pages -- cat ha)" 'harbor.txt hat'
+	assert_equal "$(comp_sorted kbufctl export pages -- sh -c ha)" 'harbor.txt hat'
+	assert_equal "$(comp_sorted kbufctl export pages --socket ha)" 'harbor.txt hat'
+	assert_equal "$(comp_sorted kbufctl export pages --socket = ha)" 'harbor.txt hat'
+	assert_equal "$(kbuf_comp kbufctl export --socket sock p)" 'pages'
+	refute_comp kbufctl export pages --socket sock ''
 }
 
 @test "--opt=value keeps --opt= in front when COMP_WORDBREAKS has no =" {
