@@ -110,7 +110,7 @@ static int kbuf_export_fd(struct kbuf_dev *dev, bool read_only)
 }
 
 /* Become COMMAND, the dma-buf @fd on descriptor 3; return only on failure. */
-static int kbuf_export_exec(const char *prog, int fd, char **command)
+static int kbuf_export_exec(int fd, char **command)
 {
 	char num[16];
 
@@ -124,7 +124,7 @@ static int kbuf_export_exec(const char *prog, int fd, char **command)
 	if (setenv(KBUF_EXPORT_ENV, num, 1))
 		err(KBUF_EXIT_FAIL, "setenv");
 	execvp(command[0], command);
-	warn("%s: %s", prog, command[0]);
+	warn("%s", command[0]);
 	return errno == ENOENT ? KBUF_EXIT_NOT_FOUND : KBUF_EXIT_CANNOT_RUN;
 }
 
@@ -192,7 +192,7 @@ int kbuf_cmd_export(int argc, char **argv)
 	/* The dma-buf holds the buffer: COMMAND needs no node open. */
 	kbuf_dev_close(&dev);
 	if (o.command)
-		return kbuf_export_exec(argv[0], fd, o.command);
+		return kbuf_export_exec(fd, o.command);
 	sock = kbuf_export_connect(o.socket);
 	kbuf_export_send(sock, o.socket, fd, line);
 	close(sock);
