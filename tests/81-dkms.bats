@@ -129,10 +129,10 @@ teardown_file() {
 @test "the packaged kbufctl lists the packaged module's buffers" {
 	run -0 "$KBUF_PKG_TOOL" list
 	assert_output "$(printf '%s\n' \
-		'NAME     BACKEND  CAPACITY  LENGTH  MAP   GFP     MAPPINGS  OPENS' \
-		'kmalloc  kmalloc       64K      0B  pfn   kernel         0      0' \
-		'pages    pages         64K      0B  page  kernel         0      0' \
-		'vmalloc  vmalloc        1M      0B  page  kernel         0      0')"
+		'NAME     BACKEND  CAPACITY  LENGTH  MAP   GFP     MAPPINGS  OPENS  EXPORTS' \
+		'kmalloc  kmalloc       64K      0B  pfn   kernel         0      0        0' \
+		'pages    pages         64K      0B  page  kernel         0      0        0' \
+		'vmalloc  vmalloc        1M      0B  page  kernel         0      0        0')"
 }
 
 @test "a member of group kbuf writes and reads a buffer with the packaged kbufctl" {

@@ -49,6 +49,7 @@ again
 	run run_block 2
 	assert_success
 	assert_output --regexp 'kmalloc +64 KiB +16 pages +1 run '
+	assert_line "exp_name:	kbuf"
 	assert_output --regexp 'demo \(vmalloc\) +8 MiB +2048 pages +[0-9]+ runs '
 	refute_output --regexp 'demo \(vmalloc\) +8 MiB +2048 pages +1 run '
 	assert_file_not_exists /dev/kbuf/demo

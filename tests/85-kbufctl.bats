@@ -91,7 +91,7 @@ Try 'kbufctl help --help' for more information."
 @test "every command answers --help with its usage and exit status 0" {
 	local c
 	for c in list info create destroy write read truncate clear resize \
-		fill verify map layout stress bench help; do
+		fill verify map export layout stress bench help; do
 		run -0 kbufctl "$c" --help
 		assert_line --index 0 --regexp "^Usage: kbufctl $c"
 	done
@@ -151,10 +151,10 @@ kbufctl: no such buffer: 'kbufctl list' shows them"
 @test "list prints the three load-time buffers in an aligned table, sizes for people" {
 	run -0 kbufctl list
 	assert_output "$(printf '%s\n' \
-		'NAME     BACKEND  CAPACITY  LENGTH  MAP   GFP     MAPPINGS  OPENS' \
-		'kmalloc  kmalloc       64K      0B  pfn   kernel         0      0' \
-		'pages    pages         64K      0B  page  kernel         0      0' \
-		'vmalloc  vmalloc        1M      0B  page  kernel         0      0')"
+		'NAME     BACKEND  CAPACITY  LENGTH  MAP   GFP     MAPPINGS  OPENS  EXPORTS' \
+		'kmalloc  kmalloc       64K      0B  pfn   kernel         0      0        0' \
+		'pages    pages         64K      0B  page  kernel         0      0        0' \
+		'vmalloc  vmalloc        1M      0B  page  kernel         0      0        0')"
 }
 
 @test "list -o picks columns, -n drops the heading, -r and -b are for scripts" {
@@ -195,8 +195,8 @@ Try 'kbufctl list --help' for more information."
 	assert_output 3
 	run -0 kbufctl list --json
 	run -0 jq -r '.[] | select(.name == "vmalloc") |
-		"\(.backend) \(.capacity) \(.length) \(.map_mode) \(.gfp) \(.mappings) \(.opens) \(.capacity | type)"' <<<"$output"
-	assert_output 'vmalloc 1048576 6 page kernel 0 0 number'
+		"\(.backend) \(.capacity) \(.length) \(.map_mode) \(.gfp) \(.mappings) \(.opens) \(.exports) \(.capacity | type)"' <<<"$output"
+	assert_output 'vmalloc 1048576 6 page kernel 0 0 0 number'
 }
 
 @test "list --json shows a buffer made at run time" {
@@ -215,6 +215,7 @@ Try 'kbufctl list --help' for more information."
 	assert_line --regexp '^length: +4$'
 	assert_line --regexp '^map mode: +page$'
 	assert_line --regexp '^opens: +0$'
+	assert_line --regexp '^exports: +0$'
 	assert_line --regexp '^placement: +page allocator \(order 4\)$'
 	assert_line --regexp '^phys addr: +0x[0-9a-f]+$'
 }
@@ -229,7 +230,7 @@ Try 'kbufctl list --help' for more information."
 	check() {
 		run -0 kbufctl info "$1" --json
 		local json=$output a
-		for a in backend capacity length map_mode gfp mappings opens; do
+		for a in backend capacity length map_mode gfp mappings opens exports; do
 			run -0 jq -r ".$a" <<<"$json"
 			assert_output "$(kbuf_attr "$1" "$a")"
 		done
@@ -827,6 +828,182 @@ runs_of() {
 	assert_output --partial 'nothing to map'
 }
 
+# ---- export -------------------------------------------------------------
+
+# Python that maps the dma-buf on descriptor 3 (the whole page) with
+# protection $1 (r or rw), writes $2 at its start if given, and prints its
+# first $3 bytes.
+dmabuf_py() {
+	python3 -c '
+import mmap, os, sys
+prot = mmap.PROT_READ | (mmap.PROT_WRITE if sys.argv[1] == "rw" else 0)
+try:
+    m = mmap.mmap(int(os.environ["KBUF_DMABUF_FD"]), mmap.PAGESIZE,
+                  mmap.MAP_SHARED, prot)
+except OSError as e:
+    sys.exit(f"mmap: {os.strerror(e.errno)}")
+if sys.argv[2]:
+    m[:len(sys.argv[2])] = sys.argv[2].encode()
+print(m[:int(sys.argv[3])].decode())' "$@"
+}
+export -f dmabuf_py
+
+@test "export runs COMMAND with the buffer's dma-buf on descriptor 3" {
+	echo node-data >"$KBUF_DEV/pages"
+	# shellcheck disable=SC2016 # expanded by COMMAND's shell
+	run -0 kbufctl export pages -- bash -c '
+		echo "fd=$KBUF_DMABUF_FD"
+		grep -E "^(size|exp_name):" /proc/self/fdinfo/3
+		readlink /proc/self/fd/3
+		dmabuf_py r "" 9'
+	assert_output "fd=3
+size:	$((KBUF_PAGE << 4))
+exp_name:	kbuf
+/dmabuf:
+node-data"
+}
+
+@test "export passes COMMAND's exit status on, 126 and 127 as env does" {
+	run -7 kbufctl export vmalloc -- sh -c 'exit 7'
+	assert_output ''
+	run -127 kbufctl export vmalloc -- no-such-command-kbuf arg
+	assert_output 'kbufctl: no-such-command-kbuf: No such file or directory'
+	run -126 kbufctl export vmalloc -- /etc/hostname
+	assert_output 'kbufctl: /etc/hostname: Permission denied'
+	assert_equal "$(kbuf_attr vmalloc exports)" 0
+}
+
+@test "export: COMMAND writes the buffer through the dma-buf; --read-only maps only for reading" {
+	echo hello >"$KBUF_DEV/vmalloc"
+	run -0 kbufctl export vmalloc -- bash -c 'dmabuf_py rw HELLO 5'
+	assert_output HELLO
+	assert_equal "$(cat "$KBUF_DEV/vmalloc")" HELLO
+	run -1 kbufctl export --read-only vmalloc -- bash -c 'dmabuf_py rw x 1'
+	assert_output 'mmap: Permission denied'
+	run -0 kbufctl export --read-only vmalloc -- bash -c 'dmabuf_py r "" 5'
+	assert_output HELLO
+}
+
+@test "info and list count the export while COMMAND holds it, not after" {
+	run -0 kbufctl export pages -- sh -c \
+		'kbufctl info pages | grep "^exports:"; kbufctl list -rn -o name,exports'
+	assert_output "$(printf '%s\n' 'exports:       1' 'kmalloc 0' 'pages 1' \
+		'vmalloc 0')"
+	run -0 kbufctl info pages --json
+	run -0 jq -r .exports <<<"$output"
+	assert_output 0
+	run -0 kbufctl list -rn -o name,exports
+	assert_output "$(printf '%s\n' 'kmalloc 0' 'pages 0' 'vmalloc 0')"
+}
+
+@test "destroy and resize of an exported buffer say that a dma-buf holds it" {
+	kbufctl create -q held --backend pages --size 8K
+	local msg='kbufctl: held has 1 live dma-buf (sysfs exports): each holds it until its descriptors and mappings close'
+	run -1 kbufctl export held -- kbufctl destroy held
+	assert_output "kbufctl: /dev/kbuf/control: destroy held: Device or resource busy
+$msg"
+	run -1 kbufctl export held -- kbufctl resize held 4K
+	assert_line --index 0 --partial 'resize to 4096: Device or resource busy'
+	assert_line --index 1 "$msg"
+	run -0 kbufctl destroy held
+}
+
+@test "export --socket sends a usable dma-buf and one line over a Unix socket" {
+	local sock=$BATS_TEST_TMPDIR/sock i
+	echo sock-data >"$KBUF_DEV/pages"
+	kbuf_bg python3 -c '
+import mmap, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(1)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 100, 4)
+m = mmap.mmap(fds[0], mmap.PAGESIZE, mmap.MAP_SHARED, mmap.PROT_READ)
+print(repr(msg), len(fds), m[:9].decode(), flush=True)
+' "$sock"
+	for ((i = 0; i < 100; i++)); do
+		[[ -S $sock ]] && break
+		sleep 0.1
+	done
+	run -0 kbufctl export pages --socket "$sock"
+	assert_output ''
+	wait "$KBUF_BG_PID"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/bg.out")" \
+		"b'pages $((KBUF_PAGE << 4)) rw\\n' 1 sock-data"
+	assert_equal "$(kbuf_attr pages exports)" 0
+}
+
+@test "export --socket without a listener exits 1 and says to start one" {
+	local sock=$BATS_TEST_TMPDIR/none
+	run -1 kbufctl export --read-only pages --socket "$sock"
+	assert_output "kbufctl: $sock: connect: No such file or directory
+kbufctl: no process listens on $sock: start the receiver first"
+	assert_equal "$(kbuf_attr pages exports)" 0
+}
+
+@test "export of a buffer with no whole page exits 1 and says why" {
+	kbufctl create -q small --backend kmalloc --size 100
+	run -1 kbufctl export small -- true
+	assert_output 'kbufctl: /dev/kbuf/small: export: Invalid argument
+kbufctl: small owns no whole page (kmalloc under a page, or from a slab cache): only whole pages can be exported'
+}
+
+@test "export with no free descriptor exits 1 and names ulimit -n" {
+	# Descriptors 0-2 and the node's leave none below 4 for the dma-buf.
+	run -1 bash -c 'exec 3>&-; ulimit -n 4; exec kbufctl export pages -- true'
+	assert_output "kbufctl: /dev/kbuf/pages: export: Too many open files
+kbufctl: no free descriptor under the limit: raise it with 'ulimit -n'"
+}
+
+@test "export needs write access to the node, and a user outside kbuf is told to join" {
+	run -1 kbuf_as_nobody kbufctl export --read-only pages -- true
+	assert_output "kbufctl: /dev/kbuf/pages: Permission denied
+kbufctl: join group kbuf: 'sudo usermod -aG kbuf nobody', then log in again"
+}
+
+@test "export explains ENOTTY, EBADF and ENOMEM of the ioctl (injected by strace)" {
+	command -v strace >/dev/null || skip 'no strace'
+	inject() {
+		# The second ioctl: KBUF_IOC_INFO is the first.
+		run strace -o /dev/null -e trace=ioctl \
+			-e inject=ioctl:error="$1":when=2 kbufctl export pages -- true
+		assert_failure 1
+	}
+	local dev='kbufctl: /dev/kbuf/pages: export'
+	inject ENOTTY
+	assert_output "$dev: Inappropriate ioctl for device
+kbufctl: this module or kernel cannot export dma-bufs: an older kbuf, or no CONFIG_DMA_SHARED_BUFFER"
+	inject EBADF
+	assert_output "$dev: Bad file descriptor
+kbufctl: exporting needs the node open for reading and writing"
+	inject ENOMEM
+	assert_output "$dev: Cannot allocate memory
+kbufctl: the kernel, or this memory cgroup, is short of memory"
+}
+
+@test "export usage errors exit 2" {
+	run -2 kbufctl export pages
+	assert_output "kbufctl export: missing -- COMMAND or --socket PATH
+Try 'kbufctl export --help' for more information."
+	run -2 kbufctl export pages --
+	assert_line --index 0 'kbufctl export: missing COMMAND after --'
+	run -2 kbufctl export pages --socket s -- true
+	assert_line --index 0 'kbufctl export: --socket and -- COMMAND: choose one'
+	run -2 kbufctl export pages other -- true
+	assert_line --index 0 "kbufctl export: unexpected argument 'other'"
+	run -2 kbufctl export -- true
+	assert_line --index 0 'kbufctl export: missing DEV'
+	run -2 kbufctl export -r pages -- true
+	assert_line --index 0 "kbufctl export: invalid option -- 'r'"
+	run -2 kbufctl export pages --socket "/$(printf 'x%.0s' {1..120})"
+	assert_line --index 0 --regexp "^kbufctl export: socket path '/x+' is too long$"
+	# COMMAND's options are its own.
+	run -0 kbufctl export pages -- ls -d -r /
+	assert_output /
+	run -2 kbufctl export pages -- ls --frob-kbuf
+	assert_line --index 0 --partial "ls: unrecognized option '--frob-kbuf'"
+}
+
 # ---- what util-linux users expect ---------------------------------------
 
 # "-X --long" for every option of `kbufctl $1 --help` but --help.
@@ -838,7 +1015,7 @@ help_options() {
 @test "every short option means the same in every command" {
 	local c
 	for c in list info create destroy write read truncate clear resize \
-		fill verify map layout stress bench; do
+		fill verify map export layout stress bench; do
 		help_options "$c"
 	done | grep -v '^- ' | sort -u >"$BATS_TEST_TMPDIR/opts"
 	# shellcheck disable=SC2016 # an awk program
@@ -850,7 +1027,7 @@ help_options() {
 @test "kbufctl(1) lists each command's options as its --help does, and renders cleanly" {
 	local man=$BATS_TEST_DIRNAME/../man/kbufctl.1 c
 	for c in list info create destroy write read truncate clear resize \
-		fill verify map layout stress bench; do
+		fill verify map export layout stress bench; do
 		# The options given in the man page's entry for command $c.
 		# shellcheck disable=SC2016 # an awk program
 		run -0 awk -v cmd="$c" '
