@@ -113,6 +113,7 @@ static int kbuf_export_fd(struct kbuf_dev *dev, bool read_only)
 static int kbuf_export_exec(int fd, char **command)
 {
 	char num[16];
+	int error;
 
 	snprintf(num, sizeof(num), "%d", KBUF_EXPORT_FD);
 	/* dup2() clears close-on-exec, but does nothing if @fd is 3. */
@@ -124,8 +125,9 @@ static int kbuf_export_exec(int fd, char **command)
 	if (setenv(KBUF_EXPORT_ENV, num, 1))
 		err(KBUF_EXIT_FAIL, "setenv");
 	execvp(command[0], command);
+	error = errno; /* before warn(), which may change it */
 	warn("%s", command[0]);
-	return errno == ENOENT ? KBUF_EXIT_NOT_FOUND : KBUF_EXIT_CANNOT_RUN;
+	return error == ENOENT ? KBUF_EXIT_NOT_FOUND : KBUF_EXIT_CANNOT_RUN;
 }
 
 /* Connect to the Unix stream socket @path, or exit 1. */
