@@ -342,12 +342,29 @@ busy_while() {
 	kbuf_each_backend check
 }
 
-@test "rmmod kbuf is refused while a dma-buf exists, node closed" {
-	hold "$KBUF_DEV/vmalloc" export rdonly close-node
+# rmmod_refused_while FLAGS OP...: with a dma-buf of vmalloc (exported
+# with FLAGS) held only by what kbuf-dmabuf's OP... leave, the node
+# closed, rmmod is refused; once they go, nothing of the dma-buf is left.
+rmmod_refused_while() {
+	hold "$KBUF_DEV/vmalloc" export "$@" close-node
+	assert_equal "$(kbuf_attr vmalloc opens)" 0
 	run -1 rmmod kbuf
 	assert_output --partial 'in use'
 	kbuf_bg_kill "$KBUF_BG_PID"
 	assert_equal "$(kbuf_attr vmalloc exports)" 0
+}
+
+@test "rmmod kbuf is refused while a dma-buf exists, node closed" {
+	rmmod_refused_while rdonly
+}
+
+@test "rmmod kbuf is refused while only a dma-buf mapping exists" {
+	rmmod_refused_while rdwr mmap rw 0 "$KBUF_PAGE" close
+}
+
+@test "rmmod kbuf is refused while only a vgem import exists" {
+	require_vgem
+	rmmod_refused_while rdwr vgem-open vgem-import close
 }
 
 @test "vgem imports the dma-buf of every backend and hands back the same dma-buf" {
