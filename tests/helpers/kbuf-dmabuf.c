@@ -66,34 +66,13 @@
 #include <linux/dma-buf.h>
 
 #include "kbuf-test.h"
+#include "../../user/kbufctl/kbuf-drm.h"
 
 /*
- * What this helper needs of <drm/drm.h> and <drm/vgem_drm.h> (the same
- * in Linux 6.1 and 6.12), which no package installs here.
+ * What this helper needs of <drm/vgem_drm.h> (the same in Linux 6.1 and
+ * 6.12), which no package installs here; <drm/drm.h>'s part is shared
+ * with kbufctl bench.
  */
-struct kd_drm_version {
-	int version_major;
-	int version_minor;
-	int version_patchlevel;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct kd_drm_gem_close {
-	__u32 handle;
-	__u32 pad;
-};
-
-struct kd_drm_prime_handle {
-	__u32 handle;
-	__u32 flags;
-	__s32 fd;
-};
-
 struct kd_vgem_fence_attach {
 	__u32 handle;
 	__u32 flags;
@@ -106,20 +85,12 @@ struct kd_vgem_fence_signal {
 	__u32 flags;
 };
 
-#define KD_DRM_BASE 'd'
-#define KD_DRM_COMMAND_BASE 0x40
-#define KD_DRM_IOCTL_VERSION _IOWR(KD_DRM_BASE, 0x00, struct kd_drm_version)
-#define KD_DRM_IOCTL_GEM_CLOSE _IOW(KD_DRM_BASE, 0x09, struct kd_drm_gem_close)
-#define KD_DRM_IOCTL_PRIME_HANDLE_TO_FD \
-	_IOWR(KD_DRM_BASE, 0x2d, struct kd_drm_prime_handle)
-#define KD_DRM_IOCTL_PRIME_FD_TO_HANDLE \
-	_IOWR(KD_DRM_BASE, 0x2e, struct kd_drm_prime_handle)
 #define KD_VGEM_FENCE_WRITE 0x1
-#define KD_DRM_IOCTL_VGEM_FENCE_ATTACH                \
-	_IOWR(KD_DRM_BASE, KD_DRM_COMMAND_BASE + 0x1, \
+#define KD_DRM_IOCTL_VGEM_FENCE_ATTACH                    \
+	_IOWR(KBUF_DRM_BASE, KBUF_DRM_COMMAND_BASE + 0x1, \
 	      struct kd_vgem_fence_attach)
-#define KD_DRM_IOCTL_VGEM_FENCE_SIGNAL               \
-	_IOW(KD_DRM_BASE, KD_DRM_COMMAND_BASE + 0x2, \
+#define KD_DRM_IOCTL_VGEM_FENCE_SIGNAL                   \
+	_IOW(KBUF_DRM_BASE, KBUF_DRM_COMMAND_BASE + 0x2, \
 	     struct kd_vgem_fence_signal)
 
 #define KD_USAGE "usage: kbuf-dmabuf [-r|-w] DEV [OP [ARGS]]..."
@@ -386,10 +357,10 @@ static int op_close_node(char **a)
 static int kd_is_vgem(int fd)
 {
 	char name[16] = "";
-	struct kd_drm_version v = { .name = name,
-				    .name_len = sizeof(name) - 1 };
+	struct kbuf_drm_version v = { .name = name,
+				      .name_len = sizeof(name) - 1 };
 
-	return !ioctl(fd, KD_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem");
+	return !ioctl(fd, KBUF_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem");
 }
 
 static int op_vgem_open(char **a)
@@ -417,24 +388,25 @@ static int op_vgem_open(char **a)
 
 static int op_vgem_import(char **a)
 {
-	struct kd_drm_prime_handle p = { .fd = dbuf };
+	struct kbuf_drm_prime_handle p = { .fd = dbuf };
 	int ret;
 
 	(void)a;
-	ret = ioctl(vgem, KD_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+	ret = ioctl(vgem, KBUF_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
 	handle = p.handle;
 	return kt_report_msg(ret, "imported");
 }
 
 static int op_vgem_export(char **a)
 {
-	struct kd_drm_prime_handle p = { .handle = handle, .flags = O_CLOEXEC };
+	struct kbuf_drm_prime_handle p = { .handle = handle,
+					   .flags = O_CLOEXEC };
 	struct stat ours, theirs;
 	int ret;
 
 	(void)a;
 	if (fstat(dbuf, &ours) < 0 ||
-	    ioctl(vgem, KD_DRM_IOCTL_PRIME_HANDLE_TO_FD, &p) < 0)
+	    ioctl(vgem, KBUF_DRM_IOCTL_PRIME_HANDLE_TO_FD, &p) < 0)
 		return kt_report_msg(-1, "");
 	ret = fstat(p.fd, &theirs);
 	close(p.fd);
@@ -470,10 +442,10 @@ static int op_vgem_signal(char **a)
 
 static int op_vgem_close(char **a)
 {
-	struct kd_drm_gem_close c = { .handle = handle };
+	struct kbuf_drm_gem_close c = { .handle = handle };
 
 	(void)a;
-	if (ioctl(vgem, KD_DRM_IOCTL_GEM_CLOSE, &c) < 0)
+	if (ioctl(vgem, KBUF_DRM_IOCTL_GEM_CLOSE, &c) < 0)
 		return kt_report_msg(-1, "");
 	close(vgem);
 	vgem = -1;

@@ -35,43 +35,12 @@
 #include <linux/udmabuf.h>
 
 #include "bench.h"
+#include "kbuf-drm.h"
 
 #define KBUF_DMABUF_NAME "bench-dmabuf"
 #define KBUF_DMABUF_IMPORT_NAME "bench-dmabuf-in"
 #define KBUF_DMABUF_HEAP "/dev/dma_heap/system"
 #define KBUF_UDMABUF "/dev/udmabuf"
-
-/*
- * The little of <drm/drm.h> the import needs (the same in Linux 6.1 and
- * 6.12): no package installs the kernel's DRM headers here.
- */
-struct kbuf_drm_version {
-	int version_major;
-	int version_minor;
-	int version_patchlevel;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct kbuf_drm_gem_close {
-	__u32 handle;
-	__u32 pad;
-};
-
-struct kbuf_drm_prime_handle {
-	__u32 handle;
-	__u32 flags;
-	__s32 fd;
-};
-
-#define KBUF_DRM_IOCTL_VERSION _IOWR('d', 0x00, struct kbuf_drm_version)
-#define KBUF_DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct kbuf_drm_gem_close)
-#define KBUF_DRM_IOCTL_PRIME_FD_TO_HANDLE \
-	_IOWR('d', 0x2e, struct kbuf_drm_prime_handle)
 
 /**
  * struct kbuf_bench_dmabuf - what the run uses, open from start to end
