@@ -953,6 +953,17 @@ kbufctl: no process listens on $sock: start the receiver first"
 kbufctl: small owns no whole page (kmalloc under a page, or from a slab cache): only whole pages can be exported'
 }
 
+@test "kbufctl started with stderr closed writes its messages nowhere near a buffer" {
+	kbufctl create -q small --backend kmalloc --size 100
+	# Not "run kbufctl ... 2>&-": run gives the command its own stderr.
+	run -1 bash -c 'exec kbufctl export small -- true 2>&-'
+	assert_output ''
+	assert_equal "$(kbuf_attr small length)" 0
+	run -1 bash -c 'exec kbufctl fill small --pattern seq --via mmap 2>&-'
+	assert_output ''
+	assert_equal "$(kbuf_attr small length)" 0
+}
+
 @test "export with no free descriptor exits 1 and names ulimit -n" {
 	# Descriptors 0-2 and the node's leave none below 4 for the dma-buf.
 	run -1 bash -c 'exec 3>&-; ulimit -n 4; exec kbufctl export pages -- true'

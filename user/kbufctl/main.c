@@ -8,6 +8,8 @@
  *
  * Copyright (C) 2025 The kbuf authors
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,12 +154,30 @@ static int kbuf_main_options(int argc, char **argv)
 	return optind;
 }
 
+/*
+ * Started with descriptor 0, 1 or 2 closed, kbufctl would open a buffer
+ * node on it, and its messages would land in the buffer: each closed one
+ * becomes /dev/null first, as open() gives the lowest free descriptor.
+ */
+static void kbuf_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			exit(KBUF_EXIT_FAIL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct kbuf_cmd *cmd;
 	char prog[64];
 	int first;
 
+	kbuf_std_fds();
 	first = kbuf_main_options(argc, argv);
 	cmd = kbuf_find_cmd(argv[first]);
 	if (!cmd) {
