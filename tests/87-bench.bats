@@ -110,6 +110,20 @@ bench() {
 	modprobe -r vgem udmabuf 2>/dev/null || true
 }
 
+@test "bench --dmabuf leaves out, and names, a backend that cannot make a buffer of the size" {
+	local size
+	size=$(($(kbuf_attr control/limits pages) * 2))
+	assert [ "$(kbuf_attr control/limits kmalloc)" -lt "$size" ]
+	assert [ "$(kbuf_attr control/limits vmalloc)" -ge "$size" ]
+	run -0 --separate-stderr kbufctl bench --dmabuf --repeat 1 --time 10 \
+		--size "$size" --json
+	jq -e '[.buffers[].backend] == ["vmalloc"]' <<<"$output"
+	# shellcheck disable=SC2154 # set by run --separate-stderr
+	assert_equal "$stderr" "kbufctl: bench: kmalloc: $size bytes cannot be created: Invalid argument
+kbufctl: bench: pages: $size bytes cannot be created: Invalid argument"
+	[[ ! -e /dev/kbuf/bench-dmabuf && ! -e /dev/kbuf/bench-dmabuf-in ]]
+}
+
 @test "bench refuses bad options with exit status 2" {
 	run -2 kbufctl bench
 	assert_output --partial 'missing DEV'

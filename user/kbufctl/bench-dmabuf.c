@@ -78,8 +78,9 @@ static int kbuf_bench_open_node(const char *path)
 
 /*
  * Create buffer @name and export it: the dma-buf, and the node's
- * descriptor in @node. Return: the dma-buf, or -errno of the export (the
- * node is closed then).
+ * descriptor in @node. Return: the dma-buf, or -errno of the create
+ * (@node is -1: nothing to destroy) or of the export (the buffer exists,
+ * its node is closed).
  */
 static int kbuf_bench_new_export(int ctl, const char *name, __u32 backend,
 				 size_t size, int *node)
@@ -88,9 +89,10 @@ static int kbuf_bench_new_export(int ctl, const char *name, __u32 backend,
 	char path[KBUF_PATH_MAX];
 	int ret;
 
+	*node = -1;
 	ret = kbuf_bench_create(ctl, name, backend, size);
 	if (ret)
-		kbuf_bench_fail(ret, "bench: " KBUF_CONTROL_PATH ": create");
+		return -ret;
 	snprintf(path, sizeof(path), KBUF_DEV_DIR "/%s", name);
 	*node = kbuf_bench_open_node(path);
 	if (!ioctl(*node, KBUF_IOC_EXPORT_DMABUF, &ke))
@@ -117,7 +119,8 @@ static void kbuf_bench_op_kbuf_new(struct kbuf_bench_op *op, __u64 n)
 		fd = kbuf_bench_new_export(op->fd, op->path, op->backend,
 					   op->span, &node);
 		if (fd < 0)
-			kbuf_bench_fail(-fd, "bench: export");
+			kbuf_bench_fail(-fd, node < 0 ? "bench: create" :
+							"bench: export");
 		kbuf_bench_map_touch(fd, op->span);
 		close(fd);
 		close(node);
@@ -314,8 +317,9 @@ static void kbuf_bench_dmabuf_print(const struct kbuf_bench *b, __u32 backend,
 
 /*
  * The figures of @backend. Its first buffer, the one imported, also tells
- * whether it can be exported at all: a kmalloc buffer from a slab cache
- * cannot (EINVAL), and the backend is left out then.
+ * whether the backend can make and export a buffer of the size at all: not
+ * past its limit, and not a kmalloc buffer from a slab cache (EINVAL
+ * either way). The backend is left out then, with a warning.
  */
 static void kbuf_bench_dmabuf_backend(const struct kbuf_bench_opts *o,
 				      const struct kbuf_bench_dmabuf *d,
@@ -327,9 +331,12 @@ static void kbuf_bench_dmabuf_backend(const struct kbuf_bench_opts *o,
 	in = kbuf_bench_new_export(d->ctl, KBUF_DMABUF_IMPORT_NAME, backend,
 				   d->size, &node);
 	if (in < 0) {
-		kbuf_bench_dmabuf_destroy(d->ctl, KBUF_DMABUF_IMPORT_NAME);
-		warnx("bench: %s: %zu bytes cannot be exported: %s",
-		      kbuf_backend_name(backend), d->size, strerror(-in));
+		if (node >= 0)
+			kbuf_bench_dmabuf_destroy(d->ctl,
+						  KBUF_DMABUF_IMPORT_NAME);
+		warnx("bench: %s: %zu bytes cannot be %s: %s",
+		      kbuf_backend_name(backend), d->size,
+		      node >= 0 ? "exported" : "created", strerror(-in));
 		return;
 	}
 	close(node);
