@@ -375,15 +375,14 @@ dmabuf_kernel() {
 	return 0
 }
 
-# The dma-buf boot of kernel $1, the module built for it, in $2/dmabuf.
-# Prints the JSON it wrote.
+# The dma-buf boot of kernel $1, the module built for it, in $2/dmabuf,
+# which gets bench-dmabuf.json; fails if any step does.
 bench_dmabuf_boot() {
 	local kver=$1 out=$2/dmabuf
 	kbuf_stage_driver "$out"
 	make -s -C "/lib/modules/$kver/build" M="$out/driver" modules >&2
 	echo "bench: the dma-buf figures in a $kver guest" >&2
 	bench_boot "$kver" "$out" kbuftest.bench_part=dmabuf >&2
-	echo "$out/bench-dmabuf.json"
 }
 
 main() {
@@ -409,7 +408,9 @@ main() {
 	if [[ $dkver == "$kver" ]]; then
 		dmabuf=$out/bench-dmabuf.json
 	elif [[ -n $dkver ]]; then
-		dmabuf=$(bench_dmabuf_boot "$dkver" "$out")
+		# Not dmabuf=$(...): set -e does not reach into a substitution.
+		bench_dmabuf_boot "$dkver" "$out"
+		dmabuf=$out/dmabuf/bench-dmabuf.json
 	fi
 	write_md "$out" "$dmabuf"
 }
