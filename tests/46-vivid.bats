@@ -113,8 +113,10 @@ capture() {
 	vivid_load allocators=1
 	pages=$(((VIVID_FRAME + KBUF_PAGE - 1) / KBUF_PAGE))
 	run0=$(vivid_buffer vmalloc)
+	# vmalloc takes its pages one by one, and nothing promises they are
+	# scattered: on a quiet machine they may happen to follow each other.
 	((run0 < pages)) ||
-		fail "vivid-vmalloc begins with $run0 contiguous pages: not scattered"
+		skip "vivid-vmalloc happens to begin with $run0 physically contiguous pages: no scattered buffer to refuse"
 	kbuf_dmesg_mark
 	run -1 kbuf-vivid import "$KBUF_DEV/vivid-vmalloc"
 	assert_output EFAULT
