@@ -152,14 +152,18 @@ static int kbuf_export_connect(const char *path)
 static void kbuf_export_send(int sock, const char *path, int fd,
 			     const char *line)
 {
-	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	/* Aligned for the header CMSG_FIRSTHDR() gives, as cmsg(3) asks. */
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl = { { 0 } };
 	struct iovec iov = { .iov_base = (void *)line,
 			     .iov_len = strlen(line) };
 	struct msghdr msg = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
-		.msg_control = ctl,
-		.msg_controllen = sizeof(ctl),
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
 	};
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 	ssize_t n;
