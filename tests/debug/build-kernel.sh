@@ -165,6 +165,10 @@ build() {
 	log "building $flavor: bzImage and modules_prepare (make -j$(nproc))"
 	make -s -C "$tree" -j"$(nproc)" bzImage
 	make -s -C "$tree" -j"$(nproc)" modules_prepare
+	# What vmlinux exports, for modpost's checks of kbuf: make modules
+	# would write it, and 6.12's modpost fails without it where 6.1's
+	# only warned.
+	cp "$tree/vmlinux.symvers" "$tree/Module.symvers"
 	touch "$tree/.kbuf-built"
 	log "built $flavor in $(($(date +%s) - start)) s: $tree"
 }
