@@ -5,24 +5,35 @@
  *
  *   kbuf-vivid format
  *   kbuf-vivid import DEV
- *   kbuf-vivid capture DEV ORDER
+ *   kbuf-vivid capture DEV SPARE ORDER
  *
  * Each first finds vivid's video capture node (the first /dev/videoN whose
  * VIDIOC_QUERYCAP says driver "vivid", single-planar capture, streaming,
  * not touch), selects input 0 (a webcam), sets the format (YUYV 320x180)
  * and the controls, found by name, that make every frame alike: the 75%
- * colour bars, no OSD text, no movement, no border, no square.
+ * colour bars with the border and the square (rows that differ from the
+ * bars' rows), no OSD text, no movement.
  *
  *   format            the node and the frame's sizeimage: "/dev/video0 115200"
- *   import DEV        export buffer DEV (a kbuf node) as a dma-buf and queue
- *                     it as vivid's capture buffers (V4L2_MEMORY_DMABUF):
- *                     "queued", or the errno name VIDIOC_QBUF failed with
- *   capture DEV ORDER capture a frame into vivid's own (MMAP) buffer, then
- *                     one into DEV's dma-buf, read back through DEV with
- *                     pread(): "same N" (the N bytes of the frame alike), or
- *                     "differ at OFFSET: MMAP DMABUF" (exit 1); then close
- *                     the importer, the dma-buf and DEV in ORDER, the words
- *                     video, dmabuf and node joined by commas: "closed"
+ *   import DEV        export buffer DEV (a kbuf node) as a dma-buf for each
+ *                     of vivid's capture buffers (V4L2_MEMORY_DMABUF) and
+ *                     queue them: "queued", or the errno name VIDIOC_QBUF
+ *                     failed with
+ *   capture DEV SPARE ORDER
+ *                     capture a frame into vivid's own (MMAP) buffer; fill
+ *                     kbuf buffers DEV and SPARE (the same size) with a
+ *                     byte each that the frame does not begin with, queue a
+ *                     dma-buf of each as vivid's two capture buffers, and
+ *                     capture a frame. The buffer vivid hands back, read
+ *                     through its node with pread(), must hold the MMAP
+ *                     frame: "same N" (N bytes alike), or "differ at
+ *                     OFFSET: MMAP DMABUF" (exit 1); the other must hold
+ *                     its fill or the whole frame, or "the other buffer
+ *                     differs at OFFSET" (exit 1). Then close the importer,
+ *                     the dma-bufs and the nodes in ORDER, the words video,
+ *                     dmabuf and node joined by commas, and after each
+ *                     print the word and the live exports of DEV and SPARE
+ *                     (sysfs): "video 1 1"
  *
  * A failed call prints its errno name (exit 1). No vivid node, a control
  * or format vivid does not have, a buffer smaller than the frame and a
@@ -31,14 +42,15 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <poll.h>
+#include <stdbool.h>
 
 #include <linux/dma-buf.h>
 #include <linux/videodev2.h>
 
 #include "kbuf-test.h"
 
-#define KV_USAGE                                                      \
-	"usage: kbuf-vivid format | import DEV | capture DEV ORDER\n" \
+#define KV_USAGE                                                            \
+	"usage: kbuf-vivid format | import DEV | capture DEV SPARE ORDER\n" \
 	"ORDER: video, dmabuf and node joined by commas"
 #define KV_WIDTH 320
 #define KV_HEIGHT 180
@@ -157,8 +169,8 @@ static __u32 kv_setup(int fd)
 	kv_set_ctrl(fd, "OSD Text Mode", "None", 0);
 	kv_set_ctrl(fd, "Horizontal Movement", "No Movement", 0);
 	kv_set_ctrl(fd, "Vertical Movement", "No Movement", 0);
-	kv_set_ctrl(fd, "Show Border", NULL, 0);
-	kv_set_ctrl(fd, "Show Square", NULL, 0);
+	kv_set_ctrl(fd, "Show Border", NULL, 1);
+	kv_set_ctrl(fd, "Show Square", NULL, 1);
 	return f.fmt.pix.sizeimage;
 }
 
@@ -231,32 +243,41 @@ static __u32 kv_capture_mmap(int fd, unsigned char *frame, __u32 size)
 	return used;
 }
 
-/*
- * Export kbuf node @node as a dma-buf and queue it as every buffer of a
- * DMABUF queue. Returns the dma-buf's fd; *@qerr gets 0, or the errno
- * VIDIOC_QBUF failed with (nothing queued then).
- */
-static int kv_queue_dmabuf(int fd, int node, int *qerr)
-{
-	struct kbuf_export e = { .flags = O_RDWR | O_CLOEXEC };
-	struct v4l2_buffer b;
-	__u32 i, n;
+/* A kbuf buffer as one of vivid's capture buffers. */
+struct kv_slot {
+	int node; /* the kbuf node */
+	int dbuf; /* a dma-buf of it */
+	unsigned char fill; /* the byte it held before the capture */
+};
 
-	kv_ioctl(node, KBUF_IOC_EXPORT_DMABUF, &e);
-	n = kv_reqbufs(fd, V4L2_MEMORY_DMABUF, KV_BUFS);
-	*qerr = 0;
-	for (i = 0; i < n; i++) {
+/*
+ * Export each slot's node as a dma-buf and queue slot i as buffer i of a
+ * DMABUF queue. Returns 0, or the errno VIDIOC_QBUF failed with (the later
+ * slots are not queued then).
+ */
+static int kv_queue_dmabufs(int fd, struct kv_slot *slot)
+{
+	struct kbuf_export e;
+	struct v4l2_buffer b;
+	__u32 i;
+
+	for (i = 0; i < KV_BUFS; i++) {
+		memset(&e, 0, sizeof(e));
+		e.flags = O_RDWR | O_CLOEXEC;
+		kv_ioctl(slot[i].node, KBUF_IOC_EXPORT_DMABUF, &e);
+		slot[i].dbuf = e.fd;
+	}
+	kv_reqbufs(fd, V4L2_MEMORY_DMABUF, KV_BUFS);
+	for (i = 0; i < KV_BUFS; i++) {
 		memset(&b, 0, sizeof(b));
 		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 		b.memory = V4L2_MEMORY_DMABUF;
 		b.index = i;
-		b.m.fd = e.fd;
-		if (ioctl(fd, VIDIOC_QBUF, &b) < 0) {
-			*qerr = errno;
-			break;
-		}
+		b.m.fd = slot[i].dbuf;
+		if (ioctl(fd, VIDIOC_QBUF, &b) < 0)
+			return errno;
 	}
-	return e.fd;
+	return 0;
 }
 
 /* vivid's node, set up; @size gets the frame's sizeimage. */
@@ -291,15 +312,18 @@ static int kv_open_node(const char *dev, __u32 size)
 	return node;
 }
 
+/* Both capture buffers are dma-bufs of @dev: does vivid take them? */
 static int kv_import(const char *dev)
 {
+	struct kv_slot slot[KV_BUFS];
 	char path[64];
-	__u32 size;
-	int fd, node, qerr;
+	__u32 size, i;
+	int fd, qerr;
 
 	fd = kv_open_setup(&size, path, sizeof(path));
-	node = kv_open_node(dev, size);
-	kv_queue_dmabuf(fd, node, &qerr);
+	for (i = 0; i < KV_BUFS; i++)
+		slot[i].node = kv_open_node(dev, size);
+	qerr = kv_queue_dmabufs(fd, slot);
 	if (qerr) {
 		kt_perr(qerr);
 		return 1;
@@ -308,50 +332,107 @@ static int kv_import(const char *dev)
 	return 0;
 }
 
-/* Read @used bytes of the frame back through @node, the dma-buf synced. */
-static void kv_read_back(int node, int dbuf, unsigned char *got, __u32 used)
+/* Read @used bytes back through @s's node, its dma-buf synced for reading. */
+static void kv_read_back(const struct kv_slot *s, unsigned char *got,
+			 __u32 used)
 {
-	struct dma_buf_sync s = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
+	struct dma_buf_sync sync = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
 	__u64 len = used;
 	ssize_t n;
 
-	kv_ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &s);
-	kv_ioctl(node, KBUF_IOC_SET_LENGTH, &len);
-	n = pread(node, got, used, 0);
+	kv_ioctl(s->dbuf, DMA_BUF_IOCTL_SYNC, &sync);
+	kv_ioctl(s->node, KBUF_IOC_SET_LENGTH, &len);
+	n = pread(s->node, got, used, 0);
 	if (n < 0)
 		kv_fail();
 	if ((__u32)n != used)
 		errx(KT_USAGE, "pread gave %zd bytes of %u", n, used);
-	s.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-	kv_ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &s);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+	kv_ioctl(s->dbuf, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
-/* Close the descriptors in @order ("video,dmabuf,node" or another). */
-static void kv_close(const char *order, int fd, int dbuf, int node)
+/*
+ * Fill the first @used bytes of each slot's buffer with a byte the frame
+ * @want does not hold, a different one per slot: a page vivid did not
+ * write then cannot pass for a page of the frame.
+ */
+static void kv_fill(struct kv_slot *slot, const unsigned char *want, __u32 used)
+{
+	bool seen[256] = { false };
+	unsigned char *buf = kt_xcalloc(used);
+	unsigned int v = 0;
+	__u32 i;
+
+	for (i = 0; i < used; i++)
+		seen[want[i]] = true;
+	for (i = 0; i < KV_BUFS; i++, v++) {
+		while (v < 256 && seen[v])
+			v++;
+		if (v == 256)
+			errx(KT_USAGE, "the frame holds every byte value");
+		slot[i].fill = v;
+		memset(buf, v, used);
+		if (pwrite(slot[i].node, buf, used, 0) != (ssize_t)used)
+			kv_fail();
+	}
+	free(buf);
+}
+
+/* The live exports of kbuf node @dev (/dev/kbuf/NAME), from sysfs. */
+static unsigned long kv_exports(const char *dev)
+{
+	const char *name = strrchr(dev, '/');
+	unsigned long n;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/kbuf/%s/exports",
+		 name ? name + 1 : dev);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%lu", &n) != 1)
+		err(KT_USAGE, "%s", path);
+	fclose(f);
+	return n;
+}
+
+/* Close descriptor @w ("video", "dmabuf": both, "node": both). */
+static void kv_close_one(const char *w, int fd, const struct kv_slot *slot)
+{
+	__u32 i;
+
+	if (!strcmp(w, "video")) {
+		close(fd);
+		return;
+	}
+	if (strcmp(w, "dmabuf") && strcmp(w, "node"))
+		errx(KT_USAGE, "unknown descriptor '%s'\n%s", w, KV_USAGE);
+	for (i = 0; i < KV_BUFS; i++)
+		close(!strcmp(w, "dmabuf") ? slot[i].dbuf : slot[i].node);
+}
+
+/*
+ * Close the descriptors in @order ("video,dmabuf,node" or another), and
+ * after each print it and the live exports of @dev and @spare:
+ * "video 1 1".
+ */
+static void kv_close(const char *order, int fd, const struct kv_slot *slot,
+		     const char *dev, const char *spare)
 {
 	char *words = strdup(order), *w, *save = NULL;
 	int n = 0;
 
 	for (w = strtok_r(words, ",", &save); w;
 	     w = strtok_r(NULL, ",", &save), n++) {
-		if (!strcmp(w, "video"))
-			close(fd);
-		else if (!strcmp(w, "dmabuf"))
-			close(dbuf);
-		else if (!strcmp(w, "node"))
-			close(node);
-		else
-			errx(KT_USAGE, "unknown descriptor '%s'\n%s", w,
-			     KV_USAGE);
+		kv_close_one(w, fd, slot);
+		printf("%s %lu %lu\n", w, kv_exports(dev), kv_exports(spare));
 	}
 	free(words);
 	if (n != 3)
 		errx(KT_USAGE, "ORDER names %d descriptors, not 3\n%s", n,
 		     KV_USAGE);
-	printf("closed\n");
 }
 
-/* The first byte at which @a and @b differ, or @n. */
+/* How many of the first @n bytes of @a are alike @b's (all of them: @n). */
 static __u32 kv_diff(const unsigned char *a, const unsigned char *b, __u32 n)
 {
 	__u32 i;
@@ -361,20 +442,63 @@ static __u32 kv_diff(const unsigned char *a, const unsigned char *b, __u32 n)
 	return i;
 }
 
-static int kv_capture(const char *dev, const char *order)
+/* How many of the first @n bytes of @a are @v. */
+static __u32 kv_span(const unsigned char *a, unsigned char v, __u32 n)
 {
+	__u32 i;
+
+	for (i = 0; i < n && a[i] == v; i++)
+		;
+	return i;
+}
+
+/*
+ * Buffer @index, the one vivid handed back, must hold the frame @want; the
+ * other its fill, or the whole frame if vivid filled it too before
+ * STREAMOFF. Returns 0, or 1 after saying where one differs.
+ */
+static int kv_check(const struct kv_slot *slot, __u32 index,
+		    const unsigned char *want, __u32 used)
+{
+	const struct kv_slot *other = &slot[index ^ 1];
+	unsigned char *got = kt_xcalloc(used);
+	__u32 at;
+	int rc = 0;
+
+	kv_read_back(&slot[index], got, used);
+	at = kv_diff(want, got, used);
+	if (at == used) {
+		printf("same %u\n", used);
+	} else {
+		printf("differ at %u: %02x %02x\n", at, want[at], got[at]);
+		rc = 1;
+	}
+	kv_read_back(other, got, used);
+	at = kv_span(got, other->fill, used);
+	if (at != used && kv_diff(want, got, used) != used) {
+		printf("the other buffer differs at %u\n", at);
+		rc = 1;
+	}
+	free(got);
+	return rc;
+}
+
+static int kv_capture(const char *dev, const char *spare, const char *order)
+{
+	struct kv_slot slot[KV_BUFS];
 	struct v4l2_buffer b;
-	unsigned char *want, *got;
+	unsigned char *want;
 	char path[64];
-	__u32 size, used, at;
-	int fd, node, dbuf, qerr, rc = 0;
+	__u32 size, used;
+	int fd, qerr, rc;
 
 	fd = kv_open_setup(&size, path, sizeof(path));
-	node = kv_open_node(dev, size);
+	slot[0].node = kv_open_node(dev, size);
+	slot[1].node = kv_open_node(spare, size);
 	want = kt_xcalloc(size);
-	got = kt_xcalloc(size);
 	used = kv_capture_mmap(fd, want, size);
-	dbuf = kv_queue_dmabuf(fd, node, &qerr);
+	kv_fill(slot, want, used);
+	qerr = kv_queue_dmabufs(fd, slot);
 	if (qerr) {
 		kt_perr(qerr);
 		return 1;
@@ -383,17 +507,12 @@ static int kv_capture(const char *dev, const char *order)
 	if (b.bytesused != used)
 		errx(KT_USAGE, "MMAP frame of %u bytes, DMABUF frame of %u",
 		     used, b.bytesused);
-	kv_read_back(node, dbuf, got, used);
-	at = kv_diff(want, got, used);
-	if (at == used) {
-		printf("same %u\n", used);
-	} else {
-		printf("differ at %u: %02x %02x\n", at, want[at], got[at]);
-		rc = 1;
-	}
-	kv_close(order, fd, dbuf, node);
+	if (b.index >= KV_BUFS)
+		errx(KT_USAGE, "vivid handed back buffer %u of %u", b.index,
+		     KV_BUFS);
+	rc = kv_check(slot, b.index, want, used);
+	kv_close(order, fd, slot, dev, spare);
 	free(want);
-	free(got);
 	return rc;
 }
 
@@ -403,7 +522,7 @@ int main(int argc, char **argv)
 		return kv_format();
 	if (argc == 3 && !strcmp(argv[1], "import"))
 		return kv_import(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "capture"))
-		return kv_capture(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "capture"))
+		return kv_capture(argv[2], argv[3], argv[4]);
 	errx(KT_USAGE, "%s", KV_USAGE);
 }
