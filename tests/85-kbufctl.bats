@@ -946,6 +946,18 @@ kbufctl: no process listens on $sock: start the receiver first"
 	assert_equal "$(kbuf_attr pages exports)" 0
 }
 
+@test "export --socket connects before it opens the buffer, and names a path that is no socket" {
+	command -v strace >/dev/null || skip 'no strace'
+	run -1 strace -o "$BATS_TEST_TMPDIR/trace" -e trace=connect,openat \
+		kbufctl export pages --socket /etc/passwd
+	assert_output "kbufctl: /etc/passwd: connect: Connection refused
+kbufctl: /etc/passwd is not a socket: give the path the receiver bound"
+	# The node is never opened: only the connect is in the trace.
+	run grep -e 'sun_path="/etc/passwd"' -e /dev/kbuf/pages "$BATS_TEST_TMPDIR/trace"
+	assert_output --regexp '^connect\([0-9]+, \{sa_family=AF_UNIX, sun_path="/etc/passwd"\}, [0-9]+\) = -1 ECONNREFUSED'
+	assert_equal "${#lines[@]}" 1
+}
+
 @test "export of a buffer with no whole page exits 1 and says why" {
 	kbufctl create -q small --backend kmalloc --size 100
 	run -1 kbufctl export small -- true
@@ -1011,6 +1023,8 @@ Try 'kbufctl export --help' for more information."
 	assert_line --index 0 'kbufctl export: missing DEV'
 	run -2 kbufctl export -r pages -- true
 	assert_line --index 0 "kbufctl export: invalid option -- 'r'"
+	run -2 kbufctl export pages --socket ''
+	assert_line --index 0 'kbufctl export: the socket path is empty'
 	run -2 kbufctl export pages --socket "/$(printf 'x%.0s' {1..120})"
 	assert_line --index 0 --regexp "^kbufctl export: socket path '/x+' is too long$"
 	# COMMAND's options are its own.

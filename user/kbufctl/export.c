@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 
 /* Where COMMAND finds the dma-buf, as the environment says too. */
 #define KBUF_EXPORT_FD 3
+#define KBUF_EXPORT_FD_STR "3"
 #define KBUF_EXPORT_ENV "KBUF_DMABUF_FD"
 
 /* Exit statuses of a COMMAND that cannot be run, as env(1) has them. */
@@ -91,6 +93,8 @@ static void kbuf_export_parse(int argc, char **argv, struct kbuf_export_opts *o)
 		kbuf_usage_error(argv[0], "missing %s",
 				 end < argc ? "COMMAND after --" :
 					      "-- COMMAND or --socket PATH");
+	if (o->socket && !*o->socket)
+		kbuf_usage_error(argv[0], "the socket path is empty");
 	if (o->socket && strlen(o->socket) >= KBUF_SUN_PATH_LEN)
 		kbuf_usage_error(argv[0], "socket path '%s' is too long",
 				 o->socket);
@@ -112,17 +116,18 @@ static int kbuf_export_fd(struct kbuf_dev *dev, bool read_only)
 /* Become COMMAND, the dma-buf @fd on descriptor 3; return only on failure. */
 static int kbuf_export_exec(int fd, char **command)
 {
-	char num[16];
 	int error;
 
-	snprintf(num, sizeof(num), "%d", KBUF_EXPORT_FD);
 	/* dup2() clears close-on-exec, but does nothing if @fd is 3. */
-	if (fd == KBUF_EXPORT_FD ? fcntl(fd, F_SETFD, 0) :
-				   dup2(fd, KBUF_EXPORT_FD) < 0)
-		err(KBUF_EXIT_FAIL, "descriptor %d", KBUF_EXPORT_FD);
-	if (fd != KBUF_EXPORT_FD)
+	if (fd == KBUF_EXPORT_FD) {
+		if (fcntl(fd, F_SETFD, 0))
+			err(KBUF_EXIT_FAIL, "descriptor %d", KBUF_EXPORT_FD);
+	} else {
+		if (dup2(fd, KBUF_EXPORT_FD) < 0)
+			err(KBUF_EXIT_FAIL, "descriptor %d", KBUF_EXPORT_FD);
 		close(fd);
-	if (setenv(KBUF_EXPORT_ENV, num, 1))
+	}
+	if (setenv(KBUF_EXPORT_ENV, KBUF_EXPORT_FD_STR, 1))
 		err(KBUF_EXIT_FAIL, "setenv");
 	execvp(command[0], command);
 	error = errno; /* before warn(), which may change it */
@@ -142,9 +147,16 @@ static int kbuf_export_connect(const char *path)
 	if (!connect(sock, (struct sockaddr *)&sun, sizeof(sun)))
 		return sock;
 	warn("%s: connect", path);
-	if (errno == ECONNREFUSED || errno == ENOENT)
-		warnx("no process listens on %s: start the receiver first",
-		      path);
+	if (errno == ECONNREFUSED || errno == ENOENT) {
+		struct stat st;
+
+		if (!stat(path, &st) && !S_ISSOCK(st.st_mode))
+			warnx("%s is not a socket: give the path the receiver bound",
+			      path);
+		else
+			warnx("no process listens on %s: start the receiver first",
+			      path);
+	}
 	exit(KBUF_EXIT_FAIL);
 }
 
@@ -187,19 +199,24 @@ int kbuf_cmd_export(int argc, char **argv)
 	struct kbuf_export_opts o;
 	struct kbuf_dev dev;
 	char line[KBUF_NAME_LEN + 32];
+	off_t size;
 	int fd, sock;
 
 	kbuf_export_parse(argc, argv, &o);
+	/* A receiver first: a dma-buf nobody takes would only hold the buffer. */
+	sock = o.socket ? kbuf_export_connect(o.socket) : -1;
 	kbuf_dev_open(&dev, o.dev, O_RDWR);
 	fd = kbuf_export_fd(&dev, o.read_only);
-	snprintf(line, sizeof(line), "%s %llu %s\n", dev.info.name,
-		 (unsigned long long)dev.info.map_size,
-		 o.read_only ? "ro" : "rw");
+	/* The dma-buf's own size: the buffer may have been resized since INFO. */
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		size = dev.info.map_size;
+	snprintf(line, sizeof(line), "%s %lld %s\n", dev.info.name,
+		 (long long)size, o.read_only ? "ro" : "rw");
 	/* The dma-buf holds the buffer: COMMAND needs no node open. */
 	kbuf_dev_close(&dev);
 	if (o.command)
 		return kbuf_export_exec(fd, o.command);
-	sock = kbuf_export_connect(o.socket);
 	kbuf_export_send(sock, o.socket, fd, line);
 	close(sock);
 	close(fd);
