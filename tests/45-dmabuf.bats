@@ -23,7 +23,7 @@ have_vgem() {
 
 setup_file() {
 	kbuf_file_setup
-	modprobe vgem 2>/dev/null || true
+	kbuf_modprobe_once vgem
 	if ! have_vgem; then
 		echo "this kernel has no vgem (CONFIG_DRM_VGEM)" \
 			>"$(kbuf_state_dir)/novgem"
@@ -32,8 +32,10 @@ setup_file() {
 }
 
 teardown_file() {
-	kbuf_file_teardown
-	modprobe -r vgem 2>/dev/null || true
+	local rc=0
+	kbuf_file_teardown || rc=1
+	kbuf_modprobe_undo || rc=1
+	return "$rc"
 }
 
 setup() {

@@ -11,6 +11,14 @@ setup_file() {
 	kbuf_file_setup
 }
 
+# The dma-buf peers a test loaded go with it, whatever failed.
+teardown() {
+	local rc=0
+	kbuf_modprobe_undo || rc=1
+	kbuf_test_teardown || rc=1
+	return "$rc"
+}
+
 # The quickest run that still has every figure: one sample of 20 ms each.
 bench() {
 	kbufctl bench --repeat 1 --size 64K --block 4K --time 20 "$@"
@@ -82,8 +90,7 @@ bench() {
 # The dma-buf run: every backend, three rows each with vgem, a peer the
 # kernel lacks shown without a ratio, and no buffer left behind.
 @test "bench --dmabuf measures each backend against the kernel's exporters" {
-	modprobe vgem 2>/dev/null || true
-	modprobe udmabuf 2>/dev/null || true
+	kbuf_modprobe_once vgem udmabuf
 	run -0 kbufctl bench --dmabuf --repeat 1 --time 10 --size 64K --json
 	local json=$output
 	jq -e '.repeat == 1 and .size == 65536 and
@@ -107,7 +114,6 @@ bench() {
 	assert_line --index 0 --regexp '^kernel .*: system heap (yes|no), udmabuf (yes|no), vgem (yes|no)$'
 	assert_line --regexp '^dma-buf: vmalloc, 65536 bytes; median of 1 '
 	assert_line --regexp '^dma-buf new\+map +64 KiB +us +[0-9.]+ \[.*\] +(system heap +[0-9.]+ .* [0-9]+\.[0-9]{2}|system heap +- +-)$'
-	modprobe -r vgem udmabuf 2>/dev/null || true
 }
 
 @test "bench --dmabuf leaves out, and names, a backend that cannot make a buffer of the size" {

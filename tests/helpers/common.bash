@@ -313,6 +313,35 @@ kbuf_each_backend() {
 	KBUF_ON_BACKEND=
 }
 
+# ---- other modules -----------------------------------------------------
+
+# kbuf_modprobe_once MODULE...: load each MODULE not loaded yet and note
+# it for kbuf_modprobe_undo, which unloads only those: a module that was
+# loaded before, or is built in, stays. One that will not load is not an
+# error here; the caller checks for what it needs.
+kbuf_modprobe_once() {
+	local m
+	for m; do
+		[[ -e /sys/module/$m ]] && continue
+		modprobe "$m" 2>/dev/null || continue
+		[[ -e /sys/module/$m ]] && echo "$m" >>"$(kbuf_state_dir)/modprobed"
+	done
+	return 0
+}
+
+# Unload what kbuf_modprobe_once loaded, last first. Fails if one will not
+# go: something still holds it (a dma-buf import left behind, say).
+kbuf_modprobe_undo() {
+	local f m rc=0
+	f="$(kbuf_state_dir)/modprobed"
+	[[ -f $f ]] || return 0
+	for m in $(tac "$f"); do
+		modprobe -r "$m" || rc=1
+	done
+	rm -f "$f"
+	return "$rc"
+}
+
 # ---- buffers -----------------------------------------------------------
 
 # One field of KBUF_IOC_INFO for buffer $1 (a name or a path).

@@ -118,9 +118,13 @@ static void kbuf_bench_op_kbuf_new(struct kbuf_bench_op *op, __u64 n)
 	while (n--) {
 		fd = kbuf_bench_new_export(op->fd, op->path, op->backend,
 					   op->span, &node);
-		if (fd < 0)
+		if (fd < 0) {
+			/* A failed run leaves no buffer behind. */
+			if (node >= 0)
+				kbuf_bench_destroy(op->fd, op->path);
 			kbuf_bench_fail(-fd, node < 0 ? "bench: create" :
 							"bench: export");
+		}
 		kbuf_bench_map_touch(fd, op->span);
 		close(fd);
 		close(node);
