@@ -351,9 +351,12 @@ kbuf_info() {
 	kbuf-ioctl -r "$dev" info "$2"
 }
 
-# A sysfs attribute of buffer $1.
+# A sysfs attribute of buffer $1. Read with builtins: an exec of cat costs
+# about 0.1 s under TCG, and the suites read attributes hundreds of times.
 kbuf_attr() {
-	cat "$KBUF_SYS/$1/$2"
+	local -a lines
+	mapfile -t lines <"$KBUF_SYS/$1/$2" || return 1
+	((${#lines[@]} == 0)) || printf '%s\n' "${lines[@]}"
 }
 
 # Zero buffer $1 and set its length to 0.
