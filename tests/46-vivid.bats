@@ -92,9 +92,10 @@ closes() {
 }
 
 # capture_into NAME ORDER: with dma-bufs of buffers NAME and NAME-spare as
-# vivid's two capture buffers, the one vivid hands back holds its MMAP
-# frame (the other its fill or the frame); the descriptors closed in ORDER
-# hold the exports until the importer and the dma-bufs are both closed.
+# vivid's two capture buffers, both filled first with a byte the frame
+# lacks, each buffer vivid hands back holds its MMAP frame; the
+# descriptors closed in ORDER hold the exports until the importer and the
+# dma-bufs are both closed.
 capture_into() {
 	run kbuf-vivid capture "$KBUF_DEV/$1" "$KBUF_DEV/$1-spare" "$2"
 	assert_success

@@ -22,18 +22,16 @@
  *   capture DEV SPARE ORDER
  *                     capture a frame into vivid's own (MMAP) buffer; fill
  *                     kbuf buffers DEV and SPARE (the same size) with a
- *                     byte each that the frame does not begin with, queue a
+ *                     byte each that the frame does not hold, queue a
  *                     dma-buf of each as vivid's two capture buffers, and
- *                     capture a frame. The buffer vivid hands back, read
+ *                     capture until vivid has handed back both. Each, read
  *                     through its node with pread(), must hold the MMAP
- *                     frame: "same N" (N bytes alike), or "differ at
- *                     OFFSET: MMAP DMABUF" (exit 1); the other must hold
- *                     its fill or the whole frame, or "the other buffer
- *                     differs at OFFSET" (exit 1). Then close the importer,
- *                     the dma-bufs and the nodes in ORDER, the words video,
- *                     dmabuf and node joined by commas, and after each
- *                     print the word and the live exports of DEV and SPARE
- *                     (sysfs): "video 1 1"
+ *                     frame: "same N" (N bytes alike), or "buffer I
+ *                     differs at OFFSET: MMAP DMABUF" (exit 1). Then close
+ *                     the importer, the dma-bufs and the nodes in ORDER,
+ *                     the words video, dmabuf and node joined by commas,
+ *                     and after each print the word and the live exports
+ *                     of DEV and SPARE (sysfs): "video 1 1"
  *
  * A failed call prints its errno name (exit 1). No vivid node, a control
  * or format vivid does not have, a buffer smaller than the frame and a
@@ -189,15 +187,12 @@ static __u32 kv_reqbufs(int fd, __u32 memory, __u32 count)
 	return r.count;
 }
 
-/* STREAMON, the first filled buffer dequeued into @b, STREAMOFF. */
-static void kv_capture_one(int fd, __u32 memory, struct v4l2_buffer *b)
+/* Wait for a filled buffer and dequeue it into @b. */
+static void kv_dqbuf(int fd, __u32 memory, struct v4l2_buffer *b)
 {
-	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int n;
+	int n = poll(&p, 1, KV_TIMEOUT_MS);
 
-	kv_ioctl(fd, VIDIOC_STREAMON, &type);
-	n = poll(&p, 1, KV_TIMEOUT_MS);
 	if (n < 0)
 		kv_fail();
 	if (n == 0) {
@@ -205,11 +200,23 @@ static void kv_capture_one(int fd, __u32 memory, struct v4l2_buffer *b)
 		kv_fail();
 	}
 	memset(b, 0, sizeof(*b));
-	b->type = type;
+	b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	b->memory = memory;
 	kv_ioctl(fd, VIDIOC_DQBUF, b);
 	if (b->flags & V4L2_BUF_FLAG_ERROR)
 		errx(KT_USAGE, "vivid marked buffer %u in error", b->index);
+}
+
+/* STREAMON, the first @n filled buffers dequeued into @b[], STREAMOFF. */
+static void kv_capture_n(int fd, __u32 memory, struct v4l2_buffer *b,
+			 unsigned int n)
+{
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	unsigned int i;
+
+	kv_ioctl(fd, VIDIOC_STREAMON, &type);
+	for (i = 0; i < n; i++)
+		kv_dqbuf(fd, memory, &b[i]);
 	kv_ioctl(fd, VIDIOC_STREAMOFF, &type);
 }
 
@@ -234,7 +241,7 @@ static __u32 kv_capture_mmap(int fd, unsigned char *frame, __u32 size)
 			kv_fail();
 		kv_ioctl(fd, VIDIOC_QBUF, &b);
 	}
-	kv_capture_one(fd, V4L2_MEMORY_MMAP, &b);
+	kv_capture_n(fd, V4L2_MEMORY_MMAP, &b, 1);
 	used = b.bytesused < size ? b.bytesused : size;
 	memcpy(frame, map[b.index], used);
 	for (i = 0; i < KV_BUFS; i++)
@@ -247,7 +254,6 @@ static __u32 kv_capture_mmap(int fd, unsigned char *frame, __u32 size)
 struct kv_slot {
 	int node; /* the kbuf node */
 	int dbuf; /* a dma-buf of it */
-	unsigned char fill; /* the byte it held before the capture */
 };
 
 /*
@@ -370,7 +376,6 @@ static void kv_fill(struct kv_slot *slot, const unsigned char *want, __u32 used)
 			v++;
 		if (v == 256)
 			errx(KT_USAGE, "the frame holds every byte value");
-		slot[i].fill = v;
 		memset(buf, v, used);
 		if (pwrite(slot[i].node, buf, used, 0) != (ssize_t)used)
 			kv_fail();
@@ -442,51 +447,52 @@ static __u32 kv_diff(const unsigned char *a, const unsigned char *b, __u32 n)
 	return i;
 }
 
-/* How many of the first @n bytes of @a are @v. */
-static __u32 kv_span(const unsigned char *a, unsigned char v, __u32 n)
+/*
+ * Both buffers vivid handed back, read back through their nodes, must hold
+ * the frame @want. Returns 0, or 1 after saying where one differs.
+ */
+static int kv_check(const struct kv_slot *slot, const unsigned char *want,
+		    __u32 used)
+{
+	unsigned char *got = kt_xcalloc(used);
+	__u32 i, at;
+	int rc = 0;
+
+	for (i = 0; i < KV_BUFS; i++) {
+		kv_read_back(&slot[i], got, used);
+		at = kv_diff(want, got, used);
+		if (at != used) {
+			printf("buffer %u differs at %u: %02x %02x\n", i, at,
+			       want[at], got[at]);
+			rc = 1;
+		}
+	}
+	if (!rc)
+		printf("same %u\n", used);
+	free(got);
+	return rc;
+}
+
+/* vivid handed back each of the KV_BUFS buffers once, with a whole frame. */
+static void kv_check_dequeued(const struct v4l2_buffer *b, __u32 used)
 {
 	__u32 i;
 
-	for (i = 0; i < n && a[i] == v; i++)
-		;
-	return i;
-}
-
-/*
- * Buffer @index, the one vivid handed back, must hold the frame @want; the
- * other its fill, or the whole frame if vivid filled it too before
- * STREAMOFF. Returns 0, or 1 after saying where one differs.
- */
-static int kv_check(const struct kv_slot *slot, __u32 index,
-		    const unsigned char *want, __u32 used)
-{
-	const struct kv_slot *other = &slot[index ^ 1];
-	unsigned char *got = kt_xcalloc(used);
-	__u32 at;
-	int rc = 0;
-
-	kv_read_back(&slot[index], got, used);
-	at = kv_diff(want, got, used);
-	if (at == used) {
-		printf("same %u\n", used);
-	} else {
-		printf("differ at %u: %02x %02x\n", at, want[at], got[at]);
-		rc = 1;
+	for (i = 0; i < KV_BUFS; i++) {
+		if (b[i].bytesused != used)
+			errx(KT_USAGE,
+			     "MMAP frame of %u bytes, DMABUF frame of %u", used,
+			     b[i].bytesused);
+		if (b[i].index >= KV_BUFS || (i && b[i].index == b[0].index))
+			errx(KT_USAGE, "vivid handed back buffers %u and %u",
+			     b[0].index, b[i].index);
 	}
-	kv_read_back(other, got, used);
-	at = kv_span(got, other->fill, used);
-	if (at != used && kv_diff(want, got, used) != used) {
-		printf("the other buffer differs at %u\n", at);
-		rc = 1;
-	}
-	free(got);
-	return rc;
 }
 
 static int kv_capture(const char *dev, const char *spare, const char *order)
 {
 	struct kv_slot slot[KV_BUFS];
-	struct v4l2_buffer b;
+	struct v4l2_buffer b[KV_BUFS];
 	unsigned char *want;
 	char path[64];
 	__u32 size, used;
@@ -503,14 +509,9 @@ static int kv_capture(const char *dev, const char *spare, const char *order)
 		kt_perr(qerr);
 		return 1;
 	}
-	kv_capture_one(fd, V4L2_MEMORY_DMABUF, &b);
-	if (b.bytesused != used)
-		errx(KT_USAGE, "MMAP frame of %u bytes, DMABUF frame of %u",
-		     used, b.bytesused);
-	if (b.index >= KV_BUFS)
-		errx(KT_USAGE, "vivid handed back buffer %u of %u", b.index,
-		     KV_BUFS);
-	rc = kv_check(slot, b.index, want, used);
+	kv_capture_n(fd, V4L2_MEMORY_DMABUF, b, KV_BUFS);
+	kv_check_dequeued(b, used);
+	rc = kv_check(slot, want, used);
 	kv_close(order, fd, slot, dev, spare);
 	free(want);
 	return rc;
