@@ -39,27 +39,29 @@ setup_file() {
 		fi
 	done
 	rm -f "$KBUF_OUT/fault.txt"
+	# From here on teardown_file undoes every step, each whether or not
+	# it was reached.
+	: >"$BATS_FILE_TMPDIR/armed"
 	kbuf_fault_arm
 	kbuf_udevd_stop
 	# Opening a node whose character device is not registered yet (kbuf
-	# adds its cdev after it has made the load-time buffers' nodes) makes
-	# the kernel run modprobe for char-major-M-N and wait for it. The load
-	# sweep's contending opener did that hundreds of times, most of a
-	# second each under KASAN: 3 s an attempt, 0.5 s with the helper off.
-	# The sweep is about kbuf, not modprobe: /proc/sys/kernel/modprobe is
-	# empty for this file, and teardown_file puts it back.
-	cat /proc/sys/kernel/modprobe >"$BATS_FILE_TMPDIR/modprobe"
+	# adds its cdev last, after the load-time buffers' nodes: main.c,
+	# kbuf_cdev_add()) makes the kernel run modprobe for char-major-M-N
+	# and wait for it. The load sweep's contending opener did that
+	# hundreds of times, most of a second each under KASAN: 3 s an
+	# attempt, 0.5 s with the helper off. The open still races the load
+	# and still gets ENXIO, only sooner: /proc/sys/kernel/modprobe is
+	# empty for this file (no module autoloading meanwhile), and
+	# teardown_file puts the kernel's default back.
 	printf '\n' >/proc/sys/kernel/modprobe
-	# teardown_file undoes only what this did.
-	: >"$BATS_FILE_TMPDIR/armed"
 	kbuf_file_setup
 }
 
 teardown_file() {
 	local rc=0
 	[[ -f $BATS_FILE_TMPDIR/armed ]] || return 0
-	cat "$BATS_FILE_TMPDIR/modprobe" >/proc/sys/kernel/modprobe
-	kbuf_fault_disarm
+	echo /sbin/modprobe >/proc/sys/kernel/modprobe || rc=1
+	kbuf_fault_disarm || rc=1
 	kbuf_file_teardown || rc=1
 	kbuf_udevd_restart || rc=1
 	return "$rc"
