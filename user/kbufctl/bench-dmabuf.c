@@ -119,7 +119,7 @@ static void kbuf_bench_op_kbuf_new(struct kbuf_bench_op *op, __u64 n)
 		fd = kbuf_bench_new_export(op->fd, op->path, op->backend,
 					   op->span, &node);
 		if (fd < 0) {
-			/* A failed run leaves no buffer behind. */
+			/* A failed export leaves no buffer behind. */
 			if (node >= 0)
 				kbuf_bench_destroy(op->fd, op->path);
 			kbuf_bench_fail(-fd, node < 0 ? "bench: create" :

@@ -140,14 +140,16 @@ static int kbuf_export_connect(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int error;
 
 	if (sock < 0)
 		err(KBUF_EXIT_FAIL, "socket");
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if (!connect(sock, (struct sockaddr *)&sun, sizeof(sun)))
 		return sock;
+	error = errno; /* before warn(), which may change it */
 	warn("%s: connect", path);
-	if (errno == ECONNREFUSED || errno == ENOENT) {
+	if (error == ECONNREFUSED || error == ENOENT) {
 		struct stat st;
 
 		if (!stat(path, &st) && !S_ISSOCK(st.st_mode))
@@ -209,8 +211,6 @@ int kbuf_cmd_export(int argc, char **argv)
 	fd = kbuf_export_fd(&dev, o.read_only);
 	/* The dma-buf's own size: the buffer may have been resized since INFO. */
 	size = lseek(fd, 0, SEEK_END);
-	if (size < 0)
-		size = dev.info.map_size;
 	snprintf(line, sizeof(line), "%s %lld %s\n", dev.info.name,
 		 (long long)size, o.read_only ? "ro" : "rw");
 	/* The dma-buf holds the buffer: COMMAND needs no node open. */
