@@ -23,8 +23,9 @@ KBUF_PACKAGES=(
 	# clients of the I/O path nobody here wrote: fio, io_uring's
 	# library, tools that splice
 	fio liburing-dev pv socat
-	# groff -ww checks the man pages (85-kbufctl)
-	groff-base
+	# groff -ww checks the man pages (85-kbufctl); strace injects errors
+	# and traces kbufctl's calls (85-kbufctl), which skips without it
+	groff-base strace
 	# make check-debug: building the debug kernel from linux-source-6.1
 	# (build-kernel.sh installs linux-source-6.12 itself when a 6.12
 	# flavor is asked for: CI builds only 6.1's); trinity, the syscall
