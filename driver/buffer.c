@@ -28,6 +28,8 @@ static LIST_HEAD(kbuf_buffers);
 static DEFINE_MUTEX(kbuf_registry_lock);
 /* Minor -> buffer; an entry is NULL until its device is added. */
 static DEFINE_IDR(kbuf_minors);
+/* Under kbuf_registry_lock: the char device is added, uevents go out. */
+static bool kbuf_buffers_announced;
 
 static void kbuf_buffer_release(struct device *dev)
 {
@@ -106,6 +108,7 @@ static int kbuf_buffer_register(struct kbuf_buffer *buf)
 	ret = dev_set_name(&buf->dev, "%s", buf->name);
 	if (ret)
 		goto err_remove_minor;
+	dev_set_uevent_suppress(&buf->dev, !kbuf_buffers_announced);
 	ret = device_add(&buf->dev);
 	if (ret)
 		goto err_remove_minor;
@@ -129,7 +132,7 @@ err_remove_minor:
  *
  * The node cannot be opened before the module's char device exists, so
  * the buffers made at load time are not reachable until the load is sure
- * to succeed (main.c).
+ * to succeed (main.c). Their uevents wait for kbuf_buffers_announce().
  *
  * Return: 0, -EINVAL (size or gfp), -EEXIST, -ENOSPC (no minor left) or
  * -ENOMEM.
@@ -166,6 +169,28 @@ err_free_mem:
 err_put_device:
 	put_device(&buf->dev);
 	return ret;
+}
+
+/**
+ * kbuf_buffers_announce() - send the add uevents of the buffers made at load
+ *
+ * Called once the region's char device is added. A uevent tells udev, and
+ * every program that waits for it, that the node opens: sent before, it
+ * woke openers into -ENXIO, and the kernel ran modprobe for the unknown
+ * char major of each. Buffers created from now on announce themselves;
+ * those created through the control node before this call (its node
+ * exists, root may open it once the char device is added) are announced
+ * here with the rest.
+ */
+void kbuf_buffers_announce(void)
+{
+	struct kbuf_buffer *buf;
+
+	mutex_lock(&kbuf_registry_lock);
+	kbuf_buffers_announced = true;
+	list_for_each_entry(buf, &kbuf_buffers, node)
+		kbuf_dev_announce(&buf->dev);
+	mutex_unlock(&kbuf_registry_lock);
 }
 
 /* Caller holds kbuf_registry_lock; the buffer is off the list after. */

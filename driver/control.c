@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
@@ -141,21 +142,53 @@ static const struct attribute_group *kbuf_control_groups[] = {
 	NULL,
 };
 
+static struct device *kbuf_control_dev;
+
+static void kbuf_control_release(struct device *dev)
+{
+	kfree(dev);
+}
+
 /**
  * kbuf_control_register() - create the control node's device
  *
- * Its node opens only once main.c has added the region's char device. Its
- * attributes exist before the uevent, as those of a buffer do.
+ * Its node opens only once main.c has added the region's char device, and
+ * its uevent waits until then (kbuf_control_announce()). Its attributes
+ * exist before the uevent, as those of a buffer do.
  *
- * Return: 0 or the error of device_create_with_groups().
+ * Return: 0, -ENOMEM or the error of device_add().
  */
 int kbuf_control_register(void)
 {
 	struct device *dev;
+	int ret;
 
-	dev = device_create_with_groups(&kbuf_class, NULL, kbuf_control_devt(),
-					NULL, kbuf_control_groups, "control");
-	return PTR_ERR_OR_ZERO(dev);
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	device_initialize(dev);
+	dev->class = &kbuf_class;
+	dev->devt = kbuf_control_devt();
+	dev->groups = kbuf_control_groups;
+	dev->release = kbuf_control_release;
+	dev_set_uevent_suppress(dev, true);
+	ret = dev_set_name(dev, "control");
+	if (!ret)
+		ret = device_add(dev);
+	if (ret) {
+		put_device(dev);
+		return ret;
+	}
+	kbuf_control_dev = dev;
+	return 0;
+}
+
+/**
+ * kbuf_control_announce() - send the control node's add uevent
+ */
+void kbuf_control_announce(void)
+{
+	kbuf_dev_announce(kbuf_control_dev);
 }
 
 /**
@@ -163,5 +196,5 @@ int kbuf_control_register(void)
  */
 void kbuf_control_unregister(void)
 {
-	device_destroy(&kbuf_class, kbuf_control_devt());
+	device_unregister(kbuf_control_dev);
 }

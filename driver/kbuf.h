@@ -4,7 +4,8 @@
  *
  * Locking, outermost first:
  *   kbuf_registry_lock  the list of buffers, the names and minors, open,
- *                       create and destroy
+ *                       create and destroy, and whether new buffers'
+ *                       uevents are still held back (buffer.c)
  *   buf->io_rwsem       the data and length: read() takes it shared,
  *                       write() and every change of size or length take it
  *                       exclusive. User copies happen under it, so it ranks
@@ -205,6 +206,7 @@ int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
 		       u64 size, u32 gfp);
 int kbuf_buffer_destroy(const char *name);
 void kbuf_buffer_destroy_all(void);
+void kbuf_buffers_announce(void);
 struct kbuf_buffer *kbuf_buffer_open(unsigned int minor);
 void kbuf_buffer_close(struct kbuf_buffer *buf);
 int kbuf_buffer_set_length(struct kbuf_buffer *buf, u64 length);
@@ -235,6 +237,19 @@ extern const struct attribute_group *kbuf_groups[];
 /* control.c */
 extern const struct file_operations kbuf_control_fops;
 int kbuf_control_register(void);
+void kbuf_control_announce(void);
 void kbuf_control_unregister(void);
+
+/*
+ * Send the add uevent that device_add() held back while the region's char
+ * device was not yet added (main.c): the node opens now. Without it udev
+ * never applies kbuf's rules to the node, so a failure is told.
+ */
+static inline void kbuf_dev_announce(struct device *dev)
+{
+	dev_set_uevent_suppress(dev, false);
+	if (kobject_uevent(&dev->kobj, KOBJ_ADD))
+		dev_warn(dev, "no add uevent: udev will not see the node\n");
+}
 
 #endif /* KBUF_H */

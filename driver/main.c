@@ -149,6 +149,12 @@ static int kbuf_create_defaults(void)
  * after it can fail. A load that fails earlier therefore frees nothing a
  * process holds: a file opened while the module was still loading would
  * otherwise outlive the module whose code it points into.
+ *
+ * devtmpfs makes each node as its device is added, before that; the add
+ * uevents, which tell udev and waiting programs that a node is there to
+ * open, are held back until the char device is added (kbuf_init()). A
+ * failed load sends none for its devices, nor any remove uevent: only the
+ * class directory's own add and remove go out.
  */
 static int kbuf_cdev_add(void)
 {
@@ -188,6 +194,8 @@ static int __init kbuf_init(void)
 	ret = kbuf_cdev_add();
 	if (ret)
 		goto err_unregister_control;
+	kbuf_buffers_announce();
+	kbuf_control_announce();
 
 	pr_info("version %s loaded: kmalloc %lu, pages %lu, vmalloc %lu bytes, map_mode %s\n",
 		KBUF_VERSION, kmalloc_size, PAGE_SIZE << pages_order,

@@ -7,8 +7,8 @@
 #
 # Each limit test of a size parameter loads or refuses it four times: the
 # file weighs what its 31 tests did before they were merged, so that the
-# debug guests share the files as before.
-# kbuf-shard-weight: 31
+# debug guests share the files as before, plus one for the test added since.
+# kbuf-shard-weight: 32
 
 load 'helpers/common'
 
@@ -105,6 +105,25 @@ assert_size_limits() {
 	udevadm trigger --action=add /sys/class/kbuf/*
 	kbuf_settle
 	assert_equal "$nodes" "$(printf '%s\n' control kmalloc pages vmalloc)"
+}
+
+@test "each node opens the moment its add uevent arrives, though the load goes on" {
+	local pid rc=0
+	kbuf_bg python3 "$KBUF_ROOT/tests/helpers/uevent-open.py" 4
+	pid=$KBUF_BG_PID
+	kbuf_wait_bg_line '^listening$'
+	# Zeroing 128 MiB of vmalloc keeps the load busy well after the
+	# kmalloc and pages devices are added: a uevent sent at device_add()
+	# would wake the opener into ENXIO.
+	kbuf_load vmalloc_size=$((128 << 20))
+	kbuf_bg_wait "$pid" || rc=$?
+	assert_equal "$rc" 0
+	run cat "$BATS_TEST_TMPDIR/bg.out"
+	assert_output "listening
+kmalloc ok
+pages ok
+vmalloc ok
+control ok"
 }
 
 @test "loading logs exactly one info line" {

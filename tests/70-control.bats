@@ -301,28 +301,17 @@ create() {
 	assert_output ENOTTY
 }
 
-# Wait up to 30 s for a line matching regex $1 in the background output.
-wait_bg_line() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -qE "$1" "$BATS_TEST_TMPDIR/bg.out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$BATS_TEST_TMPDIR/bg.out" >&2
-	return 1
-}
-
 @test "create and destroy send add and remove uevents" {
 	command -v udevadm >/dev/null || skip "no udevadm in the guest"
 	kbuf_bg stdbuf -oL udevadm monitor --kernel --subsystem-match=kbuf
-	wait_bg_line '^KERNEL - '
+	kbuf_wait_bg_line '^KERNEL - '
 	kbuf_create ev vmalloc 4096
-	wait_bg_line '^KERNEL\[.*\] +add +/devices/virtual/kbuf/ev \(kbuf\)'
+	kbuf_wait_bg_line '^KERNEL\[.*\] +add +/devices/virtual/kbuf/ev \(kbuf\)'
 	run udevadm info --query=property --name="$KBUF_DEV/ev"
 	assert_line 'SUBSYSTEM=kbuf'
 	assert_line "DEVNAME=$KBUF_DEV/ev"
 	kbuf_destroy ev
-	wait_bg_line '^KERNEL\[.*\] +remove +/devices/virtual/kbuf/ev \(kbuf\)'
+	kbuf_wait_bg_line '^KERNEL\[.*\] +remove +/devices/virtual/kbuf/ev \(kbuf\)'
 	kbuf_bg_kill "$KBUF_BG_PID"
 }
 

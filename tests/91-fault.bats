@@ -20,7 +20,8 @@
 load 'helpers/common'
 load 'helpers/fault'
 
-# Every attempt of a sweep that gets far enough adds and removes devices:
+# Every create that gets far enough, and every load that succeeds, adds
+# and removes devices (a failed load sends no uevent of its devices):
 # thousands of uevents, which udevd under the debug kernel takes minutes to
 # work through. The sweeps are about the kernel side, and devtmpfs makes
 # the nodes without udev: udevd is stopped for this file

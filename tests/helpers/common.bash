@@ -458,6 +458,27 @@ kbuf_bg() {
 	echo "$KBUF_BG_PID" >>"$(kbuf_state_dir)/bg.pids"
 }
 
+# Wait up to 30 s for a line matching regex $1 in the background output.
+kbuf_wait_bg_line() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -qE "$1" "$BATS_TEST_TMPDIR/bg.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/bg.out" >&2
+	return 1
+}
+
+# Wait for background process $1 to end, with its status, and take it off
+# the list that teardown kills: its PID may be reused after.
+kbuf_bg_wait() {
+	local f rc=0
+	f="$(kbuf_state_dir)/bg.pids"
+	wait "$1" || rc=$?
+	sed -i "/^$1\$/d" "$f"
+	return "$rc"
+}
+
 # Kill and reap one background process.
 kbuf_bg_kill() {
 	kill "$1" 2>/dev/null || true
