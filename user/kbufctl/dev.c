@@ -278,6 +278,25 @@ static bool kbuf_match_slab(const char *line, const char *key)
 }
 
 /*
+ * kbuf charges every buffer to a memory cgroup (__GFP_ACCOUNT), and SLUB
+ * serves charged requests from the kmalloc-cg-* caches wherever the
+ * kernel made them (memory cgroups with kernel memory accounting, as in
+ * Debian's kernels); from the plain cache of the size otherwise. Rewrite
+ * @cache ("kmalloc-4k") to the cache that holds kbuf's objects.
+ */
+static void kbuf_kmalloc_charged_cache(char *cache, size_t len)
+{
+	char cg[64], path[96];
+	size_t n;
+
+	snprintf(cg, sizeof(cg), "kmalloc-cg-%s", cache + strlen("kmalloc-"));
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s", cg);
+	n = strlen(cg) + 1;
+	if (n <= len && !access(path, F_OK))
+		memcpy(cache, cg, n);
+}
+
+/*
  * The driver says in sysfs "source" which allocator served the buffer
  * (slab or pages): that is the kernel's own answer and wins. Without it
  * (an older module) the answer is worked out from the size as SLUB does.
@@ -302,6 +321,7 @@ static void kbuf_where_kmalloc(const struct kbuf_info *info,
 			 (unsigned long long)size, kbuf_page_order(size, page));
 		return;
 	}
+	kbuf_kmalloc_charged_cache(cache, sizeof(cache));
 	snprintf(w->placement, sizeof(w->placement), "slab cache %s", cache);
 	w->source = "/proc/slabinfo";
 	kbuf_proc_grep(w, kbuf_match_slab, cache);
