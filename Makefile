@@ -15,6 +15,8 @@
 #   make check-debug      the suites again inside a KASAN/kmemleak/lockdep
 #                         kernel built from linux-source-6.1 (once, cached)
 #   make bench            kbufctl bench in the guest, into docs/bench.md
+#   make lab              the lab book's experiments in the guest, into
+#                         docs/lab.md
 #   make soak             long stress, fault and load/unload runs in the
 #                         debug kernel, into docs/reliability.md
 #   make install          module, then everything install-user installs
@@ -54,7 +56,7 @@ MANIFEST := $(DESTDIR)$(DATADIR)/install-manifest
 USER_VARS = KBUF_VERSION=$(VERSION) DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) \
 	INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR) BASHCOMPDIR=$(BASHCOMPDIR)
 
-.PHONY: all no-space module user check check-debug demo bench soak clean \
+.PHONY: all no-space module user check check-debug demo bench lab soak clean \
 	version install install-module install-user uninstall dkms-src \
 	dkms-not-packaged user-not-packaged dkms-module dkms-install \
 	dkms-uninstall deb
@@ -89,6 +91,9 @@ demo: no-space
 
 bench: no-space
 	bash scripts/bench.sh
+
+lab: no-space
+	bash scripts/lab.sh
 
 soak: no-space
 	bash scripts/soak.sh

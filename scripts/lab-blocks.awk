@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The runnable parts of the lab book's source, docs/templates/lab.md. A
+# lesson starts at a heading "## N. title"; its ```sh blocks are numbered
+# from 1, and a block is named N-B. The lines "<!-- expect: ERE -->" after
+# a block are what its output must show: each pattern matches at least
+# one whole line of it (tests/82-lab.bats checks them).
+#
+#   awk -f lab-blocks.awk -v mode=list                   "N B" per block
+#   awk -f lab-blocks.awk -v mode=code -v want=N-B       its commands
+#   awk -f lab-blocks.awk -v mode=expect -v want=N-B     its patterns
+#   awk -f lab-blocks.awk -v mode=book -v outdir=DIR     the book, each
+#       block followed by its output, DIR/N-B.txt, and no patterns
+
+/^## [0-9]+\. / {
+	lesson = $2 + 0
+	block = 0
+}
+
+/^```sh$/ {
+	block++
+	id = lesson "-" block
+	inside = 1
+	if (mode == "list")
+		print lesson, block
+	if (mode == "book")
+		print
+	next
+}
+
+inside && /^```$/ {
+	inside = 0
+	if (mode == "book") {
+		print
+		print ""
+		print "```text"
+		file = outdir "/" id ".txt"
+		while ((getline line < file) > 0)
+			print line
+		close(file)
+		print "```"
+	}
+	next
+}
+
+inside {
+	if (mode == "code" && id == want)
+		print
+	if (mode == "book")
+		print
+	next
+}
+
+/^<!-- expect: .* -->$/ {
+	if (mode == "expect" && id == want) {
+		pattern = $0
+		sub(/^<!-- expect: /, "", pattern)
+		sub(/ -->$/, "", pattern)
+		print pattern
+	}
+	next
+}
+
+mode == "book" {
+	print
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The lab book's experiments (docs/templates/lab.md, which make lab runs
+# into docs/lab.md), run as written inside the guest with the module
+# loaded, so that the book cannot go stale: every block succeeds, and its
+# output shows a line for each of the block's "expect" patterns, the
+# facts the lesson reads in it.
+
+load 'helpers/common'
+
+setup_file() {
+	kbuf_file_setup
+}
+
+# lab_awk AWK-ARGS...: scripts/lab-blocks.awk over the book's source.
+lab_awk() {
+	awk -f "$KBUF_ROOT/scripts/lab-blocks.awk" "$@" \
+		"$KBUF_ROOT/docs/templates/lab.md"
+}
+
+# run_lesson N: each block of lesson N in order, from /tmp as root, then
+# its patterns; a block without one is a defect of the book.
+run_lesson() {
+	local lesson block code re
+	local -a patterns
+	while read -r lesson block; do
+		[[ $lesson == "$1" ]] || continue
+		code=$(lab_awk -v mode=code -v want="$1-$block")
+		mapfile -t patterns < <(lab_awk -v mode=expect -v want="$1-$block")
+		((${#patterns[@]} > 0)) || fail "block $block of lesson $1 expects nothing"
+		run bash -e -o pipefail -c "cd /tmp && $code"
+		assert_success
+		for re in "${patterns[@]}"; do
+			assert_line --regexp "$re"
+		done
+	done < <(lab_awk -v mode=list)
+}
+
+@test "the lab book has exactly the lessons this file runs" {
+	run bash -c "awk -f '$KBUF_ROOT/scripts/lab-blocks.awk' -v mode=list \
+		'$KBUF_ROOT/docs/templates/lab.md' | cut -d' ' -f1 | uniq"
+	assert_output "1
+2
+3
+6
+8"
+}
+
+@test "lab lesson 1: kmalloc's slab caches, the switch to pages at two pages, the 4 MiB limit, the unmappable small object" {
+	run_lesson 1
+}
+
+@test "lab lesson 2: the page allocator's orders, one order-10 block off the buddy list and back, the compound page" {
+	run_lesson 2
+}
+
+@test "lab lesson 3: vmalloc's area in /proc/vmallocinfo with its guard page, its pages in several runs, the area given back" {
+	run_lesson 3
+}
+
+@test "lab lesson 6: read and write stop at a hole in user memory, EFAULT when no byte moves" {
+	run_lesson 6
+}
+
+@test "lab lesson 8: fifty vmalloc and twenty order-10 create and destroy cycles leave the counters as they were" {
+	run_lesson 8
+}
