@@ -62,8 +62,9 @@ static noinline struct kbuf_pcpu_stats __percpu *kbuf_stats_alloc(void)
 
 ALLOW_ERROR_INJECTION(kbuf_stats_alloc, NULL);
 
-static struct kbuf_buffer *
-kbuf_buffer_new(const char *name, const struct kbuf_backend *be, u32 gfp)
+static struct kbuf_buffer *kbuf_buffer_new(const char *name,
+					   const struct kbuf_backend *be,
+					   u32 gfp, u32 map_mode)
 {
 	struct kbuf_pcpu_stats __percpu *stats;
 	struct kbuf_buffer *buf;
@@ -81,9 +82,7 @@ kbuf_buffer_new(const char *name, const struct kbuf_backend *be, u32 gfp)
 	strscpy(buf->name, name, sizeof(buf->name));
 	buf->backend = be;
 	buf->gfp = gfp;
-	buf->map_mode = kbuf_default_map_mode();
-	if (!be->page)
-		buf->map_mode = KBUF_MAP_PFN;
+	buf->map_mode = map_mode;
 	init_rwsem(&buf->io_rwsem);
 	mutex_init(&buf->lock);
 	/* From here on put_device() frees the structure. */
@@ -129,6 +128,7 @@ err_remove_minor:
  * @be:   the backend
  * @size: capacity in bytes
  * @gfp:  KBUF_GFP_*
+ * @map_mode: KBUF_MAP_*, one that @be can map (kbuf_map_mode_for())
  *
  * The node cannot be opened before the module's char device exists, so
  * the buffers made at load time are not reachable until the load is sure
@@ -138,7 +138,7 @@ err_remove_minor:
  * -ENOMEM.
  */
 int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
-		       u64 size, u32 gfp)
+		       u64 size, u32 gfp, u32 map_mode)
 {
 	struct kbuf_buffer *buf;
 	int ret;
@@ -149,7 +149,7 @@ int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
 	if (gfp == KBUF_GFP_ATOMIC && !be->can_atomic)
 		return -EINVAL;
 
-	buf = kbuf_buffer_new(name, be, gfp);
+	buf = kbuf_buffer_new(name, be, gfp, map_mode);
 	if (!buf)
 		return -ENOMEM;
 	ret = kbuf_mem_alloc(be, &buf->mem, size, gfp);

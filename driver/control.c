@@ -45,7 +45,7 @@ static int kbuf_control_create(const struct kbuf_create __user *argp)
 {
 	const struct kbuf_backend *be;
 	struct kbuf_create req;
-	int ret;
+	int map_mode, ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -53,9 +53,12 @@ static int kbuf_control_create(const struct kbuf_create __user *argp)
 	if (ret)
 		return ret;
 	be = kbuf_backend_by_id(req.backend);
-	if (!be || req.gfp > KBUF_GFP_ATOMIC || req.flags || req.reserved)
+	if (!be || req.gfp > KBUF_GFP_ATOMIC || req.reserved)
 		return -EINVAL;
-	return kbuf_buffer_create(req.name, be, req.size, req.gfp);
+	map_mode = kbuf_map_mode_for(be, req.flags);
+	if (map_mode < 0)
+		return map_mode;
+	return kbuf_buffer_create(req.name, be, req.size, req.gfp, map_mode);
 }
 
 static int kbuf_control_destroy(const struct kbuf_destroy __user *argp)

@@ -188,7 +188,7 @@ static inline void kbuf_stat_add(struct kbuf_buffer *buf, enum kbuf_stat stat,
 /* main.c */
 extern struct class kbuf_class;
 extern dev_t kbuf_devt;
-u32 kbuf_default_map_mode(void);
+int kbuf_map_mode_for(const struct kbuf_backend *be, u32 flags);
 
 /* backend.c and backend_*.c */
 extern const struct kbuf_backend kbuf_backend_kmalloc;
@@ -203,7 +203,7 @@ const char *kbuf_linear_source(const void *vaddr);
 
 /* buffer.c */
 int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
-		       u64 size, u32 gfp);
+		       u64 size, u32 gfp, u32 map_mode);
 int kbuf_buffer_destroy(const char *name);
 void kbuf_buffer_destroy_all(void);
 void kbuf_buffers_announce(void);

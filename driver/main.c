@@ -50,13 +50,25 @@ dev_t kbuf_devt;
 static struct cdev *kbuf_cdev;
 
 /**
- * kbuf_default_map_mode() - the map mode chosen at load
+ * kbuf_map_mode_for() - the map mode of a new buffer
+ * @be:    its backend
+ * @flags: KBUF_CREATE_MAP_PAGE, KBUF_CREATE_MAP_PFN, or 0 for the module's
+ *         map_mode (which kmalloc buffers, mapped by pfn only, ignore)
  *
- * Return: KBUF_MAP_PAGE or KBUF_MAP_PFN.
+ * Return: KBUF_MAP_PAGE or KBUF_MAP_PFN; -EINVAL for other flags, both
+ * flags, or KBUF_CREATE_MAP_PAGE for a backend without struct pages.
  */
-u32 kbuf_default_map_mode(void)
+int kbuf_map_mode_for(const struct kbuf_backend *be, u32 flags)
 {
-	return kbuf_map_mode;
+	switch (flags) {
+	case 0:
+		return be->page ? kbuf_map_mode : KBUF_MAP_PFN;
+	case KBUF_CREATE_MAP_PAGE:
+		return be->page ? KBUF_MAP_PAGE : -EINVAL;
+	case KBUF_CREATE_MAP_PFN:
+		return KBUF_MAP_PFN;
+	}
+	return -EINVAL;
 }
 
 static char *kbuf_devnode(KBUF_DEVNODE_DEV *dev, umode_t *mode)
@@ -127,19 +139,25 @@ static int kbuf_check_params(void)
 	return 0;
 }
 
+static int kbuf_create_default(const char *name, const struct kbuf_backend *be,
+			       u64 size)
+{
+	return kbuf_buffer_create(name, be, size, KBUF_GFP_KERNEL,
+				  kbuf_map_mode_for(be, 0));
+}
+
 static int kbuf_create_defaults(void)
 {
 	int ret;
 
-	ret = kbuf_buffer_create("kmalloc", &kbuf_backend_kmalloc, kmalloc_size,
-				 KBUF_GFP_KERNEL);
+	ret = kbuf_create_default("kmalloc", &kbuf_backend_kmalloc,
+				  kmalloc_size);
 	if (!ret)
-		ret = kbuf_buffer_create("pages", &kbuf_backend_pages,
-					 PAGE_SIZE << pages_order,
-					 KBUF_GFP_KERNEL);
+		ret = kbuf_create_default("pages", &kbuf_backend_pages,
+					  PAGE_SIZE << pages_order);
 	if (!ret)
-		ret = kbuf_buffer_create("vmalloc", &kbuf_backend_vmalloc,
-					 vmalloc_size, KBUF_GFP_KERNEL);
+		ret = kbuf_create_default("vmalloc", &kbuf_backend_vmalloc,
+					  vmalloc_size);
 	return ret;
 }
 

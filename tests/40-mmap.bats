@@ -38,6 +38,17 @@ setup() {
 	assert_output page
 }
 
+@test "with map_mode=page a create's map flag chooses page or pfn for pages and vmalloc; kmalloc maps by pfn" {
+	local b
+	for b in pages vmalloc; do
+		mmap_created_maps "$b" 0 page
+		mmap_created_maps "$b" 1 page
+		mmap_created_maps "$b" 2 pfn
+	done
+	mmap_created_maps kmalloc 0 pfn
+	mmap_created_maps kmalloc 2 pfn
+}
+
 @test "a mapping sees what write() wrote" {
 	kbuf_each_backend mmap_sees_write
 }

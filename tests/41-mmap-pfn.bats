@@ -43,6 +43,16 @@ setup() {
 	kbuf_each_backend check
 }
 
+@test "with map_mode=pfn a create with KBUF_CREATE_MAP_PAGE maps pages and vmalloc by struct page" {
+	local b
+	for b in pages vmalloc; do
+		mmap_created_maps "$b" 0 pfn
+		mmap_created_maps "$b" 1 page
+		mmap_created_maps "$b" 2 pfn
+	done
+	mmap_created_maps kmalloc 0 pfn
+}
+
 @test "in pfn mode a mapping sees what write() wrote" {
 	kbuf_each_backend mmap_sees_write
 }

@@ -128,11 +128,18 @@ create() {
 	assert_output EINVAL
 }
 
-@test "nonzero flags or reserved fail with EINVAL" {
+@test "flags other than one map flag, KBUF_CREATE_MAP_PAGE for kmalloc, or nonzero reserved fail with EINVAL" {
+	local flags
+	# Both map flags, the next bit, the top bit.
+	for flags in 3 4 0x80000000; do
+		run -1 create nof pages 4096 kernel "$flags"
+		assert_output EINVAL
+	done
 	run -1 create nof kmalloc 4096 kernel 1
 	assert_output EINVAL
 	run -1 create nof kmalloc 4096 kernel 0 1
 	assert_output EINVAL
+	assert_not_exists "$KBUF_DEV/nof"
 }
 
 @test "vmalloc with gfp atomic fails with EINVAL" {

@@ -255,7 +255,9 @@ Try 'kbufctl list --help' for more information."
 	kbufctl create -q small --backend kmalloc --size 100
 	run -0 kbufctl info small
 	assert_line --regexp '^placement: +slab cache kmalloc-cg-128$'
-	assert_line --regexp '^seen in: +kmalloc-cg-128 +[0-9]+ +[0-9]+ +128 '
+	# The third number is the slot, larger under slub_debug or KASAN.
+	assert_line --regexp '^seen in: +kmalloc-cg-128 +[0-9]+ +[0-9]+ +[0-9]+ '
+	assert_equal "$(cat /sys/kernel/slab/kmalloc-cg-128/object_size)" 128
 }
 
 @test "info says a large kmalloc buffer comes from the page allocator" {
@@ -311,6 +313,27 @@ Try 'kbufctl create --help' for more information."
 @test "create with gfp atomic shows in sysfs" {
 	run -0 kbufctl create at --backend kmalloc --size 4K --gfp atomic
 	assert_equal "$(kbuf_attr at gfp)" atomic
+}
+
+@test "create --map pfn and --map page set the buffer's map mode, shown by info" {
+	run -0 kbufctl create mp --backend pages --size 8K --map pfn
+	assert_equal "$(kbuf_attr mp map_mode)" pfn
+	run -0 kbufctl create mv --backend vmalloc --size 8K -M page
+	assert_equal "$(kbuf_attr mv map_mode)" page
+	run -0 kbufctl create mk --backend kmalloc --size 8K --map pfn
+	assert_equal "$(kbuf_attr mk map_mode)" pfn
+	run -0 kbufctl info mp
+	assert_line --regexp '^map mode: +pfn$'
+}
+
+@test "create --map page of kmalloc and an unknown --map are usage errors, the driver not asked" {
+	run -2 kbufctl create mk --backend kmalloc --size 8K --map page
+	assert_output "kbufctl create: --map page is not for kmalloc (pfn only)
+Try 'kbufctl create --help' for more information."
+	run -2 kbufctl create mk --backend pages --size 8K --map struct
+	assert_output "kbufctl create: map mode 'struct' is not page or pfn
+Try 'kbufctl create --help' for more information."
+	assert_not_exists "$KBUF_DEV/mk"
 }
 
 @test "create of an existing name fails with EEXIST" {

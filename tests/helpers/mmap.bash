@@ -233,6 +233,29 @@ mmap_gup_op() {
 	fi
 }
 
+# mmap_created_maps BACKEND FLAGS MODE: a buffer of BACKEND created with
+# kbuf_create.flags FLAGS, then resized, maps in MODE: sysfs and
+# KBUF_IOC_INFO say so, and process_vm_readv() of its mapping
+# (get_user_pages) moves 8192 bytes in page mode and fails with EFAULT in
+# pfn mode, which has no pages.
+mmap_created_maps() {
+	local name="m$2-$1"
+	run -0 kbuf-ioctl "$KBUF_CONTROL" create "$name" "$1" 4096 kernel "$2"
+	kbuf_wait_for "$KBUF_DEV/$name"
+	run -0 kbuf-ioctl "$KBUF_DEV/$name" resize 8192
+	assert_equal "$(kbuf_attr "$name" map_mode)" "$3"
+	assert_equal "$(kbuf_info "$name" map_mode)" "$3"
+	head -c 8192 /dev/zero | tr '\0' m >"$KBUF_DEV/$name"
+	if [[ $3 == page ]]; then
+		run -0 kbuf-mmap "$KBUF_DEV/$name" vmreadv 0 8192
+		assert_output 8192
+	else
+		run -1 kbuf-mmap "$KBUF_DEV/$name" vmreadv 0 8192
+		assert_output EFAULT
+	fi
+	kbuf_destroy "$name"
+}
+
 mmap_vmreadv() {
 	mmap_gup_op vmreadv EFAULT "$1"
 }

@@ -15,7 +15,8 @@
 #include "kbufctl.h"
 
 static const char *const kbuf_create_help[] = {
-	"Usage: kbufctl create NAME --backend B --size SIZE [--gfp G] [--quiet]",
+	"Usage: kbufctl create NAME --backend B --size SIZE [--gfp G] [--map M]",
+	"                      [--quiet]",
 	"",
 	"Create buffer NAME (1 to 31 characters of a-z, 0-9, _ and -) and",
 	"print its node, /dev/kbuf/NAME. Needs CAP_SYS_ADMIN.",
@@ -26,6 +27,9 @@ static const char *const kbuf_create_help[] = {
 	"                   backend's limit in /sys/class/kbuf/control/limits",
 	"                   (x86-64: 4 MiB for kmalloc and pages, 1 GiB for vmalloc)",
 	" -g, --gfp G       kernel (default) or atomic (not for vmalloc)",
+	" -M, --map M       how mmap() maps it: page (struct page) or pfn",
+	"                   (remap_pfn_range); default: the module's map_mode",
+	"                   for pages and vmalloc, pfn for kmalloc (pfn only)",
 	" -q, --quiet       do not print the node",
 	" -h, --help        show this help",
 	NULL,
@@ -65,6 +69,12 @@ static void kbuf_create_option(const char *prog, int c, struct kbuf_create *kc)
 	} else if (c == 'g' && kbuf_parse_gfp(optarg, &kc->gfp)) {
 		kbuf_usage_error(prog, "gfp '%s' is not kernel or atomic",
 				 optarg);
+	} else if (c == 'M') {
+		kc->flags = kbuf_parse_create_map(optarg);
+		if (!kc->flags)
+			kbuf_usage_error(prog,
+					 "map mode '%s' is not page or pfn",
+					 optarg);
 	}
 }
 
@@ -76,7 +86,8 @@ static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc,
 
 	memset(kc, 0, sizeof(*kc));
 	kc->gfp = KBUF_GFP_KERNEL;
-	while ((c = kbuf_getopt(argc, argv, "B,backend= s,size= g,gfp= q,quiet",
+	while ((c = kbuf_getopt(argc, argv,
+				"B,backend= s,size= g,gfp= M,map= q,quiet",
 				kbuf_create_help)) != -1) {
 		kbuf_create_option(argv[0], c, kc);
 		backend |= c == 'B';
@@ -88,6 +99,10 @@ static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc,
 				 backend ? "--size" : "--backend");
 	if (kc->backend == KBUF_BACKEND_VMALLOC && kc->gfp == KBUF_GFP_ATOMIC)
 		kbuf_usage_error(argv[0], "--gfp atomic is not for vmalloc");
+	if (kc->backend == KBUF_BACKEND_KMALLOC &&
+	    kc->flags == KBUF_CREATE_MAP_PAGE)
+		kbuf_usage_error(argv[0],
+				 "--map page is not for kmalloc (pfn only)");
 	snprintf(kc->name, sizeof(kc->name), "%s",
 		 kbuf_arg_name(argc, argv, false));
 	kbuf_args_done(argc, argv);

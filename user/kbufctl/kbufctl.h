@@ -100,6 +100,7 @@ bool kbuf_name_valid(const char *name);
 int kbuf_dev_path(const char *arg, char *path, size_t len);
 int kbuf_parse_backend(const char *s, __u32 *backend);
 int kbuf_parse_gfp(const char *s, __u32 *gfp);
+__u32 kbuf_parse_create_map(const char *s);
 const char *kbuf_backend_name(__u32 backend);
 const char *kbuf_map_mode_name(__u32 map_mode);
 const char *kbuf_gfp_name(__u32 gfp);

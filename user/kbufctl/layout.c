@@ -175,7 +175,7 @@ static const char *kbuf_frames(const struct kbuf_dev *dev, __u64 *pm,
 		     dev->path);
 	if (in->map_mode != KBUF_MAP_PFN || !(in->flags & KBUF_INFO_PHYS))
 		errx(KBUF_EXIT_FAIL,
-		     "%s: %zu of %zu pages show in /proc/self/pagemap: a pfn mapping hides its frames, and the driver gives no physical address for %s (load kbuf with map_mode=page)",
+		     "%s: %zu of %zu pages show in /proc/self/pagemap: a pfn mapping hides its frames, and the driver gives no physical address for %s (create it with --map page, or load kbuf with map_mode=page)",
 		     dev->path, present, pages, kbuf_backend_name(in->backend));
 	/* kmalloc and pages memory is physically contiguous by construction */
 	for (i = 0; i < pages; i++)

@@ -307,6 +307,17 @@ int kbuf_parse_gfp(const char *s, __u32 *gfp)
 	return kbuf_lookup(kbuf_gfps, ARRAY_SIZE(kbuf_gfps), s, gfp);
 }
 
+/* "page" or "pfn" to its KBUF_CREATE_MAP_* flag; 0 for anything else. */
+__u32 kbuf_parse_create_map(const char *s)
+{
+	__u32 mode;
+
+	if (kbuf_lookup(kbuf_map_modes, ARRAY_SIZE(kbuf_map_modes), s, &mode))
+		return 0;
+	return mode == KBUF_MAP_PAGE ? KBUF_CREATE_MAP_PAGE :
+				       KBUF_CREATE_MAP_PFN;
+}
+
 const char *kbuf_backend_name(__u32 backend)
 {
 	return backend < ARRAY_SIZE(kbuf_backends) ? kbuf_backends[backend] :

@@ -241,6 +241,12 @@ static void kbuf_test_words(struct kbuf_tap *t)
 		 "gfp atomic");
 	kbuf_tap(t, kbuf_parse_gfp("nowait", &v) == -EINVAL,
 		 "gfp nowait is refused");
+	kbuf_tap(t, kbuf_parse_create_map("page") == KBUF_CREATE_MAP_PAGE,
+		 "map page is KBUF_CREATE_MAP_PAGE");
+	kbuf_tap(t, kbuf_parse_create_map("pfn") == KBUF_CREATE_MAP_PFN,
+		 "map pfn is KBUF_CREATE_MAP_PFN");
+	kbuf_tap(t, !kbuf_parse_create_map("PFN") && !kbuf_parse_create_map(""),
+		 "map PFN and an empty map are refused");
 	kbuf_tap(t, !strcmp(kbuf_backend_name(KBUF_BACKEND_VMALLOC), "vmalloc"),
 		 "backend 2 is vmalloc");
 	kbuf_tap(t, !strcmp(kbuf_map_mode_name(KBUF_MAP_PFN), "pfn"),

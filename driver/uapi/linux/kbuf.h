@@ -80,13 +80,22 @@ struct kbuf_info {
 #define KBUF_INFO_SIZE_VER0 96
 #define KBUF_INFO_SIZE_VER1 104
 
+/*
+ * Flags of kbuf_create.flags: at most one. kmalloc buffers map by pfn only,
+ * so KBUF_CREATE_MAP_PAGE is refused for them. Without either, pages and
+ * vmalloc buffers take the module's map_mode.
+ */
+#define KBUF_CREATE_MAP_PAGE 0x1U
+#define KBUF_CREATE_MAP_PFN 0x2U
+
 /**
  * struct kbuf_create - arguments of KBUF_IOC_CREATE
  * @name:    1..31 characters of [a-z0-9_-], NUL-terminated; the node is
  *           /dev/kbuf/<name>
  * @backend: KBUF_BACKEND_*
  * @gfp:     KBUF_GFP_*; KBUF_GFP_ATOMIC is refused for vmalloc
- * @flags:   must be 0
+ * @flags:   0, or one KBUF_CREATE_MAP_* flag: the buffer's map mode instead
+ *           of the module's map_mode parameter
  * @size:    capacity in bytes, at least 1, at most the backend's limit
  */
 struct kbuf_create {
