@@ -57,7 +57,15 @@ static __always_inline size_t kbuf_copy_chunk(void *kaddr, struct kbuf_io *io,
 				 copy_from_iter(kaddr, n, io->iter);
 	if (to_user)
 		return n - copy_to_user(io->ubuf + off, kaddr, n);
-	return n - copy_from_user(kaddr, io->ubuf + off, n);
+	/*
+	 * Not copy_from_user(): on a fault it zeroes the rest of its
+	 * destination, here the buffer's data past the bytes the write
+	 * reports. __copy_from_user() leaves it, as copy_from_iter() does;
+	 * the range check is then ours.
+	 */
+	if (!access_ok(io->ubuf + off, n))
+		return 0;
+	return n - __copy_from_user(kaddr, io->ubuf + off, n);
 }
 
 /*

@@ -283,6 +283,18 @@ except OSError as e:
 	kbuf_each_backend check
 }
 
+# copy_from_user() zeroes what it could not copy: a driver that copies
+# into live data with it overwrites bytes the write never reports.
+@test "a write that faults changes no byte past those it reports" {
+	check() {
+		run -1 kbuf-io "$KBUF_DEV/$1" fill 2000 120 seek 0 set \
+			write-split 100 1000 pdump 98 4 write-bad 1000 pdump 100 2 \
+			info length
+		assert_output "$(printf '%s\n' 2000 0 100 SSxx EFAULT xx 2000)"
+	}
+	kbuf_each_backend check
+}
+
 @test "a read of the whole vmalloc buffer into one user buffer is complete" {
 	local cap
 	cap=$(cap_of vmalloc)
