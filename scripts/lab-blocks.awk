@@ -2,15 +2,31 @@
 #
 # The runnable parts of the lab book's source, docs/templates/lab.md. A
 # lesson starts at a heading "## N. title"; its ```sh blocks are numbered
-# from 1, and a block is named N-B. The lines "<!-- expect: ERE -->" after
-# a block are what its output must show: each pattern matches at least
-# one whole line of it (tests/82-lab.bats checks them).
+# from 1, and a block is named N-B. The lines "<!-- expect: ERE -->" right
+# after a block are what its output must show: each pattern matches at
+# least one whole line of it (tests/82-lab.bats checks them). Other fenced
+# blocks are text. An expect line anywhere else, or a malformed one, is
+# an error: the awk says where and exits 1.
 #
 #   awk -f lab-blocks.awk -v mode=list                   "N B" per block
 #   awk -f lab-blocks.awk -v mode=code -v want=N-B       its commands
 #   awk -f lab-blocks.awk -v mode=expect -v want=N-B     its patterns
 #   awk -f lab-blocks.awk -v mode=book -v outdir=DIR     the book, each
 #       block followed by its output, DIR/N-B.txt, and no patterns
+
+function problem(what) {
+	printf "%s:%d: %s\n", FILENAME, FNR, what >"/dev/stderr"
+	bad = 1
+}
+
+# Inside a fenced block that is not a lesson's sh block: text.
+other {
+	if (/^```$/)
+		other = 0
+	if (mode == "book")
+		print
+	next
+}
 
 /^## [0-9]+\. / {
 	lesson = $2 + 0
@@ -30,6 +46,7 @@
 
 inside && /^```$/ {
 	inside = 0
+	after = 1
 	if (mode == "book") {
 		print
 		print ""
@@ -51,7 +68,17 @@ inside {
 	next
 }
 
+/^```/ {
+	other = 1
+	after = 0
+	if (mode == "book")
+		print
+	next
+}
+
 /^<!-- expect: .* -->$/ {
+	if (!after)
+		problem("an expect line that follows no sh block")
 	if (mode == "expect" && id == want) {
 		pattern = $0
 		sub(/^<!-- expect: /, "", pattern)
@@ -61,6 +88,19 @@ inside {
 	next
 }
 
+/^<!-- expect/ {
+	problem("a malformed expect line: <!-- expect: ERE --> it must be")
+	next
+}
+
+{
+	after = 0
+}
+
 mode == "book" {
 	print
+}
+
+END {
+	exit bad
 }

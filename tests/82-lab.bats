@@ -37,14 +37,33 @@ run_lesson() {
 	done < <(lab_awk -v mode=list)
 }
 
-@test "the lab book has exactly the lessons this file runs" {
+@test "the lab book has exactly the lessons this file runs, and no misplaced or malformed expect line" {
+	run lab_awk -v mode=list
+	assert_success
 	run bash -c "awk -f '$KBUF_ROOT/scripts/lab-blocks.awk' -v mode=list \
 		'$KBUF_ROOT/docs/templates/lab.md' | cut -d' ' -f1 | uniq"
 	assert_output "1
 2
 3
 6
+7
 8"
+}
+
+# lab_skeleton FILE: the book without its outputs (each block of text
+# after an sh block emptied) and with the kernel's release as K.
+lab_skeleton() {
+	awk '/^```text$/ { print; skip = 1; next }
+		skip && /^```$/ { skip = 0 }
+		!skip' "$1" | sed -E 's/kernel [^ ]+ under QEMU/kernel K under QEMU/'
+}
+
+@test "docs/lab.md is what make lab makes of docs/templates/lab.md" {
+	local want
+	want=$(lab_awk -v mode=book -v outdir=/nonexistent | sed 's/@KERNEL@/K/g')
+	run lab_skeleton "$KBUF_ROOT/docs/lab.md"
+	assert_output "<!-- Made by make lab from docs/templates/lab.md: edit that. -->
+$want"
 }
 
 @test "lab lesson 1: kmalloc's slab caches, the switch to pages at two pages, the 4 MiB limit, the unmappable small object" {
@@ -61,6 +80,10 @@ run_lesson() {
 
 @test "lab lesson 6: read and write stop at a hole in user memory, EFAULT when no byte moves" {
 	run_lesson 6
+}
+
+@test "lab lesson 7: a pfn mapping is VM_PFNMAP | VM_IO and /proc/self/mem cannot read it; a page mapping is ordinary memory" {
+	run_lesson 7
 }
 
 @test "lab lesson 8: fifty vmalloc and twenty order-10 create and destroy cycles leave the counters as they were" {
