@@ -18,6 +18,8 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/nospec.h>
+#include <linux/uaccess.h>
 
 /*
  * 6.3 made vma->vm_flags read-only and added vm_flags_set(); before it the
@@ -82,6 +84,31 @@ static inline void kbuf_dma_resv_assert_held(struct dma_resv *resv)
 #ifdef KBUF_HAVE_DMA_BUF_RESV_MAP
 	dma_resv_assert_held(resv);
 #endif
+}
+
+/*
+ * copy_from_user() without its zeroing of what it could not copy: fops.c
+ * copies a write straight into the buffer's data. Its guards are kept:
+ * the range check, and no speculation past it (Spectre v1). 6.12 masks
+ * the pointer where the architecture can (mask_user_address(), x86-64);
+ * before, and elsewhere, access_ok() is followed by barrier_nospec(), as
+ * in copy_from_user(). __copy_from_user() does the rest: might_fault(),
+ * fault injection, the sanitizers' hooks and the hardened usercopy check.
+ */
+static __always_inline unsigned long
+kbuf_copy_from_user_nozero(void *to, const void __user *from,
+			   unsigned long n)
+{
+#ifdef can_do_masked_user_access
+	if (can_do_masked_user_access()) {
+		from = mask_user_address(from);
+		return __copy_from_user(to, from, n);
+	}
+#endif
+	if (!access_ok(from, n))
+		return n;
+	barrier_nospec();
+	return __copy_from_user(to, from, n);
 }
 
 #endif /* KBUF_COMPAT_H */

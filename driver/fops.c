@@ -60,12 +60,9 @@ static __always_inline size_t kbuf_copy_chunk(void *kaddr, struct kbuf_io *io,
 	/*
 	 * Not copy_from_user(): on a fault it zeroes the rest of its
 	 * destination, here the buffer's data past the bytes the write
-	 * reports. __copy_from_user() leaves it, as copy_from_iter() does;
-	 * the range check is then ours.
+	 * reports. copy_from_iter() never zeroes either.
 	 */
-	if (!access_ok(io->ubuf + off, n))
-		return 0;
-	return n - __copy_from_user(kaddr, io->ubuf + off, n);
+	return n - kbuf_copy_from_user_nozero(kaddr, io->ubuf + off, n);
 }
 
 /*

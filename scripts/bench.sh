@@ -395,9 +395,7 @@ main() {
 	[[ -n $kver ]] || kbuf_die "no test kernel installed (bash tests/deps.sh)"
 	out=$KBUF_OUTROOT/bench-$kver
 	kbuf_lock "$out/.bench.lock"
-	make -s -C "$KBUF_ROOT/user"
-	kbuf_stage_driver "$out"
-	make -s -C "/lib/modules/$kver/build" M="$out/driver" modules >&2
+	kbuf_build_for_guest "$kver" "$out"
 	echo "bench: running in a $kver guest (QEMU, several minutes)"
 	bench_boot "$kver" "$out"
 	echo "bench: again with hardened_usercopy=off (the 64-byte figures)"

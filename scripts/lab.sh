@@ -29,16 +29,12 @@ write_book() {
 
 main() {
 	local kver out rc
-	local -a kernels
 	kbuf_require_no_space
-	mapfile -t kernels < <(kbuf_kernels)
-	kver=${kernels[0]:-}
+	kver=$(kbuf_kernels | sed -n 1p)
 	[[ -n $kver ]] || kbuf_die "no test kernel installed (bash tests/deps.sh)"
 	out=$KBUF_OUTROOT/lab-$kver
 	kbuf_lock "$out/.lab.lock"
-	make -s -C "$KBUF_ROOT/user"
-	kbuf_stage_driver "$out"
-	make -s -C "/lib/modules/$kver/build" M="$out/driver" modules >&2
+	kbuf_build_for_guest "$kver" "$out"
 	rm -rf "$out/lab"
 	echo "lab: running the experiments in a $kver guest (QEMU, a few minutes)"
 	KBUF_DEBUG_ARGS="" KBUF_APPEND="kbuftest.script=scripts/lab-guest.sh" \

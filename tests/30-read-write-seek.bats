@@ -284,15 +284,27 @@ except OSError as e:
 }
 
 # copy_from_user() zeroes what it could not copy: a driver that copies
-# into live data with it overwrites bytes the write never reports.
-@test "a write that faults changes no byte past those it reports" {
+# into live data with it overwrites bytes the write never reports. write()
+# and writev() take different paths to the copy (fops.c).
+@test "a write that faults changes no byte past those it reports, through write() and writev()" {
 	check() {
-		run -1 kbuf-io "$KBUF_DEV/$1" fill 2000 120 seek 0 set \
-			write-split 100 1000 pdump 98 4 write-bad 1000 pdump 100 2 \
-			info length
-		assert_output "$(printf '%s\n' 2000 0 100 SSxx EFAULT xx 2000)"
+		local op
+		for op in write-split writev-split; do
+			run -1 kbuf-io "$KBUF_DEV/$1" fill 2000 120 seek 0 set \
+				"$op" 100 1000 pdump 98 4 write-bad 1000 \
+				pdump 100 2 info length
+			assert_output "$(printf '%s\n' 2000 0 100 SSxx EFAULT xx 2000)"
+		done
 	}
 	kbuf_each_backend check
+}
+
+@test "a write that faults in its second 256 KiB chunk keeps the bytes after the fault" {
+	local valid=$((256 * 1024 + 4096))
+	run kbuf-io "$KBUF_DEV/vmalloc" fill $((512 * 1024)) 120 seek 0 set \
+		write-split "$valid" $((300 * 1024)) pdump $((valid - 2)) 4 \
+		pdump $((300 * 1024 - 2)) 4
+	assert_output "$(printf '%s\n' $((512 * 1024)) 0 "$valid" SSxx xxxx)"
 }
 
 @test "a read of the whole vmalloc buffer into one user buffer is complete" {

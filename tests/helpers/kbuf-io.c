@@ -18,6 +18,7 @@
  *   info KEY                   one field of KBUF_IOC_INFO
  *   read-split VALID N         read N bytes into a buffer whose first VALID
  *   write-split VALID N        bytes are mapped and the rest is not
+ *   writev-split VALID N       the same write through writev(), one iovec
  *   read-bad N / write-bad N   buffer wholly unmapped
  *   close                      close the descriptor
  *   sleep SECONDS
@@ -26,6 +27,7 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "kbuf-test.h"
 
@@ -214,6 +216,16 @@ static int op_write_split(char **a)
 	return kt_report(write(fd, split_buffer(kt_u64(a[1])), kt_u64(a[2])));
 }
 
+static int op_writev_split(char **a)
+{
+	struct iovec v = {
+		.iov_base = split_buffer(kt_u64(a[1])),
+		.iov_len = kt_u64(a[2]),
+	};
+
+	return kt_report(writev(fd, &v, 1));
+}
+
 static int op_read_bad(char **a)
 {
 	return kt_report(read(fd, kt_unmapped(kt_u64(a[1])), kt_u64(a[1])));
@@ -259,6 +271,7 @@ static const struct kt_op io_ops[] = {
 	{ "info", 1, op_info },
 	{ "read-split", 2, op_read_split },
 	{ "write-split", 2, op_write_split },
+	{ "writev-split", 2, op_writev_split },
 	{ "read-bad", 1, op_read_bad },
 	{ "write-bad", 1, op_write_bad },
 	{ "close", 0, op_close },

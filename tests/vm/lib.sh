@@ -181,6 +181,14 @@ kbuf_stage_driver() {
 	fi
 }
 
+# kbufctl, and kbuf.ko for kernel $1 in $2/driver, where a guest booted
+# with output directory $2 loads it (make bench, make lab).
+kbuf_build_for_guest() {
+	make -s -C "$KBUF_ROOT/user"
+	kbuf_stage_driver "$2"
+	make -s -C "/lib/modules/$1/build" M="$2/driver" modules >&2
+}
+
 # Take an exclusive lock on file $1 for the rest of this process, waiting
 # while another run holds it: developers and helpers share tests/out, and
 # two runs in one output directory would clobber each other's results.
