@@ -95,7 +95,9 @@ struct kbuf_info {
  * @backend: KBUF_BACKEND_*
  * @gfp:     KBUF_GFP_*; KBUF_GFP_ATOMIC is refused for vmalloc
  * @flags:   0, or one KBUF_CREATE_MAP_* flag: the buffer's map mode instead
- *           of the module's map_mode parameter
+ *           of the module's map_mode parameter (from kbuf 0.2.0; 0.1.0
+ *           refuses any flag with -EINVAL)
+ * @reserved: must be 0
  * @size:    capacity in bytes, at least 1, at most the backend's limit
  */
 struct kbuf_create {
