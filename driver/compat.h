@@ -96,8 +96,7 @@ static inline void kbuf_dma_resv_assert_held(struct dma_resv *resv)
  * fault injection, the sanitizers' hooks and the hardened usercopy check.
  */
 static __always_inline unsigned long
-kbuf_copy_from_user_nozero(void *to, const void __user *from,
-			   unsigned long n)
+kbuf_copy_from_user_nozero(void *to, const void __user *from, unsigned long n)
 {
 #ifdef can_do_masked_user_access
 	if (can_do_masked_user_access()) {
