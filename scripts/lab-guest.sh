@@ -16,6 +16,8 @@ book="$root/docs/templates/lab.md"
 [[ -n ${KBUF_KO:-} && -n ${KBUF_OUT:-} ]] ||
 	{ echo "lab-guest.sh runs in the test-bed guest (make lab)" && exit 2; }
 
+# The list first: a malformed template fails here, not silently below.
+list=$(awk -v mode=list -f "$blocks" "$book")
 rc=0
 out=$KBUF_OUT/lab
 mkdir -p "$out"
@@ -30,6 +32,6 @@ while read -r lesson block; do
 		cat "$out/$lesson-$block.txt"
 		rc=1
 	fi
-done < <(awk -v mode=list -f "$blocks" "$book")
+done <<<"$list"
 rmmod kbuf
 exit "$rc"
