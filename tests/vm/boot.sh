@@ -18,6 +18,8 @@
 #   KBUF_APPEND   extra kernel command-line arguments (e.g. init_on_alloc=0)
 #   KBUF_ACCEL    kvm or tcg: skip the cached KVM probe
 #   KBUF_VM_MEM   guest memory (default 2G); KBUF_VM_SMP (default 2)
+#   KBUF_VM_NODES NUMA nodes (default 2): the memory split evenly, every
+#                 CPU on node 0, so that node 1 is memory only
 #   KBUF_TCG      the -accel argument under TCG (default tcg,thread=multi)
 #   KBUF_VMLINUZ  boot this image instead of /boot/vmlinuz-KVER (the debug
 #                 kernel of make check-debug, which has 9p built in: its
@@ -172,15 +174,41 @@ clean_outdir() {
 	rm -f "$out"/{done,tap.txt,dmesg.txt,kmemleak.txt,console.log,demo.txt,boot.txt,fault.txt}
 }
 
+# QEMU's arguments for KBUF_VM_NODES nodes sharing KBUF_VM_MEM (in M or G)
+# evenly: one RAM backend per node, the CPUs on node 0. Two nodes by
+# default, so that buffers can be placed on a node other than the one
+# the creating CPU is on (tests/66-numa.bats).
+numa_args() {
+	local mem=${KBUF_VM_MEM:-2G} nodes=${KBUF_VM_NODES:-2} mib i
+	case $mem in
+	*G) mib=$((${mem%G} * 1024)) ;;
+	*M) mib=${mem%M} ;;
+	*) kbuf_die "KBUF_VM_MEM=$mem: give it in M or G" ;;
+	esac
+	((nodes >= 2)) || return 0
+	((mib % nodes == 0)) || kbuf_die "KBUF_VM_MEM=$mem does not split into $nodes nodes"
+	for ((i = 0; i < nodes; i++)); do
+		echo "-object"
+		echo "memory-backend-ram,id=kbuf-mem$i,size=$((mib / nodes))M"
+		echo "-numa"
+		if ((i == 0)); then
+			echo "node,nodeid=0,memdev=kbuf-mem0,cpus=0-$((${KBUF_VM_SMP:-2} - 1))"
+		else
+			echo "node,nodeid=$i,memdev=kbuf-mem$i"
+		fi
+	done
+}
+
 run_qemu() {
 	local kver=$1 out=$2 mode=$3 limit=$4 initrd=$5 accel=$6
-	local -a fsdev
+	local -a fsdev numa
 	mapfile -t fsdev < <(fsdev_args "$KBUF_ROOT")
+	mapfile -t numa < <(numa_args)
 	# --foreground keeps timeout in our process group, so that Ctrl-C (or
 	# killing the group) stops QEMU too; by default timeout makes its own.
 	# shellcheck disable=SC2046 # accel_args is a list of words on purpose
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 $(accel_args "$accel") \
-		-smp "${KBUF_VM_SMP:-2}" -m "${KBUF_VM_MEM:-2G}" \
+		-smp "${KBUF_VM_SMP:-2}" -m "${KBUF_VM_MEM:-2G}" "${numa[@]}" \
 		-kernel "$(kernel_image "$kver")" -initrd "$initrd" \
 		-append "$(kernel_cmdline "$out" "$mode")" \
 		-nodefaults -display none -vga none -monitor none -nic none -no-reboot \
@@ -209,6 +237,7 @@ main() {
 		kbuf_die "the guest cannot use the tree in '$KBUF_ROOT': it mounts its own /dev, /proc and /sys over it"
 		;;
 	esac
+	numa_args >/dev/null
 	kbuf_lock "$out/.boot.lock"
 	bash "$KBUF_ROOT/tests/vm/initramfs.sh" "$kver" "$vmdir"
 	accel=$(choose_accel "$kver" "$vmdir/initramfs.img")
