@@ -56,6 +56,7 @@ int kbuf_backend_check_size(const struct kbuf_backend *be, u64 size)
  * @mem:  filled in on success
  * @size: capacity in bytes, already checked
  * @gfp:  KBUF_GFP_KERNEL, or KBUF_GFP_ATOMIC to allocate under a spinlock
+ * @node: the NUMA node to allocate on, or NUMA_NO_NODE
  *
  * Every buffer is memory user space asked for: it is charged to the
  * memory cgroup of the task that allocates it (KBUF_GFP_USER).
@@ -63,17 +64,17 @@ int kbuf_backend_check_size(const struct kbuf_backend *be, u64 size)
  * Return: 0, -EINVAL if @be cannot allocate atomically, or -ENOMEM.
  */
 int kbuf_mem_alloc(const struct kbuf_backend *be, struct kbuf_mem *mem,
-		   size_t size, u32 gfp)
+		   size_t size, u32 gfp, int node)
 {
 	int ret;
 
 	if (gfp == KBUF_GFP_KERNEL)
-		return be->alloc(mem, size, KBUF_GFP_USER);
+		return be->alloc(mem, size, KBUF_GFP_USER, node);
 	if (!be->can_atomic)
 		return -EINVAL;
 
 	spin_lock(&kbuf_atomic_lock);
-	ret = be->alloc(mem, size, KBUF_GFP_USER_ATOMIC);
+	ret = be->alloc(mem, size, KBUF_GFP_USER_ATOMIC, node);
 	spin_unlock(&kbuf_atomic_lock);
 	return ret;
 }

@@ -19,12 +19,16 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-static int kbuf_kmalloc_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
+static int kbuf_kmalloc_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp,
+			      int node)
 {
 	size_t bytes = size < PAGE_SIZE ? size : PAGE_ALIGN(size);
 	void *p;
 
-	p = kzalloc(bytes, gfp);
+	/* kzalloc_node() with NUMA_NO_NODE is kzalloc(). */
+	if (node != NUMA_NO_NODE)
+		gfp |= __GFP_THISNODE;
+	p = kzalloc_node(bytes, gfp, node);
 	if (!p)
 		return -ENOMEM;
 

@@ -13,19 +13,37 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 
-static int kbuf_pages_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
+/*
+ * On a chosen node the block comes from alloc_pages_node(), with
+ * __GFP_THISNODE so that it is on that node or not at all; its address
+ * is in the linear map, like __get_free_pages()'s.
+ */
+static void *kbuf_pages_get(gfp_t gfp, unsigned int order, int node)
+{
+	struct page *page;
+
+	if (order)
+		gfp |= __GFP_COMP;
+	if (node != NUMA_NO_NODE) {
+		page = alloc_pages_node(node, gfp | __GFP_ZERO | __GFP_THISNODE,
+					order);
+		return page ? page_address(page) : NULL;
+	}
+	if (!order)
+		return (void *)get_zeroed_page(gfp);
+	return (void *)__get_free_pages(gfp | __GFP_ZERO, order);
+}
+
+static int kbuf_pages_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp,
+			    int node)
 {
 	unsigned int order = get_order(size);
-	unsigned long addr;
+	void *addr = kbuf_pages_get(gfp, order, node);
 
-	if (order == 0)
-		addr = get_zeroed_page(gfp);
-	else
-		addr = __get_free_pages(gfp | __GFP_ZERO | __GFP_COMP, order);
 	if (!addr)
 		return -ENOMEM;
 
-	mem->vaddr = (void *)addr;
+	mem->vaddr = addr;
 	mem->capacity = size;
 	mem->map_size = PAGE_ALIGN(size);
 	mem->order = order;

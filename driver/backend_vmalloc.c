@@ -10,19 +10,65 @@
  * VM_USERMAP mark vmalloc_user() adds is needed only by
  * remap_vmalloc_range(), which kbuf does not use: page mode hands the
  * pages out one fault at a time (mmap.c).
+ *
+ * On a chosen NUMA node it does what vmalloc does, by hand: no exported
+ * vmalloc takes both a node and gfp flags (vzalloc_node() would drop the
+ * memory cgroup charge), so each page comes from alloc_pages_node() and
+ * vmap() maps them all into one range of the vmalloc area.
  */
 #include "kbuf.h"
 
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-static int kbuf_vmalloc_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp)
+/*
+ * @count pages of @node, each zeroed, mapped one after the other. With
+ * VM_MAP_PUT_PAGES the area owns the pages and their array: vfree()
+ * frees both, as it does a vmalloc'ed area's.
+ */
+static void *kbuf_vmalloc_node(unsigned long count, gfp_t gfp, int node)
+{
+	gfp_t page_gfp = gfp | __GFP_ZERO | __GFP_THISNODE;
+	struct page **pages;
+	unsigned long i;
+	void *p;
+
+	pages = kvcalloc(count, sizeof(*pages), gfp);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		/* 1 GiB is 262144 pages: let a killed creator go. */
+		if (fatal_signal_pending(current))
+			goto err_free;
+		pages[i] = alloc_pages_node(node, page_gfp, 0);
+		if (!pages[i])
+			goto err_free;
+		cond_resched();
+	}
+	p = vmap(pages, count, VM_MAP | VM_MAP_PUT_PAGES, PAGE_KERNEL);
+	if (p)
+		return p;
+err_free:
+	while (i--)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return NULL;
+}
+
+static int kbuf_vmalloc_alloc(struct kbuf_mem *mem, size_t size, gfp_t gfp,
+			      int node)
 {
 	void *p;
 
 	/* vmalloc may sleep: kbuf_mem_alloc() never gets here atomically. */
-	p = __vmalloc(size, gfp | __GFP_ZERO);
+	if (node == NUMA_NO_NODE)
+		p = __vmalloc(size, gfp | __GFP_ZERO);
+	else
+		p = kbuf_vmalloc_node(PAGE_ALIGN(size) >> PAGE_SHIFT, gfp,
+				      node);
 	if (!p)
 		return -ENOMEM;
 

@@ -64,7 +64,7 @@ ALLOW_ERROR_INJECTION(kbuf_stats_alloc, NULL);
 
 static struct kbuf_buffer *kbuf_buffer_new(const char *name,
 					   const struct kbuf_backend *be,
-					   u32 gfp, u32 map_mode)
+					   u32 gfp, u32 map_mode, int node)
 {
 	struct kbuf_pcpu_stats __percpu *stats;
 	struct kbuf_buffer *buf;
@@ -83,6 +83,7 @@ static struct kbuf_buffer *kbuf_buffer_new(const char *name,
 	buf->backend = be;
 	buf->gfp = gfp;
 	buf->map_mode = map_mode;
+	buf->numa_node = node;
 	init_rwsem(&buf->io_rwsem);
 	mutex_init(&buf->lock);
 	/* From here on put_device() frees the structure. */
@@ -90,6 +91,7 @@ static struct kbuf_buffer *kbuf_buffer_new(const char *name,
 	buf->dev.class = &kbuf_class;
 	buf->dev.groups = kbuf_groups;
 	buf->dev.release = kbuf_buffer_release;
+	set_dev_node(&buf->dev, node);
 	return buf;
 }
 
@@ -129,6 +131,7 @@ err_remove_minor:
  * @size: capacity in bytes
  * @gfp:  KBUF_GFP_*
  * @map_mode: KBUF_MAP_*, one that @be can map (kbuf_map_mode_for())
+ * @node: a NUMA node with memory, or NUMA_NO_NODE
  *
  * The node cannot be opened before the module's char device exists, so
  * the buffers made at load time are not reachable until the load is sure
@@ -138,7 +141,7 @@ err_remove_minor:
  * -ENOMEM.
  */
 int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
-		       u64 size, u32 gfp, u32 map_mode)
+		       u64 size, u32 gfp, u32 map_mode, int node)
 {
 	struct kbuf_buffer *buf;
 	int ret;
@@ -149,10 +152,10 @@ int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
 	if (gfp == KBUF_GFP_ATOMIC && !be->can_atomic)
 		return -EINVAL;
 
-	buf = kbuf_buffer_new(name, be, gfp, map_mode);
+	buf = kbuf_buffer_new(name, be, gfp, map_mode, node);
 	if (!buf)
 		return -ENOMEM;
-	ret = kbuf_mem_alloc(be, &buf->mem, size, gfp);
+	ret = kbuf_mem_alloc(be, &buf->mem, size, gfp, node);
 	if (ret)
 		goto err_put_device;
 	buf->max_capacity = size;
@@ -465,7 +468,8 @@ int kbuf_buffer_resize(struct kbuf_buffer *buf, u64 size)
 	/* Cheap early answer; the real test is made again at the swap. */
 	if (kbuf_buffer_shared(buf))
 		return -EBUSY;
-	ret = kbuf_mem_alloc(buf->backend, &new, size, buf->gfp);
+	ret = kbuf_mem_alloc(buf->backend, &new, size, buf->gfp,
+			     buf->numa_node);
 	if (ret)
 		return ret;
 

@@ -12,6 +12,8 @@
 #include <linux/capability.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/nodemask.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -41,11 +43,33 @@ static int kbuf_name_check(const char *name)
 	return 0;
 }
 
+/*
+ * The node a create asks for into @node: NUMA_NO_NODE without
+ * KBUF_CREATE_NODE (req->node must then be 0), else a node that has
+ * memory. -EINVAL for any other: a node that does not exist, is offline
+ * or has only CPUs (mbind() answers the same).
+ */
+static int kbuf_create_node(const struct kbuf_create *req, int *node)
+{
+	u32 n = req->node;
+
+	*node = NUMA_NO_NODE;
+	if (!(req->flags & KBUF_CREATE_NODE))
+		return n ? -EINVAL : 0;
+	if (n >= nr_node_ids)
+		return -EINVAL;
+	n = array_index_nospec(n, nr_node_ids);
+	if (!node_state(n, N_MEMORY))
+		return -EINVAL;
+	*node = n;
+	return 0;
+}
+
 static int kbuf_control_create(const struct kbuf_create __user *argp)
 {
 	const struct kbuf_backend *be;
 	struct kbuf_create req;
-	int map_mode, ret;
+	int map_mode, node, ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -53,12 +77,16 @@ static int kbuf_control_create(const struct kbuf_create __user *argp)
 	if (ret)
 		return ret;
 	be = kbuf_backend_by_id(req.backend);
-	if (!be || req.gfp > KBUF_GFP_ATOMIC || req.reserved)
+	if (!be || req.gfp > KBUF_GFP_ATOMIC)
 		return -EINVAL;
-	map_mode = kbuf_map_mode_for(be, req.flags);
+	ret = kbuf_create_node(&req, &node);
+	if (ret)
+		return ret;
+	map_mode = kbuf_map_mode_for(be, req.flags & ~KBUF_CREATE_NODE);
 	if (map_mode < 0)
 		return map_mode;
-	return kbuf_buffer_create(req.name, be, req.size, req.gfp, map_mode);
+	return kbuf_buffer_create(req.name, be, req.size, req.gfp, map_mode,
+				  node);
 }
 
 static int kbuf_control_destroy(const struct kbuf_destroy __user *argp)

@@ -81,7 +81,9 @@ struct kbuf_mem {
  * @max_size:   largest capacity accepted
  * @can_atomic: the allocator may be called where sleeping is forbidden
  * @contiguous: physically contiguous, so a physical address means something
- * @alloc:      allocate @size zeroed bytes with @gfp into @mem
+ * @alloc:      allocate @size zeroed bytes with @gfp into @mem, on NUMA
+ *              node @node only, or where the task's memory policy says
+ *              for NUMA_NO_NODE
  * @free:       release what @alloc made
  * @map_pfn:    map @mem into @vma with remap_pfn_range()
  * @page:       the struct page of page @pgoff of @mem, for the page-mode
@@ -98,7 +100,7 @@ struct kbuf_backend {
 	size_t max_size;
 	bool can_atomic;
 	bool contiguous;
-	int (*alloc)(struct kbuf_mem *mem, size_t size, gfp_t gfp);
+	int (*alloc)(struct kbuf_mem *mem, size_t size, gfp_t gfp, int node);
 	void (*free)(struct kbuf_mem *mem);
 	int (*map_pfn)(struct kbuf_mem *mem, struct vm_area_struct *vma);
 	struct page *(*page)(struct kbuf_mem *mem, pgoff_t pgoff);
@@ -131,6 +133,8 @@ struct kbuf_pcpu_stats {
  * @backend:  the allocator behind the buffer
  * @map_mode: KBUF_MAP_* actually used by mmap()
  * @gfp:      KBUF_GFP_*
+ * @numa_node: the node every allocation of the buffer must come from, or
+ *            NUMA_NO_NODE
  * @io_rwsem: serializes writers against readers (see kbuf.h's header)
  * @mem:      the allocation; changes only under @io_rwsem and @lock, and
  *            only while nothing maps it. Each field is written with
@@ -161,6 +165,7 @@ struct kbuf_buffer {
 	const struct kbuf_backend *backend;
 	u32 map_mode;
 	u32 gfp;
+	int numa_node;
 	struct rw_semaphore io_rwsem;
 	struct kbuf_mem mem;
 	size_t length;
@@ -197,13 +202,13 @@ extern const struct kbuf_backend kbuf_backend_vmalloc;
 const struct kbuf_backend *kbuf_backend_by_id(u32 id);
 int kbuf_backend_check_size(const struct kbuf_backend *be, u64 size);
 int kbuf_mem_alloc(const struct kbuf_backend *be, struct kbuf_mem *mem,
-		   size_t size, u32 gfp);
+		   size_t size, u32 gfp, int node);
 int kbuf_map_linear_pfn(struct kbuf_mem *mem, struct vm_area_struct *vma);
 const char *kbuf_linear_source(const void *vaddr);
 
 /* buffer.c */
 int kbuf_buffer_create(const char *name, const struct kbuf_backend *be,
-		       u64 size, u32 gfp, u32 map_mode);
+		       u64 size, u32 gfp, u32 map_mode, int node);
 int kbuf_buffer_destroy(const char *name);
 void kbuf_buffer_destroy_all(void);
 void kbuf_buffers_announce(void);

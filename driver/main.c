@@ -143,7 +143,7 @@ static int kbuf_create_default(const char *name, const struct kbuf_backend *be,
 			       u64 size)
 {
 	return kbuf_buffer_create(name, be, size, KBUF_GFP_KERNEL,
-				  kbuf_map_mode_for(be, 0));
+				  kbuf_map_mode_for(be, 0), NUMA_NO_NODE);
 }
 
 static int kbuf_create_defaults(void)

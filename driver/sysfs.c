@@ -44,6 +44,14 @@ static ssize_t gfp_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(gfp);
 
+/* As PCI devices show theirs: the node, or -1 for none asked for. */
+static ssize_t numa_node_show(struct device *dev, struct device_attribute *attr,
+			      char *page)
+{
+	return sysfs_emit(page, "%d\n", kbuf_from_dev(dev)->numa_node);
+}
+static DEVICE_ATTR_RO(numa_node);
+
 static ssize_t capacity_show(struct device *dev, struct device_attribute *attr,
 			     char *page)
 {
@@ -155,6 +163,7 @@ static struct attribute *kbuf_attrs[] = {
 	&dev_attr_length.attr,
 	&dev_attr_map_mode.attr,
 	&dev_attr_gfp.attr,
+	&dev_attr_numa_node.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_exports.attr,
 	&dev_attr_opens.attr,

@@ -6,8 +6,8 @@
 
 load 'helpers/common'
 
-KBUF_ATTRS=(backend capacity max_capacity source length map_mode gfp mappings exports
-	opens reads writes bytes_read bytes_written mmaps)
+KBUF_ATTRS=(backend capacity max_capacity source length map_mode gfp numa_node
+	mappings exports opens reads writes bytes_read bytes_written mmaps)
 
 setup() {
 	kbuf_test_setup
@@ -29,9 +29,9 @@ write_attr() {
 	kbuf_each_backend check
 }
 
-@test "every attribute reads as one decimal or word followed by a newline" {
+@test "every attribute reads as one decimal (numa_node may be -1) or word followed by a newline" {
 	check() {
-		local a v re=$'^[a-z0-9]+\n$'
+		local a v re=$'^([a-z0-9]+|-1)\n$'
 		for a in "${KBUF_ATTRS[@]}"; do
 			# read, not cat: no exec per attribute (slow under TCG).
 			IFS= read -r -d '' v <"$KBUF_SYS/$1/$a" || true

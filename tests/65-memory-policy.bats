@@ -165,22 +165,46 @@ kbuf_need_cgroup() {
 	refute_output --regexp 'allocation failure|vmalloc error|Out of memory|oom-kill'
 }
 
+# charged_check BACKEND [GFP FLAGS NODE]: a 4 MiB buffer created in the
+# group is charged to it, and nothing is after its destroy.
+charged_check() {
+	local size=$((4 << 20)) base charged after
+	base=$(<"$KBUF_CG/memory.current")
+	kbuf_in_cgroup kbuf-ioctl "$KBUF_CONTROL" create "c-$1" "$1" "$size" "${@:2}"
+	charged=$(<"$KBUF_CG/memory.current")
+	kbuf_settle
+	kbuf_destroy "c-$1"
+	after=$(<"$KBUF_CG/memory.current")
+	# Other charges of the group come and go (the exited kbuf-ioctl's
+	# own pages): a slack either way.
+	((charged - base >= size - KBUF_CG_SLACK)) ||
+		fail "$1: a $size-byte buffer charged $((charged - base)) bytes"
+	((after - base < KBUF_CG_SLACK)) ||
+		fail "$1: $((after - base)) bytes still charged after destroy"
+}
+
 @test "a buffer created or resized in a memory cgroup is charged to it until destroyed" {
 	kbuf_need_cgroup
-	local size=$((4 << 20)) base charged after
+	kbuf_each_backend charged_check
+}
+
+@test "a buffer placed on NUMA node 1 is charged to its memory cgroup the same, and past the limit gets ENOMEM" {
+	kbuf_need_cgroup
+	[[ $(</sys/devices/system/node/has_memory) == 0-1 ]] ||
+		skip "the guest does not have two nodes with memory"
+	local before after
 	check() {
-		base=$(<"$KBUF_CG/memory.current")
-		kbuf_in_cgroup kbuf-ioctl "$KBUF_CONTROL" create "c-$1" "$1" "$size"
-		charged=$(<"$KBUF_CG/memory.current")
-		kbuf_settle
-		kbuf_destroy "c-$1"
-		after=$(<"$KBUF_CG/memory.current")
-		# Other charges of the group come and go (the exited
-		# kbuf-ioctl's own pages): a slack either way.
-		((charged - base >= size - KBUF_CG_SLACK)) ||
-			fail "$1: a $size-byte buffer charged $((charged - base)) bytes"
-		((after - base < KBUF_CG_SLACK)) ||
-			fail "$1: $((after - base)) bytes still charged after destroy"
+		charged_check "$1" kernel 4 1
 	}
 	kbuf_each_backend check
+	# vmalloc on a node is built page by page (backend_vmalloc.c): the
+	# pages taken before the limit hit must be given back.
+	before=$(<"$KBUF_CG/memory.current")
+	run -1 kbuf_in_cgroup kbuf-ioctl "$KBUF_CONTROL" create c-over vmalloc \
+		$((64 << 20)) kernel 4 1
+	assert_output ENOMEM
+	after=$(<"$KBUF_CG/memory.current")
+	assert_not_exists "$KBUF_DEV/c-over"
+	((after - before < KBUF_CG_SLACK)) ||
+		fail "the group's charge grew from $before to $after"
 }

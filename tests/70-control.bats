@@ -128,10 +128,10 @@ create() {
 	assert_output EINVAL
 }
 
-@test "flags other than one map flag, KBUF_CREATE_MAP_PAGE for kmalloc, or nonzero reserved fail with EINVAL" {
+@test "flags other than one map flag and the node flag, KBUF_CREATE_MAP_PAGE for kmalloc, or a node without the node flag fail with EINVAL" {
 	local flags
-	# Both map flags, the next bit, the top bit.
-	for flags in 3 4 0x80000000; do
+	# Both map flags (with the node flag too), the next bit, the top bit.
+	for flags in 3 7 8 0x80000000; do
 		run -1 create nof pages 4096 kernel "$flags"
 		assert_output EINVAL
 	done

@@ -13,7 +13,7 @@ import fcntl
 import struct
 import sys
 
-# struct kbuf_create: char name[32]; __u32 backend, gfp, flags, reserved;
+# struct kbuf_create: char name[32]; __u32 backend, gfp, flags, node;
 # __u64 size. _IOW(0xBF, 0x10, struct kbuf_create) and
 # _IOW(0xBF, 0x11, struct kbuf_destroy).
 CREATE_FMT = "=32sIIIIQ"

@@ -118,7 +118,7 @@ static int cmd_create(int fd, int argc, char **argv)
 	if (argc > 4)
 		c.flags = (__u32)kt_u64(argv[4]);
 	if (argc > 5)
-		c.reserved = (__u32)kt_u64(argv[5]);
+		c.node = (__u32)kt_u64(argv[5]);
 	return do_ioctl(fd, KBUF_IOC_CREATE, &c);
 }
 

@@ -16,10 +16,10 @@
 
 static const char *const kbuf_create_help[] = {
 	"Usage: kbufctl create NAME --backend B --size SIZE [--gfp G] [--map M]",
-	"                      [--quiet]",
+	"                      [--node N] [--quiet]",
 	"",
 	"Create buffer NAME (1 to 31 characters of a-z, 0-9, _ and -) and",
-	"print its node, /dev/kbuf/NAME. Needs CAP_SYS_ADMIN.",
+	"print its device node, /dev/kbuf/NAME. Needs CAP_SYS_ADMIN.",
 	"",
 	"Options:",
 	" -B, --backend B   kmalloc, pages or vmalloc",
@@ -30,10 +30,16 @@ static const char *const kbuf_create_help[] = {
 	" -M, --map M       how mmap() maps it: page (struct page) or pfn",
 	"                   (remap_pfn_range); default: the module's map_mode",
 	"                   for pages and vmalloc, pfn for kmalloc (pfn only)",
-	" -q, --quiet       do not print the node",
+	" -L, --node N      take the memory from NUMA node N only, now and at",
+	"                   each resize; N must have memory (the list is in",
+	"                   /sys/devices/system/node/has_memory)",
+	" -q, --quiet       do not print the device node",
 	" -h, --help        show this help",
 	NULL,
 };
+
+static const char kbuf_create_opts[] =
+	"B,backend= s,size= g,gfp= M,map= L,node= q,quiet";
 
 static const char kbuf_name_rule[] =
 	"use 1 to 31 characters of a-z, 0-9, _ and -, not \"control\"";
@@ -70,11 +76,17 @@ static void kbuf_create_option(const char *prog, int c, struct kbuf_create *kc)
 		kbuf_usage_error(prog, "gfp '%s' is not kernel or atomic",
 				 optarg);
 	} else if (c == 'M') {
-		kc->flags = kbuf_parse_create_map(optarg);
-		if (!kc->flags)
+		kc->flags &= ~(KBUF_CREATE_MAP_PAGE | KBUF_CREATE_MAP_PFN);
+		kc->flags |= kbuf_parse_create_map(optarg);
+		if (!(kc->flags & ~KBUF_CREATE_NODE))
 			kbuf_usage_error(prog,
 					 "map mode '%s' is not page or pfn",
 					 optarg);
+	} else if (c == 'L') {
+		if (kbuf_parse_node(optarg, &kc->node))
+			kbuf_usage_error(prog, "node '%s' is not a node number",
+					 optarg);
+		kc->flags |= KBUF_CREATE_NODE;
 	}
 }
 
@@ -86,8 +98,7 @@ static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc,
 
 	memset(kc, 0, sizeof(*kc));
 	kc->gfp = KBUF_GFP_KERNEL;
-	while ((c = kbuf_getopt(argc, argv,
-				"B,backend= s,size= g,gfp= M,map= q,quiet",
+	while ((c = kbuf_getopt(argc, argv, kbuf_create_opts,
 				kbuf_create_help)) != -1) {
 		kbuf_create_option(argv[0], c, kc);
 		backend |= c == 'B';
@@ -100,7 +111,7 @@ static void kbuf_create_parse(int argc, char **argv, struct kbuf_create *kc,
 	if (kc->backend == KBUF_BACKEND_VMALLOC && kc->gfp == KBUF_GFP_ATOMIC)
 		kbuf_usage_error(argv[0], "--gfp atomic is not for vmalloc");
 	if (kc->backend == KBUF_BACKEND_KMALLOC &&
-	    kc->flags == KBUF_CREATE_MAP_PAGE)
+	    (kc->flags & KBUF_CREATE_MAP_PAGE))
 		kbuf_usage_error(argv[0],
 				 "--map page is not for kmalloc (pfn only)");
 	snprintf(kc->name, sizeof(kc->name), "%s",
@@ -135,7 +146,7 @@ int kbuf_cmd_create(int argc, char **argv)
 
 	kbuf_create_parse(argc, argv, &kc, &quiet);
 	error = kbuf_control(KBUF_IOC_CREATE, &kc, "create", kc.name);
-	if (error == EINVAL)
+	if (error == EINVAL && !kbuf_hint_node(&kc))
 		kbuf_hint_size(kc.backend, kc.size);
 	if (error == EEXIST)
 		warnx("a buffer named %s exists: 'kbufctl list' shows them",

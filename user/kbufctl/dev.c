@@ -396,9 +396,24 @@ static void kbuf_where_text(const struct kbuf_where *w)
 		printf("%-15s%s\n", i ? "" : "seen in:", w->lines[i]);
 }
 
+/*
+ * The NUMA node the buffer was created on (sysfs numa_node), into @buf:
+ * the number, or "" when none was asked for. Return: false if the module
+ * does not say (before 0.2.0).
+ */
+static bool kbuf_info_node(const char *name, char *buf, size_t len)
+{
+	if (kbuf_sysfs_read(name, "numa_node", buf, len))
+		return false;
+	if (!strcmp(buf, "-1"))
+		buf[0] = '\0';
+	return !buf[0] || strspn(buf, "0123456789") == strlen(buf);
+}
+
 static void kbuf_info_text(const struct kbuf_dev *dev,
 			   const struct kbuf_where *w)
 {
+	char node[16];
 	const struct kbuf_info *in = &dev->info;
 	__u64 page = (__u64)kbuf_page_size(), exports;
 	char size[32];
@@ -415,6 +430,8 @@ static void kbuf_info_text(const struct kbuf_dev *dev,
 	       (unsigned long long)(in->map_size / page));
 	printf("%-15s%s\n", "map mode:", kbuf_map_mode_name(in->map_mode));
 	printf("%-15s%s\n", "gfp:", kbuf_gfp_name(in->gfp));
+	if (kbuf_info_node(in->name, node, sizeof(node)))
+		printf("%-15s%s\n", "numa node:", node[0] ? node : "any");
 	printf("%-15s%llu\n", "mappings:", (unsigned long long)in->mappings);
 	printf("%-15s%llu\n", "opens:", (unsigned long long)in->opens - 1);
 	if (!kbuf_sysfs_u64(in->name, "exports", &exports))
@@ -471,6 +488,7 @@ static void kbuf_info_json(const struct kbuf_dev *dev,
 			   const struct kbuf_where *w)
 {
 	const struct kbuf_info *in = &dev->info;
+	char node[16];
 	__u64 exports;
 
 	printf("{\"name\":");
@@ -483,6 +501,10 @@ static void kbuf_info_json(const struct kbuf_dev *dev,
 	kbuf_json_u64_field("map_size", in->map_size, true);
 	printf("\"map_mode\":\"%s\",", kbuf_map_mode_name(in->map_mode));
 	printf("\"gfp\":\"%s\",", kbuf_gfp_name(in->gfp));
+	if (kbuf_info_node(in->name, node, sizeof(node)) && node[0])
+		printf("\"numa_node\":%s,", node);
+	else
+		printf("\"numa_node\":null,");
 	kbuf_json_u64_field("mappings", in->mappings, true);
 	kbuf_json_u64_field("opens", in->opens - 1, true);
 	if (!kbuf_sysfs_u64(in->name, "exports", &exports))

@@ -189,6 +189,64 @@ void kbuf_hint_size(__u32 backend, __u64 size)
 		      lim);
 }
 
+#define KBUF_NODES_WITH_MEMORY "/sys/devices/system/node/has_memory"
+
+/* Is @node in @list, a node list as the kernel prints it ("0-1,3")? */
+static bool kbuf_node_listed(const char *list, unsigned long node)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	while (*list) {
+		lo = strtoul(list, &end, 10);
+		if (end == list)
+			return false;
+		hi = lo;
+		if (*end == '-') {
+			list = end + 1;
+			hi = strtoul(list, &end, 10);
+			if (end == list)
+				return false;
+		}
+		if (node >= lo && node <= hi)
+			return true;
+		if (*end != ',')
+			return false;
+		list = end + 1;
+	}
+	return false;
+}
+
+/**
+ * kbuf_hint_node() - after EINVAL, say so if the node asked for is why
+ * @kc: the refused create
+ *
+ * The driver takes only a node that has memory: those the kernel lists in
+ * KBUF_NODES_WITH_MEMORY (absent without NUMA, when node 0 is all).
+ *
+ * Return: true if a hint was printed.
+ */
+bool kbuf_hint_node(const struct kbuf_create *kc)
+{
+	char list[256] = "0";
+	FILE *f;
+
+	if (!(kc->flags & KBUF_CREATE_NODE))
+		return false;
+	f = fopen(KBUF_NODES_WITH_MEMORY, "re");
+	if (f) {
+		if (!fgets(list, sizeof(list), f))
+			list[0] = '\0';
+		fclose(f);
+		list[strcspn(list, "\n")] = '\0';
+	}
+	if (kbuf_node_listed(list, kc->node))
+		return false;
+	warnx("NUMA node %u does not exist or has no memory: the nodes with memory are %s (%s)",
+	      kc->node, list[0] ? list : "none listed", KBUF_NODES_WITH_MEMORY);
+	return true;
+}
+
 /**
  * kbuf_hint_resize_perm() - say why a resize of @info to @size needs root
  * @info: the buffer, as KBUF_IOC_INFO gave it before the resize

@@ -101,6 +101,7 @@ int kbuf_dev_path(const char *arg, char *path, size_t len);
 int kbuf_parse_backend(const char *s, __u32 *backend);
 int kbuf_parse_gfp(const char *s, __u32 *gfp);
 __u32 kbuf_parse_create_map(const char *s);
+int kbuf_parse_node(const char *s, __u32 *node);
 const char *kbuf_backend_name(__u32 backend);
 const char *kbuf_map_mode_name(__u32 map_mode);
 const char *kbuf_gfp_name(__u32 gfp);
@@ -164,6 +165,7 @@ void kbuf_module_version(char *buf, size_t len);
 bool kbuf_hint_module(void);
 noreturn void kbuf_open_fail(const char *path, int error, int flags);
 void kbuf_hint_size(__u32 backend, __u64 size);
+bool kbuf_hint_node(const struct kbuf_create *kc);
 void kbuf_hint_resize_perm(const struct kbuf_info *info, __u64 size);
 void kbuf_hint_busy(const char *name, bool maps_only);
 

@@ -307,6 +307,17 @@ int kbuf_parse_gfp(const char *s, __u32 *gfp)
 	return kbuf_lookup(kbuf_gfps, ARRAY_SIZE(kbuf_gfps), s, gfp);
 }
 
+/* A NUMA node number, as the kernel's lists print it; 0 or -EINVAL. */
+int kbuf_parse_node(const char *s, __u32 *node)
+{
+	__u64 v;
+
+	if (kbuf_parse_number(&s, &v) || *s || v > INT32_MAX)
+		return -EINVAL;
+	*node = (__u32)v;
+	return 0;
+}
+
 /* "page" or "pfn" to its KBUF_CREATE_MAP_* flag; 0 for anything else. */
 __u32 kbuf_parse_create_map(const char *s)
 {

@@ -247,6 +247,18 @@ static void kbuf_test_words(struct kbuf_tap *t)
 		 "map pfn is KBUF_CREATE_MAP_PFN");
 	kbuf_tap(t, !kbuf_parse_create_map("PFN") && !kbuf_parse_create_map(""),
 		 "map PFN and an empty map are refused");
+	kbuf_tap(t, !kbuf_parse_node("1", &v) && v == 1, "node 1");
+	kbuf_tap(t, !kbuf_parse_node("2147483647", &v) && v == INT32_MAX,
+		 "node 2147483647, the largest an int holds");
+	v = 99;
+	kbuf_tap(t, kbuf_parse_node("2147483648", &v) == -EINVAL && v == 99,
+		 "node 2147483648 is refused");
+	kbuf_tap(t, kbuf_parse_node("-1", &v) == -EINVAL && v == 99,
+		 "node -1 is refused");
+	kbuf_tap(t, kbuf_parse_node("1a", &v) == -EINVAL && v == 99,
+		 "node 1a is refused");
+	kbuf_tap(t, kbuf_parse_node("", &v) == -EINVAL && v == 99,
+		 "an empty node is refused");
 	kbuf_tap(t, !strcmp(kbuf_backend_name(KBUF_BACKEND_VMALLOC), "vmalloc"),
 		 "backend 2 is vmalloc");
 	kbuf_tap(t, !strcmp(kbuf_map_mode_name(KBUF_MAP_PFN), "pfn"),

@@ -81,12 +81,14 @@ struct kbuf_info {
 #define KBUF_INFO_SIZE_VER1 104
 
 /*
- * Flags of kbuf_create.flags: at most one. kmalloc buffers map by pfn only,
- * so KBUF_CREATE_MAP_PAGE is refused for them. Without either, pages and
- * vmalloc buffers take the module's map_mode.
+ * Flags of kbuf_create.flags: at most one KBUF_CREATE_MAP_* flag. kmalloc
+ * buffers map by pfn only, so KBUF_CREATE_MAP_PAGE is refused for them.
+ * Without either, pages and vmalloc buffers take the module's map_mode.
+ * KBUF_CREATE_NODE: @node names the NUMA node of the buffer's memory.
  */
 #define KBUF_CREATE_MAP_PAGE 0x1U
 #define KBUF_CREATE_MAP_PFN 0x2U
+#define KBUF_CREATE_NODE 0x4U
 
 /**
  * struct kbuf_create - arguments of KBUF_IOC_CREATE
@@ -95,9 +97,11 @@ struct kbuf_info {
  * @backend: KBUF_BACKEND_*
  * @gfp:     KBUF_GFP_*; KBUF_GFP_ATOMIC is refused for vmalloc
  * @flags:   0, or one KBUF_CREATE_MAP_* flag: the buffer's map mode instead
- *           of the module's map_mode parameter (from kbuf 0.2.0; 0.1.0
- *           refuses any flag with -EINVAL)
- * @reserved: must be 0
+ *           of the module's map_mode parameter, and KBUF_CREATE_NODE (both
+ *           from kbuf 0.2.0; 0.1.0 refuses any flag with -EINVAL)
+ * @node:    with KBUF_CREATE_NODE, the NUMA node every allocation of the
+ *           buffer (at create and at each resize) must come from, one with
+ *           memory; without it, 0 (0.1.0 named this field @reserved)
  * @size:    capacity in bytes, at least 1, at most the backend's limit
  */
 struct kbuf_create {
@@ -105,7 +109,7 @@ struct kbuf_create {
 	__u32 backend;
 	__u32 gfp;
 	__u32 flags;
-	__u32 reserved;
+	__u32 node;
 	__u64 size;
 };
 
