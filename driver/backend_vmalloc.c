@@ -36,7 +36,13 @@ static void *kbuf_vmalloc_node(unsigned long count, gfp_t gfp, int node)
 	unsigned long i;
 	void *p;
 
-	pages = kvcalloc(count, sizeof(*pages), gfp);
+	/*
+	 * The array of 1 GiB's pages takes 2 MiB: tried from kmalloc only
+	 * cheaply (__GFP_NORETRY, no compaction for an order-9 block), and
+	 * from vmalloc without an OOM kill, as __vmalloc() does its own.
+	 */
+	pages = kvcalloc(count, sizeof(*pages),
+			 (gfp & ~__GFP_RETRY_MAYFAIL) | __GFP_NORETRY);
 	if (!pages)
 		return NULL;
 	for (i = 0; i < count; i++) {

@@ -45,9 +45,11 @@ static int kbuf_name_check(const char *name)
 
 /*
  * The node a create asks for into @node: NUMA_NO_NODE without
- * KBUF_CREATE_NODE (req->node must then be 0), else a node that has
- * memory. -EINVAL for any other: a node that does not exist, is offline
- * or has only CPUs (mbind() answers the same).
+ * KBUF_CREATE_NODE (req->node must then be 0), else a node with memory
+ * the kernel may allocate from. -EINVAL for any other: a node that does
+ * not exist, is offline, has only CPUs (mbind() answers the same), or has
+ * only movable memory (hot-plugged, CXL), which no kernel allocation
+ * may use: N_MEMORY counts that, N_NORMAL_MEMORY does not.
  */
 static int kbuf_create_node(const struct kbuf_create *req, int *node)
 {
@@ -59,7 +61,7 @@ static int kbuf_create_node(const struct kbuf_create *req, int *node)
 	if (n >= nr_node_ids)
 		return -EINVAL;
 	n = array_index_nospec(n, nr_node_ids);
-	if (!node_state(n, N_MEMORY))
+	if (!node_state(n, N_NORMAL_MEMORY))
 		return -EINVAL;
 	*node = n;
 	return 0;

@@ -82,8 +82,8 @@ struct kbuf_mem {
  * @can_atomic: the allocator may be called where sleeping is forbidden
  * @contiguous: physically contiguous, so a physical address means something
  * @alloc:      allocate @size zeroed bytes with @gfp into @mem, on NUMA
- *              node @node only, or where the task's memory policy says
- *              for NUMA_NO_NODE
+ *              node @node only, or where the kernel places the calling
+ *              task's memory for NUMA_NO_NODE
  * @free:       release what @alloc made
  * @map_pfn:    map @mem into @vma with remap_pfn_range()
  * @page:       the struct page of page @pgoff of @mem, for the page-mode

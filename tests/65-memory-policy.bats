@@ -190,7 +190,7 @@ charged_check() {
 
 @test "a buffer placed on NUMA node 1 is charged to its memory cgroup the same, and past the limit gets ENOMEM" {
 	kbuf_need_cgroup
-	[[ $(</sys/devices/system/node/has_memory) == 0-1 ]] ||
+	[[ $(cat /sys/devices/system/node/has_normal_memory 2>/dev/null) == 0-1 ]] ||
 		skip "the guest does not have two nodes with memory"
 	local before after
 	check() {

@@ -76,7 +76,7 @@ zone_of() {
 
 @test "layout --runs gives each run its frames, node, zone and flags" {
 	run -0 kbufctl layout pages --runs
-	assert_line --index 7 --regexp '^  run 0: pages 0-15 \(16\), frames 0x[0-9a-f]+-0x[0-9a-f]+, node 0 [A-Za-z0-9]+, flags compound_head 1 compound_tail 15$'
+	assert_line --index 7 --regexp '^  run 0: pages 0-15 \(16\), frames 0x[0-9a-f]+-0x[0-9a-f]+, node [01] [A-Za-z0-9]+, flags compound_head 1 compound_tail 15$'
 	assert_equal "${#lines[@]}" 8
 }
 
@@ -205,7 +205,7 @@ Try 'kbufctl layout --help' for more information."
 	run -0 printf '%s\n' "$text"
 	assert_line --index 2 --regexp '^  largest run: 16 pages '
 	assert_line --index 4 '  page flags: unknown (/proc/kpageflags: Permission denied)'
-	assert_line --index 7 --regexp ', node 0 [A-Za-z0-9]+, flags \?$'
+	assert_line --index 7 --regexp ', node [01] [A-Za-z0-9]+, flags \?$'
 	run -0 json_check 'print(l["page_flags"], l["page_flags_error"], l["runs"][0]["flags"])' <<<"$json"
 	assert_output 'None /proc/kpageflags: Permission denied None'
 }

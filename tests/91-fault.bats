@@ -161,6 +161,14 @@ kbuf_sweep() {
 	kbuf_load
 }
 
+@test "every allocation of a create on node 0 fails once with ENOMEM for each backend" {
+	# On a node, vmalloc is built by hand: an array, each page, vmap().
+	check() {
+		kbuf_sweep create "fn-$1" "$1" 16384 kernel 0
+	}
+	kbuf_each_backend check
+}
+
 @test "every allocation of an atomic create fails once with ENOMEM" {
 	# vmalloc may sleep: it refuses atomic creates.
 	kbuf_sweep create fa-kmalloc kmalloc 16384 atomic

@@ -4,7 +4,7 @@
  *
  *   kbuf-fault load KO [PARAMS]
  *   kbuf-fault load-contended KO [PARAMS]
- *   kbuf-fault create NAME BACKEND SIZE [GFP]
+ *   kbuf-fault create NAME BACKEND SIZE [GFP [NODE]]  (NODE: KBUF_CREATE_NODE)
  *   kbuf-fault resize DEV SIZE
  *   kbuf-fault mmap DEV
  *   kbuf-fault open DEV
@@ -312,6 +312,10 @@ static void create_prepare(char **argv)
 		kf_create.gfp = KBUF_GFP_ATOMIC;
 	else if (argv[3] && strcmp(argv[3], "kernel"))
 		errx(KT_USAGE, "no gfp '%s'", argv[3]);
+	if (argv[3] && argv[4]) {
+		kf_create.flags = KBUF_CREATE_NODE;
+		kf_create.node = (__u32)kt_u64(argv[4]);
+	}
 	kf_fd = kt_open("/dev/kbuf/control", O_RDWR);
 }
 

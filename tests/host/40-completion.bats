@@ -72,10 +72,19 @@ refute_comp() {
 	assert_equal "$(kbuf_comp kbufctl create x --ba)" '--backend'
 }
 
-@test "--backend, --gfp, --pattern and --via complete their values" {
+@test "--backend, --gfp, --map, --node, --pattern and --via complete their values" {
 	assert_equal "$(kbuf_comp kbufctl create x --backend v)" 'vmalloc'
 	assert_equal "$(kbuf_comp kbufctl create x -B v)" 'vmalloc'
 	assert_equal "$(kbuf_comp kbufctl create x --gfp '')" 'kernel atomic'
+	assert_equal "$(kbuf_comp kbufctl create x -M '')" 'page pfn'
+	# The nodes with memory the kernel may use, from this machine's list.
+	assert_equal "$(kbuf_comp kbufctl create x --node '')" "$(python3 -c '
+r = open("/sys/devices/system/node/has_normal_memory").read().strip()
+n = []
+for p in r.split(","):
+    lo, _, hi = p.partition("-")
+    n += range(int(lo), int(hi or lo) + 1)
+print(" ".join(map(str, n)))')"
 	assert_equal "$(kbuf_comp kbufctl fill pages -p '')" 'seq random: byte:0x'
 	assert_equal "$(kbuf_comp kbufctl verify pages --via '')" 'read mmap'
 	assert_equal "$(kbuf_comp kbufctl fill pages -m '')" 'write mmap'

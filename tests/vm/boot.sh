@@ -180,12 +180,15 @@ clean_outdir() {
 # the creating CPU is on (tests/66-numa.bats).
 numa_args() {
 	local mem=${KBUF_VM_MEM:-2G} nodes=${KBUF_VM_NODES:-2} mib i
-	case $mem in
-	*G) mib=$((${mem%G} * 1024)) ;;
-	*M) mib=${mem%M} ;;
-	*) kbuf_die "KBUF_VM_MEM=$mem: give it in M or G" ;;
-	esac
 	((nodes >= 2)) || return 0
+	# As QEMU reads -m: a number of MiB, or one with a suffix M or G.
+	case $mem in
+	*[0-9][Gg]) mib=$((${mem%?} * 1024)) ;;
+	*[0-9][Mm]) mib=${mem%?} ;;
+	*[0-9]) mib=$mem ;;
+	esac
+	[[ ${mib:-} =~ ^[0-9]+$ ]] ||
+		kbuf_die "KBUF_VM_MEM=$mem: give it in MiB, or with M or G"
 	((mib % nodes == 0)) || kbuf_die "KBUF_VM_MEM=$mem does not split into $nodes nodes"
 	for ((i = 0; i < nodes; i++)); do
 		echo "-object"

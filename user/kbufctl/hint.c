@@ -10,6 +10,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -189,7 +190,33 @@ void kbuf_hint_size(__u32 backend, __u64 size)
 		      lim);
 }
 
-#define KBUF_NODES_WITH_MEMORY "/sys/devices/system/node/has_memory"
+/*
+ * Does the loaded module lack buffer attribute @attr, which came with a
+ * feature this kbufctl knows? Told by the first buffer in sysfs; false
+ * when there is none to ask.
+ */
+static bool kbuf_module_lacks(const char *attr)
+{
+	DIR *dir = opendir(KBUF_SYSFS_DIR);
+	char buf[64];
+	bool lacks = false;
+	struct dirent *d;
+
+	if (!dir)
+		return false;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "control") ||
+		    kbuf_sysfs_read(d->d_name, "backend", buf, sizeof(buf)))
+			continue;
+		lacks = kbuf_sysfs_read(d->d_name, attr, buf, sizeof(buf)) ==
+			-ENOENT;
+		break;
+	}
+	closedir(dir);
+	return lacks;
+}
+
+#define KBUF_NODES_WITH_MEMORY "/sys/devices/system/node/has_normal_memory"
 
 /* Is @node in @list, a node list as the kernel prints it ("0-1,3")? */
 static bool kbuf_node_listed(const char *list, unsigned long node)
@@ -221,8 +248,10 @@ static bool kbuf_node_listed(const char *list, unsigned long node)
  * kbuf_hint_node() - after EINVAL, say so if the node asked for is why
  * @kc: the refused create
  *
- * The driver takes only a node that has memory: those the kernel lists in
- * KBUF_NODES_WITH_MEMORY (absent without NUMA, when node 0 is all).
+ * The driver takes only a node with memory the kernel may allocate from:
+ * those listed in KBUF_NODES_WITH_MEMORY (absent without NUMA, when node
+ * 0 is all). A module from before KBUF_CREATE_NODE has no numa_node in
+ * sysfs, and refuses the flag.
  *
  * Return: true if a hint was printed.
  */
@@ -233,6 +262,11 @@ bool kbuf_hint_node(const struct kbuf_create *kc)
 
 	if (!(kc->flags & KBUF_CREATE_NODE))
 		return false;
+	if (kbuf_module_lacks("numa_node")) {
+		warnx("the loaded kbuf module predates --node: load this kbufctl's module");
+		return true;
+	}
+	snprintf(list, sizeof(list), "0");
 	f = fopen(KBUF_NODES_WITH_MEMORY, "re");
 	if (f) {
 		if (!fgets(list, sizeof(list), f))
@@ -242,8 +276,8 @@ bool kbuf_hint_node(const struct kbuf_create *kc)
 	}
 	if (kbuf_node_listed(list, kc->node))
 		return false;
-	warnx("NUMA node %u does not exist or has no memory: the nodes with memory are %s (%s)",
-	      kc->node, list[0] ? list : "none listed", KBUF_NODES_WITH_MEMORY);
+	warnx("NUMA node %u is absent or has no kernel memory; nodes with it: %s (%s)",
+	      kc->node, list[0] ? list : "none", KBUF_NODES_WITH_MEMORY);
 	return true;
 }
 

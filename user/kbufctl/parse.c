@@ -307,12 +307,13 @@ int kbuf_parse_gfp(const char *s, __u32 *gfp)
 	return kbuf_lookup(kbuf_gfps, ARRAY_SIZE(kbuf_gfps), s, gfp);
 }
 
-/* A NUMA node number, as the kernel's lists print it; 0 or -EINVAL. */
+/* A NUMA node number, in decimal as sysfs prints it; 0 or -EINVAL. */
 int kbuf_parse_node(const char *s, __u32 *node)
 {
 	__u64 v;
 
-	if (kbuf_parse_number(&s, &v) || *s || v > INT32_MAX)
+	if (kbuf_digit(s[0], 10) < 0 || (s[0] == '0' && s[1]) ||
+	    kbuf_parse_number(&s, &v) || *s || v > INT32_MAX)
 		return -EINVAL;
 	*node = (__u32)v;
 	return 0;

@@ -257,8 +257,14 @@ static void kbuf_test_words(struct kbuf_tap *t)
 		 "node -1 is refused");
 	kbuf_tap(t, kbuf_parse_node("1a", &v) == -EINVAL && v == 99,
 		 "node 1a is refused");
+	kbuf_tap(t, kbuf_parse_node("0x1", &v) == -EINVAL && v == 99,
+		 "node 0x1 is refused: sysfs numbers nodes in decimal");
+	kbuf_tap(t, kbuf_parse_node("01", &v) == -EINVAL && v == 99,
+		 "node 01 is refused");
+
 	kbuf_tap(t, kbuf_parse_node("", &v) == -EINVAL && v == 99,
 		 "an empty node is refused");
+	kbuf_tap(t, !kbuf_parse_node("0", &v) && v == 0, "node 0");
 	kbuf_tap(t, !strcmp(kbuf_backend_name(KBUF_BACKEND_VMALLOC), "vmalloc"),
 		 "backend 2 is vmalloc");
 	kbuf_tap(t, !strcmp(kbuf_map_mode_name(KBUF_MAP_PFN), "pfn"),

@@ -101,7 +101,9 @@ struct kbuf_info {
  *           from kbuf 0.2.0; 0.1.0 refuses any flag with -EINVAL)
  * @node:    with KBUF_CREATE_NODE, the NUMA node every allocation of the
  *           buffer (at create and at each resize) must come from, one with
- *           memory; without it, 0 (0.1.0 named this field @reserved)
+ *           memory the kernel may use (sysfs has_normal_memory); without
+ *           it, 0. @reserved, its name before KBUF_CREATE_NODE, still
+ *           compiles.
  * @size:    capacity in bytes, at least 1, at most the backend's limit
  */
 struct kbuf_create {
@@ -109,7 +111,10 @@ struct kbuf_create {
 	__u32 backend;
 	__u32 gfp;
 	__u32 flags;
-	__u32 node;
+	union {
+		__u32 node;
+		__u32 reserved;
+	};
 	__u64 size;
 };
 
