@@ -227,15 +227,16 @@ Try 'kbufctl list --help' for more information."
 }
 
 @test "info --json agrees with sysfs for every backend" {
+	local attrs=(backend capacity length map_mode gfp mappings opens exports)
 	check() {
+		local a want=
 		run -0 kbufctl info "$1" --json
-		local json=$output a
-		for a in backend capacity length map_mode gfp mappings opens exports; do
-			run -0 jq -r ".$a" <<<"$json"
-			assert_output "$(kbuf_attr "$1" "$a")"
+		# One jq and reads by the shell: an exec costs 0.1 s under TCG.
+		run -0 jq -r "$(printf '.%s, ' "${attrs[@]}")(.counters.reads | type)" <<<"$output"
+		for a in "${attrs[@]}"; do
+			want+=$(<"$KBUF_SYS/$1/$a")$'\n'
 		done
-		run -0 jq -r '.counters.reads | type' <<<"$json"
-		assert_output number
+		assert_output "${want}number"
 	}
 	kbuf_each_backend check
 }

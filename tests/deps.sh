@@ -4,6 +4,10 @@
 # Installs the Debian packages make check needs, and only those missing.
 # As root: apt-get update (only when something is missing) and install.
 # Otherwise: prints the one apt-get line to run and fails.
+#
+# Usage: tests/deps.sh [PACKAGE...]: with arguments, only those of the list
+# below (.ci/run installs what the debug kernel's build needs first, so
+# that the build runs while the rest downloads and unpacks).
 set -euo pipefail
 
 KBUF_PACKAGES=(
@@ -36,9 +40,10 @@ KBUF_PACKAGES=(
 )
 
 # Print the packages of KBUF_PACKAGES that are not installed.
+# The packages of $@ (default: all of KBUF_PACKAGES) not installed yet.
 missing_packages() {
 	local p status
-	for p in "${KBUF_PACKAGES[@]}"; do
+	for p in "${@:-${KBUF_PACKAGES[@]}}"; do
 		status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) ||
 			status=
 		[[ $status == installed ]] || printf '%s\n' "$p"
@@ -47,7 +52,12 @@ missing_packages() {
 
 main() {
 	local -a missing
-	mapfile -t missing < <(missing_packages)
+	local p
+	for p in "$@"; do
+		[[ " ${KBUF_PACKAGES[*]} " == *" $p "* ]] ||
+			{ echo "deps: $p is not one of make check's packages" >&2 && return 2; }
+	done
+	mapfile -t missing < <(missing_packages "$@")
 	((${#missing[@]} == 0)) && return 0
 	if ((EUID != 0)); then
 		echo "deps: missing packages; as root run:" >&2

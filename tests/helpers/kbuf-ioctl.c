@@ -15,7 +15,7 @@
  *   set-length N
  *   resize N
  *   clear
- *   create NAME BACKEND SIZE [GFP [FLAGS [RESERVED]]]
+ *   create NAME BACKEND SIZE [GFP [FLAGS [NODE]]]
  *                              BACKEND kmalloc|pages|vmalloc|number,
  *                              GFP kernel|atomic|number; a NAME of 32 or
  *                              more characters fills the field without NUL
