@@ -18,23 +18,29 @@
 
 bats_require_minimum_version 1.5.0
 
-# The bats libraries run dirname(1) for every file they source: some twenty
-# fork+execs per test, which under TCG with the root file system on 9p cost
-# seconds. This function gives the same answer for their paths.
-# shellcheck disable=SC2317 # called by the libraries only
-dirname() {
-	local p=${1%/}
-	[[ $p == */* ]] || {
-		echo .
-		return
-	}
-	p=${p%/*}
-	echo "${p:-/}"
+# kbuf_load_library NAME: what bats_load_library NAME does, for the bats
+# libraries, whose load.bash only sources each file of src/ (functions
+# only) as "$(dirname "${BASH_SOURCE[0]}")/src/FILE": seventeen command
+# substitutions, each a fork, and bats sources this for every test. Under
+# TCG that was most of the time a suite spent outside its tests. A library
+# laid out otherwise is loaded by bats itself.
+kbuf_load_library() {
+	local dir f
+	local -a path
+	IFS=: read -r -a path <<<"${BATS_LIB_PATH:-/usr/lib/bats}"
+	for dir in "${path[@]}"; do
+		[[ -f $dir/$1/load.bash && -d $dir/$1/src ]] || continue
+		for f in "$dir/$1"/src/*.bash; do
+			# shellcheck disable=SC1090 # the library's own files
+			source "$f"
+		done
+		return 0
+	done
+	bats_load_library "$1"
 }
-bats_load_library bats-support
-bats_load_library bats-assert
-bats_load_library bats-file
-unset -f dirname
+kbuf_load_library bats-support
+kbuf_load_library bats-assert
+kbuf_load_library bats-file
 
 KBUF_DEV=/dev/kbuf
 KBUF_SYS=/sys/class/kbuf
