@@ -131,7 +131,18 @@ boot_suites() {
 		bash "$KBUF_ROOT/tests/vm/boot.sh" "$kver" "$out" suites "$limit"
 }
 
-# Copy driver/ to OUT/driver and build it against KVER's headers.
+# The debug kernel's guests also run the lab book's debug-only block
+# (tests/82-lab.bats), which loads lab_atomic.ko: built for that kernel
+# alone, never for Debian's.
+build_lab_atomic() {
+	local kver=$1 out=$2
+	[[ $kver == debug ]] || return 0
+	kbuf_build_lab_atomic "$KBUF_DEBUG_TREE" "$out" >>"$out/build.log" 2>&1 &&
+		[[ -f $out/lab-atomic/lab_atomic.ko ]]
+}
+
+# Copy driver/ to OUT/driver and build it against KVER's headers (and, for
+# the debug kernel, tests/debug/lab-atomic).
 build_module() {
 	local kver=$1 out=$2 kdir
 	local -a gcov=()
@@ -147,7 +158,8 @@ build_module() {
 	kbuf_stage_driver "$out"
 	[[ $kver != debug ]] || gcov=(KBUF_GCOV=y)
 	make -C "$kdir" M="$out/driver" W=1 "${gcov[@]}" modules >"$out/build.log" 2>&1 &&
-		[[ -f $out/driver/kbuf.ko ]] && return 0
+		[[ -f $out/driver/kbuf.ko ]] && build_lab_atomic "$kver" "$out" &&
+		return 0
 	echo "$kver: module build failed ($out/build.log):"
 	tail -n 30 "$out/build.log" | sed 's/^/  /'
 	return 1

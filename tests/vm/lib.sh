@@ -158,7 +158,8 @@ kbuf_since() {
 # helpers. Missing directories are simply empty sets.
 kbuf_c_files() {
 	local d
-	for d in driver driver/uapi driver/uapi/linux tests/helpers; do
+	for d in driver driver/uapi driver/uapi/linux tests/helpers \
+		tests/debug/lab-atomic; do
 		[[ -d $KBUF_ROOT/$d ]] || continue
 		find "$KBUF_ROOT/$d" -maxdepth 1 -type f -name '*.[ch]' \
 			! -name '*.mod.c'
@@ -187,6 +188,17 @@ kbuf_build_for_guest() {
 	make -s -C "$KBUF_ROOT/user"
 	kbuf_stage_driver "$2"
 	make -s -C "/lib/modules/$1/build" M="$2/driver" modules >&2
+}
+
+# lab_atomic.ko, the lab book's sleeping allocation under a spinlock
+# (tests/debug/lab-atomic), built against the debug kernel's tree $1 in
+# $2/lab-atomic, where a guest booted with output directory $2 finds it:
+# make check-debug and make lab build it, for that kernel only.
+kbuf_build_lab_atomic() {
+	local dest=$2/lab-atomic
+	rm -rf "$dest"
+	cp -a "$KBUF_ROOT/tests/debug/lab-atomic" "$dest"
+	make -C "$1" M="$dest" W=1 modules
 }
 
 # Take an exclusive lock on file $1 for the rest of this process, waiting
