@@ -4,11 +4,15 @@
 # lesson starts at a heading "## N. title"; its ```sh blocks are numbered
 # from 1, and a block is named N-B. The lines "<!-- expect: ERE -->" right
 # after a block are what its output must show: each pattern matches at
-# least one whole line of it (tests/82-lab.bats checks them). Other fenced
-# blocks are text. An expect line anywhere else, or a malformed one, is
-# an error: the awk says where and exits 1.
+# least one whole line of it (tests/82-lab.bats checks them). A block
+# fenced ```sh debug runs only in the debug kernel of make check-debug
+# (tests/debug/), from the directory of the modules built for it there
+# (tests/debug/lab-atomic). Other fenced blocks are text. An expect line
+# anywhere else, or a malformed one, is an error: the awk says where and
+# exits 1.
 #
-#   awk -f lab-blocks.awk -v mode=list                   "N B" per block
+#   awk -f lab-blocks.awk -v mode=list                   "N B" per block,
+#       "N B debug" for a debug block
 #   awk -f lab-blocks.awk -v mode=code -v want=N-B       its commands
 #   awk -f lab-blocks.awk -v mode=expect -v want=N-B     its patterns
 #   awk -f lab-blocks.awk -v mode=book -v outdir=DIR     the book, each
@@ -33,12 +37,12 @@ other {
 	block = 0
 }
 
-/^```sh$/ {
+/^```sh( debug)?$/ {
 	block++
 	id = lesson "-" block
 	inside = 1
 	if (mode == "list")
-		print lesson, block
+		print lesson, block ($2 == "debug" ? " debug" : "")
 	if (mode == "book")
 		print
 	next
