@@ -5,7 +5,9 @@
 # into docs/lab.md), run as written inside the guest with the module
 # loaded, so that the book cannot go stale: every block succeeds, and its
 # output shows a line for each of the block's "expect" patterns, the
-# facts the lesson reads in it.
+# facts the lesson reads in it. A block fenced ```sh debug runs only in the
+# debug kernel of make check-debug, where tests/check.sh built its module
+# (tests/debug/lab-atomic); elsewhere its test is skipped.
 
 load 'helpers/common'
 
@@ -19,17 +21,20 @@ lab_awk() {
 		"$KBUF_ROOT/docs/templates/lab.md"
 }
 
-# run_lesson N: each block of lesson N in order, from /tmp as root, then
-# its patterns; a block without one is a defect of the book.
+# run_lesson N [debug]: each block of lesson N in order (with "debug",
+# each debug block, from the directory of their module; else every other
+# block, from /tmp) as root, then its patterns; a block without one is a
+# defect of the book.
 run_lesson() {
-	local lesson block code re
+	local lesson block kind code re dir=/tmp
 	local -a patterns
-	while read -r lesson block; do
-		[[ $lesson == "$1" ]] || continue
+	[[ -z ${2:-} ]] || dir=$KBUF_OUT/lab-atomic
+	while read -r lesson block kind; do
+		[[ $lesson == "$1" && $kind == "${2:-}" ]] || continue
 		code=$(lab_awk -v mode=code -v want="$1-$block")
 		mapfile -t patterns < <(lab_awk -v mode=expect -v want="$1-$block")
 		((${#patterns[@]} > 0)) || fail "block $block of lesson $1 expects nothing"
-		run bash -e -o pipefail -c "cd /tmp && $code"
+		run bash -e -o pipefail -c "cd $dir && $code"
 		assert_success
 		for re in "${patterns[@]}"; do
 			assert_line --regexp "$re"
@@ -43,9 +48,14 @@ run_lesson() {
 	assert_equal "$(cut -d' ' -f1 <<<"$output" | uniq)" "1
 2
 3
+4
+5
 6
 7
 8"
+	# The debug kernel's blocks: lesson 5's report, and nothing else.
+	assert_equal "$(grep -c ' debug$' <<<"$output")" 1
+	assert_line --regexp '^5 [0-9]+ debug$'
 }
 
 # lab_skeleton FILE: the book without its outputs (each block of text
@@ -74,6 +84,27 @@ $want"
 
 @test "lab lesson 3: vmalloc's area in /proc/vmallocinfo with its guard page, its pages in several runs, the area given back" {
 	run_lesson 3
+}
+
+@test "lab lesson 4: with every 4 MiB block fragmented on purpose a 4 MiB pages buffer fails, a vmalloc one does not" {
+	run_lesson 4
+}
+
+@test "lab lesson 5: kmalloc and pages allocate with GFP_ATOMIC, vmalloc refuses it, the reserves below the min watermark" {
+	run_lesson 5
+}
+
+# The one report a test provokes on purpose: the block must show it, the
+# kernel log since the test began must hold no other (the report itself is
+# dropped by helpers/dmesg-injected.awk only if it is lab_atomic's), and
+# the taint it adds, W, is then expected by the per-test taint check.
+@test "lab lesson 5 in the debug kernel: kmalloc(GFP_KERNEL) under a spinlock is reported by DEBUG_ATOMIC_SLEEP" {
+	[[ -f $KBUF_OUT/lab-atomic/lab_atomic.ko ]] ||
+		skip "the debug kernel is not running: make check-debug runs this block (CONFIG_DEBUG_ATOMIC_SLEEP, and tests/debug/lab-atomic built for that kernel)"
+	kbuf_dmesg_mark
+	run_lesson 5 debug
+	kbuf_dmesg_check
+	KBUF_TAINT0=$((KBUF_TAINT0 | 1 << 9))
 }
 
 @test "lab lesson 6: read and write stop at a hole in user memory, EFAULT when no byte moves" {
