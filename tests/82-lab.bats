@@ -59,16 +59,19 @@ run_lesson() {
 }
 
 # lab_skeleton FILE: the book without its outputs (each block of text
-# after an sh block emptied) and with the kernel's release as K.
+# after an sh block emptied), with the kernel's release as K and the
+# debug kernel's as D.
 lab_skeleton() {
 	awk '/^```text$/ { print; skip = 1; next }
 		skip && /^```$/ { skip = 0 }
-		!skip' "$1" | sed -E 's/kernel [^ ]+ under QEMU/kernel K under QEMU/'
+		!skip' "$1" | sed -E -e 's/kernel [^ ]+ under QEMU/kernel K under QEMU/' \
+		-e 's/\(Linux [^ ,]+, with KASAN/(Linux D, with KASAN/'
 }
 
 @test "docs/lab.md is what make lab makes of docs/templates/lab.md" {
 	local want
-	want=$(lab_awk -v mode=book -v outdir=/nonexistent | sed 's/@KERNEL@/K/g')
+	want=$(lab_awk -v mode=book -v outdir=/nonexistent |
+		sed -e 's/@KERNEL@/K/g' -e 's/@DEBUG_KERNEL@/D/g')
 	run lab_skeleton "$KBUF_ROOT/docs/lab.md"
 	assert_output "<!-- Made by make lab from docs/templates/lab.md: edit that. -->
 $want"
