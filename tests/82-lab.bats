@@ -89,7 +89,12 @@ $want"
 	run_lesson 3
 }
 
+# Not run for now: with memory fragmented this far, Linux 6.12 under TCG
+# spent over 20 s in single page faults and compaction, and the test
+# bed's soft-lockup panic killed the guest (three runs of six on 6.12;
+# 6.1 passed every run). make lab still runs the lesson, in 6.1.
 @test "lab lesson 4: with every 4 MiB block fragmented on purpose a 4 MiB pages buffer fails, a vmalloc one does not" {
+	skip "lesson 4 can trip the soft-lockup panic of 6.12 guests under TCG (issue 24)"
 	run_lesson 4
 }
 
