@@ -266,7 +266,6 @@ bool kbuf_hint_node(const struct kbuf_create *kc)
 		warnx("the loaded kbuf module predates --node: load this kbufctl's module");
 		return true;
 	}
-	snprintf(list, sizeof(list), "0");
 	f = fopen(KBUF_NODES_WITH_MEMORY, "re");
 	if (f) {
 		if (!fgets(list, sizeof(list), f))
