@@ -11,19 +11,37 @@
 # most 80 lines on).
 #
 # The lab book's sleeping allocation under a spinlock (lesson 5, run by
-# tests/82-lab.bats in the debug kernel only): loading lab_atomic.ko makes
-# CONFIG_DEBUG_ATOMIC_SLEEP report "BUG: sleeping function called from
-# invalid context". Such a report is held back until its </TASK> line (at
-# most 80 lines) and dropped only if it is that one: insmod's, with
+# tests/99-lab-debug.bats in the debug kernel only): loading lab_atomic.ko
+# makes CONFIG_DEBUG_ATOMIC_SLEEP report "BUG: sleeping function called
+# from invalid context". Such a report is held back until its </TASK> line
+# (at most 80 lines) and dropped only if it is that one: insmod's, with
 # lab_atomic_init() [lab_atomic] in its call chain. Any other, or one cut
 # short, is printed whole.
 #
+# Reports of two CPUs can interleave, and one can be cut short: a line
+# that begins another report (the words the log checks look for, less the
+# "Call Trace:" every report has) ends the hold or the skip, and it and
+# the lines held are printed.
+#
 # Everything else passes through.
+
+BEGIN {
+	word = "(^|[^A-Za-z])"
+	another = word "(BUG|WARNING)([^A-Za-z]|$)|Oops|KASAN|UBSAN"
+	another = another "|circular locking|possible recursive locking"
+	another = another "|inconsistent lock state|kmemleak.*unreferenced"
+	another = another "|blocked for more than|hung_task|soft lockup"
+	another = another "|general protection"
+}
 
 function flush_held(i) {
 	for (i = 1; i <= nheld; i++)
 		print held[i]
 	nheld = 0
+}
+
+nheld > 0 && $0 ~ another {
+	flush_held()
 }
 
 nheld > 0 {
@@ -51,6 +69,10 @@ nheld > 0 {
 
 /kbuf-fault: .*(vmalloc error|allocation failure)/ {
 	skip = 80
+}
+
+skip > 0 && $0 ~ another {
+	skip = 0
 }
 
 skip > 0 {

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs on the host (tests/check.sh): the filter every kernel-log check
+# goes through, tests/helpers/dmesg-injected.awk, fed logs made of real
+# reports. It may drop the two reports the tests provoke on purpose (the
+# lab book's sleeping allocation under a spinlock, kbuf-fault's injected
+# vmalloc failures) and nothing else: a report that interleaves with them,
+# follows one cut short, or only looks like them is kept whole, so that
+# kbuf_dmesg_problems (tests/vm/lib.sh) still finds it.
+#
+# lab_atomic's report is the one make lab recorded in docs/lab.md from the
+# debug kernel.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+setup_file() {
+	TREE=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	export TREE
+}
+
+setup() {
+	KBUF_ROOT=$TREE
+	# shellcheck source=../vm/lib.sh
+	. "$TREE/tests/vm/lib.sh"
+	cd "$BATS_TEST_TMPDIR" || return
+	# Lesson 5's report, with dmesg's timestamps put back.
+	awk '/^## 5\./, /^## 6\./' "$TREE/docs/lab.md" |
+		sed -n '/^BUG: sleeping function/,/<\/TASK>/p' |
+		awk '{ printf "[   12.%06d] %s\n", NR, $0 }' >lab.log
+	[[ $(wc -l <lab.log) -gt 20 ]] ||
+		fail "no lab_atomic report in docs/lab.md's lesson 5"
+}
+
+# problems FILE: what the log checks report of FILE.
+problems() {
+	kbuf_dmesg_problems "$1"
+}
+
+# stamp: stdin with dmesg's timestamps.
+stamp() {
+	awk '{ printf "[   13.%06d] %s\n", NR, $0 }'
+}
+
+# An injected vmalloc failure's report, as kbuf-fault provokes it.
+injected() {
+	stamp <<'EOF'
+kbuf-fault: vmalloc error: size 16384, failed to allocate pages, mode:0x400dc0(GFP_KERNEL_ACCOUNT|__GFP_ZERO), nodemask=(null),cpuset=/,mems_allowed=0
+CPU: 1 PID: 171 Comm: kbuf-fault Tainted: G           O       6.1.192 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x4c/0x5f
+ warn_alloc+0x1a1/0x1c0
+ __vmalloc_node_range+0x6c1/0x7e0
+ kbuf_vmalloc_alloc+0x4e/0xb0 [kbuf]
+ </TASK>
+EOF
+}
+
+# A report of the kind a kbuf defect would give.
+real_report() {
+	stamp <<'EOF'
+BUG: scheduling while atomic: kbufctl/170/0x00000002
+Modules linked in: kbuf(O)
+CPU: 0 PID: 170 Comm: kbufctl Tainted: G        W  O       6.1.192 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x4c/0x5f
+ __schedule_bug+0x8a/0xa0
+ kbuf_resize+0x99/0x200 [kbuf]
+ </TASK>
+EOF
+}
+
+@test "lab_atomic's report from insmod is dropped, the lines around it are kept" {
+	{
+		echo '[   11.000000] kbuf: loaded'
+		cat lab.log
+		echo '[   14.000000] lab_atomic: unloaded'
+	} >log
+	run awk -f "$TREE/tests/helpers/dmesg-injected.awk" log
+	assert_success
+	assert_output '[   11.000000] kbuf: loaded
+[   14.000000] lab_atomic: unloaded'
+	run problems log
+	assert_output ''
+}
+
+@test "the same report without lab_atomic_init in its call chain is kept whole" {
+	grep -v 'lab_atomic_init+0x4e' lab.log >log
+	run problems log
+	assert_line --partial 'BUG: sleeping function called from invalid context'
+	assert_line --partial 'Call Trace:'
+	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+}
+
+@test "the same report from another task than insmod is kept whole" {
+	sed 's/name: insmod$/name: modprobe/' lab.log >log
+	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+}
+
+@test "a KASAN or lockdep header interleaved with lab_atomic's report is kept, and the report with it" {
+	local header
+	for header in 'BUG: KASAN: slab-use-after-free in kbuf_read+0x1c/0x200 [kbuf]' \
+		'WARNING: possible recursive locking detected'; do
+		awk -v h="[   12.500000] $header" 'NR == 12 { print h } { print }' lab.log >log
+		run problems log
+		assert_line "[   12.500000] $header"
+		assert_line --partial 'BUG: sleeping function called from invalid context'
+	done
+}
+
+@test "lab_atomic's report cut short, then a real report: both are kept" {
+	{
+		sed '/\]  lab_atomic_init+0x4e/q' lab.log
+		real_report
+	} >log
+	run problems log
+	assert_line --partial 'BUG: sleeping function called from invalid context'
+	assert_line --partial 'BUG: scheduling while atomic: kbufctl/170/0x00000002'
+	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+}
+
+@test "an injected vmalloc failure's report is dropped, a report after it is kept" {
+	{
+		injected
+		real_report
+	} >log
+	run problems log
+	assert_output "$(real_report | grep -aE "$KBUF_DMESG_BAD")"
+}
+
+@test "a warning interleaved with an injected vmalloc failure's report is kept" {
+	{
+		injected | sed '6q'
+		echo '[   13.500000] WARNING: CPU: 0 PID: 170 at driver/buffer.c:120 kbuf_buffer_put+0x30/0x40 [kbuf]'
+		injected | sed '1,6d'
+	} >log
+	run problems log
+	assert_line '[   13.500000] WARNING: CPU: 0 PID: 170 at driver/buffer.c:120 kbuf_buffer_put+0x30/0x40 [kbuf]'
+}
