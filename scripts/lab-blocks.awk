@@ -4,7 +4,8 @@
 # lesson starts at a heading "## N. title"; its ```sh blocks are numbered
 # from 1, and a block is named N-B. The lines "<!-- expect: ERE -->" right
 # after a block are what its output must show: each pattern matches at
-# least one whole line of it (tests/82-lab.bats checks them). A block
+# least one whole line of it (tests/82-lab.bats and 99-lab-debug.bats
+# check them). A block
 # fenced ```sh debug runs only in the debug kernel of make check-debug
 # (tests/debug/), from the directory of the modules built for it there
 # (tests/debug/lab-atomic). Other fenced blocks are text. An expect line

@@ -8,8 +8,9 @@
 # built by tests/debug/build-kernel.sh if it is not cached: about 12
 # minutes), and writes docs/lab.md: the source with each block's real
 # output after it. The guest half is scripts/lab-guest.sh;
-# tests/82-lab.bats runs the same blocks in every test guest (the debug
-# blocks in the debug kernel's only) and checks what each must show.
+# tests/82-lab.bats runs the same blocks in every test guest, and
+# tests/99-lab-debug.bats the debug block in the debug kernel's, and they
+# check what each must show.
 set -euo pipefail
 
 # shellcheck source=../tests/vm/lib.sh

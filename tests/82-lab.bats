@@ -5,41 +5,14 @@
 # into docs/lab.md), run as written inside the guest with the module
 # loaded, so that the book cannot go stale: every block succeeds, and its
 # output shows a line for each of the block's "expect" patterns, the
-# facts the lesson reads in it. A block fenced ```sh debug runs only in the
-# debug kernel of make check-debug, where tests/check.sh built its module
-# (tests/debug/lab-atomic); elsewhere its test is skipped.
+# facts the lesson reads in it. The one block fenced ```sh debug runs in
+# tests/99-lab-debug.bats, in the debug kernel only.
 
 load 'helpers/common'
+load 'helpers/lab'
 
 setup_file() {
 	kbuf_file_setup
-}
-
-# lab_awk AWK-ARGS...: scripts/lab-blocks.awk over the book's source.
-lab_awk() {
-	awk -f "$KBUF_ROOT/scripts/lab-blocks.awk" "$@" \
-		"$KBUF_ROOT/docs/templates/lab.md"
-}
-
-# run_lesson N [debug]: each block of lesson N in order (with "debug",
-# each debug block, from the directory of their module; else every other
-# block, from /tmp) as root, then its patterns; a block without one is a
-# defect of the book.
-run_lesson() {
-	local lesson block kind code re dir=/tmp
-	local -a patterns
-	[[ -z ${2:-} ]] || dir=$KBUF_OUT/lab-atomic
-	while read -r lesson block kind; do
-		[[ $lesson == "$1" && $kind == "${2:-}" ]] || continue
-		code=$(lab_awk -v mode=code -v want="$1-$block")
-		mapfile -t patterns < <(lab_awk -v mode=expect -v want="$1-$block")
-		((${#patterns[@]} > 0)) || fail "block $block of lesson $1 expects nothing"
-		run bash -e -o pipefail -c "cd $dir && $code"
-		assert_success
-		for re in "${patterns[@]}"; do
-			assert_line --regexp "$re"
-		done
-	done < <(lab_awk -v mode=list)
 }
 
 @test "the lab book has exactly the lessons this file runs, and no misplaced or malformed expect line" {
@@ -89,30 +62,14 @@ $want"
 	run_lesson 3
 }
 
-# Not run for now: with memory fragmented this far, Linux 6.12 under TCG
-# spent over 20 s in single page faults and compaction, and the test
-# bed's soft-lockup panic killed the guest (three runs of six on 6.12;
-# 6.1 passed every run). make lab still runs the lesson, in 6.1.
-@test "lab lesson 4: with every 4 MiB block fragmented on purpose a 4 MiB pages buffer fails, a vmalloc one does not" {
-	skip "lesson 4 can trip the soft-lockup panic of 6.12 guests under TCG (issue 24)"
+# The guests have two NUMA nodes: the lesson fragments node 1 only, and
+# creates its buffers there (node 0 on a one-node machine).
+@test "lab lesson 4: with every 4 MiB block of a node fragmented on purpose a 4 MiB pages buffer fails there, a vmalloc one does not" {
 	run_lesson 4
 }
 
 @test "lab lesson 5: kmalloc and pages allocate with GFP_ATOMIC, vmalloc refuses it, the reserves below the min watermark" {
 	run_lesson 5
-}
-
-# The one report a test provokes on purpose: the block must show it, the
-# kernel log since the test began must hold no other (the report itself is
-# dropped by helpers/dmesg-injected.awk only if it is lab_atomic's), and
-# the taint it adds, W, is then expected by the per-test taint check.
-@test "lab lesson 5 in the debug kernel: kmalloc(GFP_KERNEL) under a spinlock is reported by DEBUG_ATOMIC_SLEEP" {
-	[[ -f $KBUF_OUT/lab-atomic/lab_atomic.ko ]] ||
-		skip "the debug kernel is not running: make check-debug runs this block (CONFIG_DEBUG_ATOMIC_SLEEP, and tests/debug/lab-atomic built for that kernel)"
-	kbuf_dmesg_mark
-	run_lesson 5 debug
-	kbuf_dmesg_check
-	KBUF_TAINT0=$((KBUF_TAINT0 | 1 << 9))
 }
 
 @test "lab lesson 6: read and write stop at a hole in user memory, EFAULT when no byte moves" {
@@ -123,6 +80,6 @@ $want"
 	run_lesson 7
 }
 
-@test "lab lesson 8: fifty vmalloc and twenty order-10 create and destroy cycles leave the counters as they were" {
+@test "lab lesson 8: twenty vmalloc and ten order-10 create and destroy cycles leave the counters as they were" {
 	run_lesson 8
 }
