@@ -7,21 +7,22 @@
 # asked to fail quietly (vmalloc_user() takes no __GFP_NOWARN), so each
 # injected vmalloc failure prints warn_alloc's line, named after the task
 # (kbuf-fault), and a stack dump, which the log checks would otherwise
-# count as a problem. The report ends with the dump's </TASK> line (at
-# most 80 lines on).
+# count as a problem.
 #
 # The lab book's sleeping allocation under a spinlock (lesson 5, run by
 # tests/99-lab-debug.bats in the debug kernel only): loading lab_atomic.ko
 # makes CONFIG_DEBUG_ATOMIC_SLEEP report "BUG: sleeping function called
-# from invalid context". Such a report is held back until its </TASK> line
-# (at most 80 lines) and dropped only if it is that one: insmod's, with
-# lab_atomic_init() [lab_atomic] in its call chain. Any other, or one cut
-# short, is printed whole.
+# from invalid context". It is dropped only if it is that one: insmod's,
+# with lab_atomic_init() [lab_atomic] in its call chain.
 #
-# Reports of two CPUs can interleave, and one can be cut short: a line
-# that begins another report (the words the log checks look for, less the
-# "Call Trace:" every report has) ends the hold or the skip, and it and
-# the lines held are printed.
+# Either report is held back from its first line to its </TASK> line (at
+# most 80 lines), then dropped if it is what the tests provoke; a report
+# cut short is printed. Reports of two CPUs can interleave: a line that
+# begins another report (the words the log checks look for, less the
+# "Call Trace:" every report has), or a second "CPU: N PID:" or "Call
+# Trace:" line (another report's, whatever its header says: an OOM kill,
+# an allocation failure, an RCU stall), ends the hold, and it and the
+# lines held are printed.
 #
 # Everything else passes through.
 
@@ -40,7 +41,25 @@ function flush_held(i) {
 	nheld = 0
 }
 
-nheld > 0 && $0 ~ another {
+# hold(KIND): hold back the line, the first of a report of KIND ("lab" or
+# "injected").
+function hold(what) {
+	kind = what
+	held[nheld = 1] = $0
+	by_insmod = in_chain = cpus = traces = 0
+}
+
+# Whether the line is a second "CPU: N PID:" or "Call Trace:" line since
+# the report being held began.
+function second_report_line() {
+	if ($0 ~ /CPU: [0-9]+ (UID: [0-9]+ )?PID: [0-9]+ /)
+		return ++cpus > 1
+	if ($0 ~ /Call Trace:/)
+		return ++traces > 1
+	return 0
+}
+
+nheld > 0 && ($0 ~ another || second_report_line()) {
 	flush_held()
 }
 
@@ -51,7 +70,7 @@ nheld > 0 {
 	if ($0 ~ /^(\[[ 0-9.]+\] )? lab_atomic_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[lab_atomic\]$/)
 		in_chain = 1
 	if ($0 ~ /<\/TASK>/) {
-		if (by_insmod && in_chain)
+		if (kind == "injected" || (by_insmod && in_chain))
 			nheld = 0
 		else
 			flush_held()
@@ -62,23 +81,12 @@ nheld > 0 {
 }
 
 /BUG: sleeping function called from invalid context/ {
-	held[++nheld] = $0
-	by_insmod = in_chain = 0
+	hold("lab")
 	next
 }
 
 /kbuf-fault: .*(vmalloc error|allocation failure)/ {
-	skip = 80
-}
-
-skip > 0 && $0 ~ another {
-	skip = 0
-}
-
-skip > 0 {
-	skip--
-	if ($0 ~ /<\/TASK>/)
-		skip = 0
+	hold("injected")
 	next
 }
 

@@ -141,3 +141,42 @@ EOF
 	run problems log
 	assert_line '[   13.500000] WARNING: CPU: 0 PID: 170 at driver/buffer.c:120 kbuf_buffer_put+0x30/0x40 [kbuf]'
 }
+
+# A report whose header has none of the words the filter looks for: the
+# log checks catch it by its "Call Trace:" line.
+wordless_report() {
+	stamp <<'EOF2'
+kworker/1:2: page allocation failure: order:4, mode:0xcc0(GFP_KERNEL), nodemask=(null)
+CPU: 1 PID: 97 Comm: kworker/1:2 Tainted: G           O       6.1.192 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x4c/0x5f
+ warn_alloc+0x1a1/0x1c0
+ kbuf_stats_refresh+0x30/0x90 [kbuf]
+ </TASK>
+EOF2
+}
+
+@test "a report without a header word inside lab_atomic's report is kept, and the report with it" {
+	{
+		sed -n '1,20p' lab.log
+		wordless_report
+		sed '1,20d' lab.log
+	} >log
+	run problems log
+	assert_line --partial 'BUG: sleeping function called from invalid context'
+	assert_equal "$(grep -c 'Call Trace:' <<<"$output")" 2
+	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+}
+
+@test "an injected vmalloc failure's report cut short, then a report without a header word: that one is kept" {
+	{
+		injected | sed '5q'
+		wordless_report
+	} >log
+	run problems log
+	assert_output --partial 'Call Trace:'
+	run awk -f "$TREE/tests/helpers/dmesg-injected.awk" log
+	assert_output --partial 'kworker/1:2: page allocation failure: order:4'
+	assert_output --partial 'kbuf_stats_refresh+0x30/0x90 [kbuf]'
+}
