@@ -11,20 +11,10 @@
 
 load 'helpers/common'
 
-# Whether a render node of vgem exists (a module loaded, or built in as in
-# the debug kernel): its device is the platform device "vgem".
-have_vgem() {
-	local dev
-	for dev in /sys/class/drm/renderD*/device; do
-		[[ $(readlink -f "$dev") == */vgem ]] && return 0
-	done
-	return 1
-}
-
 setup_file() {
 	kbuf_file_setup
 	kbuf_modprobe_once vgem
-	if ! have_vgem; then
+	if ! kbuf_have_vgem; then
 		echo "this kernel has no vgem (CONFIG_DRM_VGEM)" \
 			>"$(kbuf_state_dir)/novgem"
 	fi

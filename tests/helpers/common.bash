@@ -351,6 +351,35 @@ kbuf_modprobe_undo() {
 	return "$rc"
 }
 
+# ---- dma-buf importers -------------------------------------------------
+
+# Whether a render node of vgem exists (a module loaded, or built in as in
+# the debug kernel): its device is the platform device "vgem".
+kbuf_have_vgem() {
+	local dev
+	for dev in /sys/class/drm/renderD*/device; do
+		[[ $(readlink -f "$dev") == */vgem ]] && return 0
+	done
+	return 1
+}
+
+# kbuf_dmabuf_attached NAME: the devices attached to the kbuf dma-buf named
+# NAME (DMA_BUF_SET_NAME), one a line as debugfs dma_buf/bufinfo lists
+# them (the last attached first), then its "Total N devices attached";
+# nothing if no such dma-buf lives. Returns 2 if the kernel has no
+# bufinfo.
+kbuf_dmabuf_attached() {
+	local dbg=/sys/kernel/debug
+	mountpoint -q $dbg || mount -t debugfs debugfs $dbg || return 2
+	[[ -r $dbg/dma_buf/bufinfo ]] || return 2
+	awk -F '\t' -v name="$1" '
+		!/^\t/ && NF == 7 && $5 == "kbuf" && $7 == name { mine = 1; next }
+		mine && /^\tAttached Devices:$/ { att = 1; next }
+		mine && /^Total [0-9]+ devices attached$/ { print; exit }
+		att { sub(/^\t/, ""); print }
+	' $dbg/dma_buf/bufinfo
+}
+
 # ---- buffers -----------------------------------------------------------
 
 # One field of KBUF_IOC_INFO for buffer $1 (a name or a path).

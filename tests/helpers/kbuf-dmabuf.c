@@ -26,6 +26,9 @@
  *                           and "cloexec" or "inherit"
  *   inode                   the dma-buf's inode number
  *   size                    lseek(SEEK_END) of the dma-buf: its size
+ *   dup FD                  move the dma-buf to descriptor FD (another
+ *                           process may take it with pidfd_getfd(2)):
+ *                           "fd FD"
  *   sync FLAGS              DMA_BUF_IOCTL_SYNC: "synced"
  *   setname NAME            DMA_BUF_SET_NAME: "named"
  *   mmap PROT OFF LEN       map the dma-buf (PROT rw or r) MAP_SHARED:
@@ -39,7 +42,18 @@
  *   munmap                  unmap the mapping: "unmapped"
  *   close                   close the dma-buf descriptor: "closed"
  *   close-node              close DEV's descriptor: "closed"
- *   vgem-open               open the render node of vgem: "vgem"
+ *   pread OFF LEN           pread(2) of the node, its bytes as for show
+ *   fork OPS                fork(); the child inherits every descriptor
+ *                           and mapping and runs OPS (one argument,
+ *                           operation words separated by spaces), then
+ *                           waits for reap; the parent waits until the
+ *                           child has run OPS (their lines come first):
+ *                           "forked"
+ *   reap                    let the child exit and wait for it: "reaped",
+ *                           or "child status N" (exit 1)
+ *   vgem-open               open the render node of vgem, a new file of
+ *                           it each time (the vgem ops act on the last
+ *                           one still open): "vgem"
  *   vgem-import             DRM_IOCTL_PRIME_FD_TO_HANDLE: "imported"
  *   vgem-export             DRM_IOCTL_PRIME_HANDLE_TO_FD of the handle:
  *                           "same inode" or "other inode N"
@@ -47,10 +61,12 @@
  *                           "fenced"
  *   vgem-signal             DRM_IOCTL_VGEM_FENCE_SIGNAL: "signalled"
  *   vgem-close              DRM_IOCTL_GEM_CLOSE of the handle, then close
- *                           the render node: "closed"
+ *                           that file of the render node: "closed"
  *   poll                    poll() of the dma-buf for POLLIN|POLLOUT, not
  *                           waiting: the events, "in out", "in" or "none"
  *   ready FILE              create FILE (tells a test we got here)
+ *   await FILE              wait (up to 600 s) until FILE exists (a test
+ *                           says go on)
  *   sleep SECONDS
  */
 #define _GNU_SOURCE
@@ -62,6 +78,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <linux/dma-buf.h>
 
@@ -95,10 +112,28 @@ struct kd_vgem_fence_signal {
 
 #define KD_USAGE "usage: kbuf-dmabuf [-r|-w] DEV [OP [ARGS]]..."
 
+/* Files of vgem's render node open at once: one importer each. */
+#define KD_VGEMS 4
+/* Operation words of fork's OPS. */
+#define KD_CHILD_WORDS 32
+
 static int node = -1, dbuf = -1, vgem = -1;
 static __u32 handle, fence;
 static unsigned char *map;
 static size_t map_len;
+
+/* The vgem files opened before the one in use, and their handles. */
+static int vgem_below[KD_VGEMS];
+static __u32 handle_below[KD_VGEMS];
+static int nvgem_below;
+
+/* The forked child, and the pipe it waits on to exit. */
+static pid_t child = -1;
+static int child_hold = -1;
+
+/* This program's operations, for fork's child. */
+static const struct kt_op *kd_ops;
+static size_t kd_n_ops;
 
 struct kd_flag {
 	const char *name;
@@ -242,6 +277,20 @@ static int op_size(char **a)
 	return 0;
 }
 
+static int op_dup(char **a)
+{
+	int fd = (int)kt_u64(a[1]);
+
+	if (fd == dbuf)
+		errx(KT_USAGE, "the dma-buf is descriptor %d already", fd);
+	if (dup2(dbuf, fd) < 0)
+		return kt_report_msg(-1, "");
+	close(dbuf);
+	dbuf = fd;
+	printf("fd %d\n", fd);
+	return 0;
+}
+
 static int op_sync(char **a)
 {
 	struct dma_buf_sync sync = { .flags = kd_parse_flags(a[1]) };
@@ -353,6 +402,102 @@ static int op_close_node(char **a)
 	return kt_report_msg(ret, "closed");
 }
 
+static int op_pread(char **a)
+{
+	size_t off = kt_u64(a[1]), len = kt_u64(a[2]);
+	unsigned char *buf = kt_xcalloc(len);
+	ssize_t n = pread(node, buf, len, off);
+
+	if (n < 0) {
+		free(buf);
+		return kt_report_msg(-1, "");
+	}
+	kt_print_escaped(buf, n);
+	free(buf);
+	return 0;
+}
+
+/*
+ * The child of op_fork(): run the @n words of @words, tell the parent
+ * through @done, then hold everything inherited until the parent closes
+ * @hold (reap, or its exit).
+ */
+static void kd_child(char **words, int n, int done, int hold)
+{
+	char c;
+	int rc;
+
+	rc = kt_run_ops(kd_ops, kd_n_ops, n, words, KD_USAGE);
+	fflush(stdout);
+	c = rc;
+	if (write(done, &c, 1) != 1)
+		_exit(KT_USAGE);
+	while (read(hold, &c, 1) > 0)
+		;
+	_exit(rc);
+}
+
+static int op_fork(char **a)
+{
+	char *words[KD_CHILD_WORDS], *copy, *save, *w;
+	int done[2], hold[2], n = 0;
+	char c = 1;
+
+	if (child > 0)
+		errx(KT_USAGE, "one child at a time");
+	copy = strdup(a[1]);
+	if (!copy)
+		err(KT_USAGE, "strdup");
+	w = strtok_r(copy, " ", &save);
+	while (w && n < KD_CHILD_WORDS) {
+		words[n++] = w;
+		w = strtok_r(NULL, " ", &save);
+	}
+	if (w)
+		errx(KT_USAGE, "more than %d words in '%s'", KD_CHILD_WORDS,
+		     a[1]);
+	if (pipe2(done, O_CLOEXEC) || pipe2(hold, O_CLOEXEC))
+		err(KT_USAGE, "pipe2");
+	/* Nothing buffered may be printed twice. */
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		return kt_report_msg(-1, "");
+	if (!child) {
+		close(done[0]);
+		close(hold[1]);
+		kd_child(words, n, done[1], hold[0]);
+	}
+	free(copy);
+	close(done[1]);
+	close(hold[0]);
+	child_hold = hold[1];
+	/* No byte: the child died before it could say (a usage error). */
+	if (read(done[0], &c, 1) != 1)
+		c = 1;
+	close(done[0]);
+	printf("forked\n");
+	return c != 0;
+}
+
+static int op_reap(char **a)
+{
+	int status;
+
+	(void)a;
+	if (child <= 0)
+		errx(KT_USAGE, "no child to reap");
+	close(child_hold);
+	child_hold = -1;
+	if (waitpid(child, &status, 0) < 0)
+		return kt_report_msg(-1, "");
+	child = -1;
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return kt_report_msg(0, "reaped");
+	printf("child status %#x\n", status);
+	return 1;
+}
+
 /* Is @fd a device of the DRM driver "vgem"? */
 static int kd_is_vgem(int fd)
 {
@@ -369,6 +514,14 @@ static int op_vgem_open(char **a)
 	int i, fd;
 
 	(void)a;
+	if (vgem >= 0) {
+		if (nvgem_below == KD_VGEMS)
+			errx(KT_USAGE, "more than %d vgem files", KD_VGEMS + 1);
+		vgem_below[nvgem_below] = vgem;
+		handle_below[nvgem_below++] = handle;
+		vgem = -1;
+		handle = 0;
+	}
 	for (i = 128; i < 192 && vgem < 0; i++) {
 		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
 		fd = open(path, O_RDWR | O_CLOEXEC);
@@ -449,6 +602,10 @@ static int op_vgem_close(char **a)
 		return kt_report_msg(-1, "");
 	close(vgem);
 	vgem = -1;
+	if (nvgem_below) {
+		vgem = vgem_below[--nvgem_below];
+		handle = handle_below[nvgem_below];
+	}
 	return kt_report_msg(0, "closed");
 }
 
@@ -481,6 +638,19 @@ static int op_ready(char **a)
 	return 0;
 }
 
+static int op_await(char **a)
+{
+	int i;
+
+	for (i = 0; i < 60000; i++) {
+		if (!access(a[1], F_OK))
+			return 0;
+		usleep(10000);
+	}
+	printf("timed out waiting for %s\n", a[1]);
+	return 1;
+}
+
 static int op_sleep(char **a)
 {
 	sleep(kt_u64(a[1]));
@@ -496,6 +666,7 @@ static const struct kt_op dmabuf_ops[] = {
 	{ "fdflags", 0, op_fdflags },
 	{ "inode", 0, op_inode },
 	{ "size", 0, op_size },
+	{ "dup", 1, op_dup },
 	{ "sync", 1, op_sync },
 	{ "setname", 1, op_setname },
 	{ "mmap", 3, op_mmap },
@@ -506,6 +677,9 @@ static const struct kt_op dmabuf_ops[] = {
 	{ "munmap", 0, op_munmap },
 	{ "close", 0, op_close },
 	{ "close-node", 0, op_close_node },
+	{ "pread", 2, op_pread },
+	{ "fork", 1, op_fork },
+	{ "reap", 0, op_reap },
 	{ "vgem-open", 0, op_vgem_open },
 	{ "vgem-import", 0, op_vgem_import },
 	{ "vgem-export", 0, op_vgem_export },
@@ -514,6 +688,7 @@ static const struct kt_op dmabuf_ops[] = {
 	{ "vgem-close", 0, op_vgem_close },
 	{ "poll", 0, op_poll },
 	{ "ready", 1, op_ready },
+	{ "await", 1, op_await },
 	{ "sleep", 1, op_sleep },
 };
 
@@ -524,6 +699,8 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		errx(KT_USAGE, KD_USAGE);
 	node = kt_open(argv[optind], flags);
+	kd_ops = dmabuf_ops;
+	kd_n_ops = ARRAY_SIZE(dmabuf_ops);
 	return kt_run_ops(dmabuf_ops, ARRAY_SIZE(dmabuf_ops), argc - optind - 1,
 			  argv + optind + 1, KD_USAGE);
 }

@@ -6,6 +6,7 @@
  *   kbuf-vivid format
  *   kbuf-vivid import DEV
  *   kbuf-vivid capture DEV SPARE ORDER
+ *   kbuf-vivid hold PID FD READY
  *
  * Each first finds vivid's video capture node (the first /dev/videoN whose
  * VIDIOC_QUERYCAP says driver "vivid", single-planar capture, streaming,
@@ -32,6 +33,11 @@
  *                     the words video, dmabuf and node joined by commas,
  *                     and after each print the word and the live exports
  *                     of DEV and SPARE (sysfs): "video 1 1"
+ *   hold PID FD READY take descriptor FD of process PID, a dma-buf, with
+ *                     pidfd_getfd(2), queue it as vivid's capture buffer
+ *                     0 (V4L2_MEMORY_DMABUF, attached and mapped by
+ *                     vivid now), close it: "queued"; then create file
+ *                     READY and keep vivid's buffer until killed
  *
  * A failed call prints its errno name (exit 1). No vivid node, a control
  * or format vivid does not have, a buffer smaller than the frame and a
@@ -41,6 +47,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <sys/syscall.h>
 
 #include <linux/dma-buf.h>
 #include <linux/videodev2.h>
@@ -49,6 +56,7 @@
 
 #define KV_USAGE                                                            \
 	"usage: kbuf-vivid format | import DEV | capture DEV SPARE ORDER\n" \
+	"       | hold PID FD READY\n"                                      \
 	"ORDER: video, dmabuf and node joined by commas"
 #define KV_WIDTH 320
 #define KV_HEIGHT 180
@@ -517,6 +525,49 @@ static int kv_capture(const char *dev, const char *spare, const char *order)
 	return rc;
 }
 
+/* A descriptor of this process for descriptor @fd of process @pid. */
+static int kv_take_fd(const char *pid, const char *fd)
+{
+	int pidfd, got;
+
+	pidfd = syscall(SYS_pidfd_open, (pid_t)kt_u64(pid), 0);
+	if (pidfd < 0)
+		kv_fail();
+	got = syscall(SYS_pidfd_getfd, pidfd, (int)kt_u64(fd), 0);
+	if (got < 0)
+		kv_fail();
+	close(pidfd);
+	return got;
+}
+
+/* Another process's dma-buf as vivid's capture buffer 0, until killed. */
+static int kv_hold(const char *pid, const char *fd, const char *ready)
+{
+	struct v4l2_buffer b;
+	char path[64];
+	int vfd, dbuf, rfd;
+	__u32 size;
+
+	vfd = kv_open_setup(&size, path, sizeof(path));
+	dbuf = kv_take_fd(pid, fd);
+	kv_reqbufs(vfd, V4L2_MEMORY_DMABUF, 1);
+	memset(&b, 0, sizeof(b));
+	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	b.memory = V4L2_MEMORY_DMABUF;
+	b.index = 0;
+	b.m.fd = dbuf;
+	kv_ioctl(vfd, VIDIOC_QBUF, &b);
+	close(dbuf);
+	printf("queued\n");
+	fflush(stdout);
+	rfd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (rfd < 0)
+		err(KT_USAGE, "%s", ready);
+	close(rfd);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "format"))
@@ -525,5 +576,7 @@ int main(int argc, char **argv)
 		return kv_import(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "capture"))
 		return kv_capture(argv[2], argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "hold"))
+		return kv_hold(argv[2], argv[3], argv[4]);
 	errx(KT_USAGE, "%s", KV_USAGE);
 }
