@@ -434,3 +434,105 @@ in out"
 	run cat $dbg/dma_buf/bufinfo
 	refute_output --partial kbuf-shared
 }
+
+# ---- lifetime across processes and importers ---------------------------
+
+# assert_busy NAME: buffer NAME, its node closed, counts one export and
+# refuses resize and destroy with EBUSY.
+assert_busy() {
+	assert_equal "$(kbuf_attr "$1" opens)" 0
+	assert_equal "$(kbuf_attr "$1" exports)" 1
+	run -1 kbuf-ioctl "$KBUF_DEV/$1" resize $((8 * KBUF_PAGE))
+	assert_output EBUSY
+	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "$1"
+	assert_output EBUSY
+}
+
+# assert_free NAME: buffer NAME counts no export and no mapping, and can
+# be resized and destroyed.
+assert_free() {
+	assert_equal "$(kbuf_attr "$1" exports)" 0
+	assert_equal "$(kbuf_attr "$1" mappings)" 0
+	run kbuf-ioctl "$KBUF_DEV/$1" resize $((8 * KBUF_PAGE))
+	assert_success
+	run kbuf_destroy "$1"
+	assert_success
+}
+
+# fork_hold NAME CHILD-OPS OP...: in the background, kbuf-dmabuf exports
+# buffer NAME, runs OP... up to its "fork", whose child runs CHILD-OPS,
+# then the rest of OP...; it waits at await go until the test creates
+# go, then reaps the child. Returns when the parent waits; the output
+# goes to $BATS_TEST_TMPDIR/bg.out, emptied first.
+fork_hold() {
+	local name=$1 t=$BATS_TEST_TMPDIR
+	shift
+	rm -f "$t/ready" "$t/go"
+	: >"$t/bg.out"
+	kbuf_bg kbuf-dmabuf "$KBUF_DEV/$name" export rdwr "$@" \
+		ready "$t/ready" await "$t/go" reap
+	kbuf_wait_for "$t/ready" 300
+}
+
+# fork_release: let fork_hold's parent reap its child, wait for it and set
+# FORK_STATUS to its exit status.
+fork_release() {
+	touch "$BATS_TEST_TMPDIR/go"
+	FORK_STATUS=0
+	kbuf_bg_wait "$KBUF_BG_PID" || FORK_STATUS=$?
+}
+
+@test "a dma-buf descriptor inherited across fork() keeps the buffer busy after the parent closes it, until the child exits" {
+	kbuf_create fork-fd vmalloc $((4 * KBUF_PAGE))
+	fork_hold fork-fd fork close-node close close-node
+	assert_busy fork-fd
+	assert_equal "$(kbuf_attr fork-fd mappings)" 0
+	run kbuf-ioctl -r "$KBUF_DEV/fork-fd" info exports
+	assert_output 1
+	fork_release
+	run cat "$BATS_TEST_TMPDIR/bg.out"
+	assert_output "exported
+closed
+forked
+closed
+closed
+reaped"
+	assert_equal "$FORK_STATUS" 0
+	assert_free fork-fd
+}
+
+# The child closes its copies of both descriptors at once: only the
+# mapping it inherited holds the dma-buf. Its bytes, written into that
+# MAP_SHARED mapping, are the parent's through the node and its own
+# mapping.
+@test "a dma-buf mapping inherited across fork() keeps the buffer busy after the parent unmaps, and the child's writes reach the node" {
+	check() {
+		kbuf_create "fork-$1" "$1" $((4 * KBUF_PAGE))
+		kbuf-ioctl "$KBUF_DEV/fork-$1" set-length $((4 * KBUF_PAGE))
+		fork_hold "fork-$1" mmap rw "$KBUF_PAGE" $((2 * KBUF_PAGE)) \
+			fork "close-node close write 100 from-child" \
+			pread $((KBUF_PAGE + 100)) 10 show 100 10 \
+			munmap close close-node
+		assert_busy "fork-$1"
+		assert_equal "$(kbuf_attr "fork-$1" mappings)" 1
+		run kbuf-io "$KBUF_DEV/fork-$1" pdump $((KBUF_PAGE + 100)) 10
+		assert_output from-child
+		fork_release
+		run cat "$BATS_TEST_TMPDIR/bg.out"
+		assert_output "exported
+mapped
+closed
+closed
+written
+forked
+from-child
+from-child
+unmapped
+closed
+closed
+reaped"
+		assert_equal "$FORK_STATUS" 0
+		assert_free "fork-$1"
+	}
+	kbuf_each_backend check
+}
