@@ -536,3 +536,52 @@ reaped"
 	}
 	kbuf_each_backend check
 }
+
+# Two files of vgem's render node import the one dma-buf: two
+# attachments, each mapped for vgem's device, and one export.
+@test "two vgem importers of one dma-buf at once: both attached, one export, busy until both let go" {
+	require_vgem
+	local t=$BATS_TEST_TMPDIR nobufinfo=
+	kbuf_create two pages $((4 * KBUF_PAGE))
+	kbuf_bg kbuf-dmabuf "$KBUF_DEV/two" export rdwr setname kbuf-two \
+		vgem-open vgem-import vgem-open vgem-import close close-node \
+		ready "$t/ready.1" await "$t/go.1" vgem-close \
+		ready "$t/ready.2" await "$t/go.2" vgem-close \
+		ready "$t/ready.3" sleep 600
+	kbuf_wait_for "$t/ready.1" 300
+	assert_busy two
+	run kbuf_dmabuf_attached kbuf-two
+	if ((status == 2)); then
+		nobufinfo=1
+	else
+		assert_output "vgem
+vgem
+Total 2 devices attached"
+	fi
+	touch "$t/go.1"
+	kbuf_wait_for "$t/ready.2" 300
+	assert_busy two
+	if [[ -z $nobufinfo ]]; then
+		run kbuf_dmabuf_attached kbuf-two
+		assert_output "vgem
+Total 1 devices attached"
+	fi
+	touch "$t/go.2"
+	kbuf_wait_for "$t/ready.3" 300
+	run cat "$t/bg.out"
+	assert_output "exported
+named
+vgem
+imported
+vgem
+imported
+closed
+closed
+closed
+closed"
+	if [[ -z $nobufinfo ]]; then
+		run kbuf_dmabuf_attached kbuf-two
+		assert_output ''
+	fi
+	assert_free two
+}
