@@ -585,3 +585,83 @@ closed"
 	fi
 	assert_free two
 }
+
+# Skip the test unless a 32-bit kbuf-dmabuf runs here.
+require_dmabuf32() {
+	command -v kbuf-dmabuf32 >/dev/null ||
+		skip "no 32-bit build of kbuf-dmabuf (gcc -m32 needs gcc-multilib)"
+	# Without arguments it prints its usage and exits 2, if it runs at all.
+	local rc=0
+	kbuf-dmabuf32 >/dev/null 2>&1 || rc=$?
+	((rc != 126)) ||
+		skip "this kernel cannot run 32-bit programs (CONFIG_IA32_EMULATION)"
+}
+
+@test "a 32-bit process exports through the compat ioctl path: the same flags, errnos and DMA_BUF_IOCTL_SYNC" {
+	local o_nonblock=2048 bad=8
+	require_dmabuf32
+	run kbuf-dmabuf32 "$KBUF_DEV/pages" export rdwr size fdflags \
+		export rdonly,cloexec fdflags export rdwr,cloexec fdflags \
+		export rdonly fdflags
+	assert_success
+	assert_output "exported
+$(map_size pages)
+rdwr inherit
+exported
+rdonly cloexec
+exported
+rdwr cloexec
+exported
+rdonly inherit"
+	run -1 kbuf-dmabuf32 "$KBUF_DEV/pages" export wronly
+	assert_output EINVAL
+	run -1 kbuf-dmabuf32 "$KBUF_DEV/pages" export $((o_nonblock | 2))
+	assert_output EINVAL
+	run -1 kbuf-dmabuf32 "$KBUF_DEV/pages" export-reserved rdwr 1
+	assert_output EINVAL
+	run -1 kbuf-dmabuf32 "$KBUF_DEV/pages" export-reserved rdonly 0x8000000000000000
+	assert_output EINVAL
+	run -1 kbuf-dmabuf32 -r "$KBUF_DEV/pages" export rdonly
+	assert_output EBADF
+	run -1 kbuf-dmabuf32 "$KBUF_DEV/pages" export-fault
+	assert_output EFAULT
+	run kbuf-dmabuf32 "$KBUF_DEV/pages" export rdwr \
+		sync start,read sync end,read sync start,write \
+		sync end,write sync start,read,write sync end,read,write
+	assert_success
+	assert_output "exported
+synced
+synced
+synced
+synced
+synced
+synced"
+	run -1 kbuf-dmabuf32 "$KBUF_DEV/pages" export rdwr sync $((bad | 3))
+	assert_output "exported
+EINVAL"
+	assert_equal "$(kbuf_attr pages exports)" 0
+}
+
+@test "a 32-bit process maps its dma-buf of every backend and its bytes reach the node" {
+	require_dmabuf32
+	check() {
+		kbuf-ioctl "$KBUF_DEV/$1" set-length $((2 * KBUF_PAGE))
+		run kbuf-dmabuf32 "$KBUF_DEV/$1" export rdwr \
+			mmap rw 0 $((2 * KBUF_PAGE)) sync start,write \
+			write $((KBUF_PAGE + 3)) from-32-bit sync end,write munmap
+		assert_success
+		assert_output "exported
+mapped
+synced
+written
+synced
+unmapped"
+		run kbuf-io "$KBUF_DEV/$1" pdump $((KBUF_PAGE + 3)) 11
+		assert_output from-32-bit
+		run -1 kbuf-dmabuf32 "$KBUF_DEV/$1" export rdonly mmap rw 0 "$KBUF_PAGE"
+		assert_output "exported
+EACCES"
+		assert_equal "$(kbuf_attr "$1" exports)" 0
+	}
+	kbuf_each_backend check
+}
