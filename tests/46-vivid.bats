@@ -25,6 +25,8 @@ setup_file() {
 		return 0
 	fi
 	modprobe vivid
+	# vgem, for the test of two importers at once; it skips without.
+	kbuf_modprobe_once vgem
 	kbuf_settle
 }
 
@@ -37,6 +39,7 @@ teardown_file() {
 		echo "vivid will not unload" >&2
 		rc=1
 	fi
+	kbuf_modprobe_undo || rc=1
 	return "$rc"
 }
 
@@ -173,4 +176,77 @@ capture() {
 	run kbuf_unload
 	assert_success
 	kbuf_load
+}
+
+# busy NAME: buffer NAME, its node closed, counts one export and refuses
+# resize and destroy with EBUSY.
+busy() {
+	assert_equal "$(kbuf_attr "$1" opens)" 0
+	assert_equal "$(kbuf_attr "$1" exports)" 1
+	run -1 kbuf-ioctl "$KBUF_DEV/$1" resize $((64 * KBUF_PAGE))
+	assert_output EBUSY
+	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "$1"
+	assert_output EBUSY
+}
+
+# One dma-buf, one export: kbuf-dmabuf exports it and imports it into
+# vgem, kbuf-vivid takes the same descriptor (pidfd_getfd) and queues it
+# with vivid's dma-contig allocator, which attaches and maps it at
+# VIDIOC_QBUF; then the exporter's descriptor closes and the importers let
+# go one at a time.
+@test "vivid and vgem import one dma-buf at once: two attachments, one export, busy until both let go" {
+	local t=$BATS_TEST_TMPDIR pages holder vivid nobufinfo=
+	kbuf_have_vgem || skip "this kernel has no vgem (CONFIG_DRM_VGEM)"
+	vivid_load allocators=1
+	pages=$(((VIVID_FRAME + KBUF_PAGE - 1) / KBUF_PAGE))
+	kbuf_create both pages $((pages * KBUF_PAGE))
+	kbuf_bg kbuf-dmabuf "$KBUF_DEV/both" export rdwr dup 100 \
+		setname kbuf-both vgem-open vgem-import close-node \
+		ready "$t/ready.1" await "$t/go.1" close \
+		ready "$t/ready.2" await "$t/go.2" vgem-close \
+		ready "$t/ready.3" sleep 600
+	holder=$KBUF_BG_PID
+	kbuf_wait_for "$t/ready.1" 300
+	kbuf_bg kbuf-vivid hold "$holder" 100 "$t/ready.vivid"
+	vivid=$KBUF_BG_PID
+	kbuf_wait_for "$t/ready.vivid" 300
+	touch "$t/go.1"
+	kbuf_wait_for "$t/ready.2" 300
+	busy both
+	run kbuf_dmabuf_attached kbuf-both
+	if ((status == 2)); then
+		nobufinfo=1
+	else
+		assert_output "vivid.0
+vgem
+Total 2 devices attached"
+	fi
+	kbuf_bg_kill "$vivid"
+	busy both
+	if [[ -z $nobufinfo ]]; then
+		run kbuf_dmabuf_attached kbuf-both
+		assert_output "vgem
+Total 1 devices attached"
+	fi
+	touch "$t/go.2"
+	kbuf_wait_for "$t/ready.3" 300
+	run cat "$t/bg.out"
+	assert_output "exported
+fd 100
+named
+vgem
+imported
+closed
+queued
+closed
+closed"
+	if [[ -z $nobufinfo ]]; then
+		run kbuf_dmabuf_attached kbuf-both
+		assert_output ''
+	fi
+	assert_equal "$(kbuf_attr both exports)" 0
+	run kbuf-ioctl "$KBUF_DEV/both" resize $((64 * KBUF_PAGE))
+	assert_success
+	run kbuf_destroy both
+	assert_success
 }
