@@ -189,6 +189,23 @@ busy() {
 	assert_output EBUSY
 }
 
+# wait_ready FILE PID: wait up to 30 s for FILE, which background process
+# PID creates when it is ready; fail with the background output if PID
+# ends (a zombie: not reaped yet) or the time runs out first.
+wait_ready() {
+	local i state
+	for ((i = 0; i < 300; i++)); do
+		[[ -e $1 ]] && return 0
+		state=Z
+		read -r _ _ state _ 2>/dev/null <"/proc/$2/stat" || true
+		[[ $state != Z ]] || break
+		sleep 0.1
+	done
+	[[ -e $1 ]] && return 0
+	fail "$(printf '%s did not get ready; the background output:\n' "$2"
+		cat "$BATS_TEST_TMPDIR/bg.out")"
+}
+
 # One dma-buf, one export: kbuf-dmabuf exports it and imports it into
 # vgem, kbuf-vivid takes the same descriptor (pidfd_getfd) and queues it
 # with vivid's dma-contig allocator, which attaches and maps it at
@@ -209,7 +226,7 @@ busy() {
 	kbuf_wait_for "$t/ready.1" 300
 	kbuf_bg kbuf-vivid hold "$holder" 100 "$t/ready.vivid"
 	vivid=$KBUF_BG_PID
-	kbuf_wait_for "$t/ready.vivid" 300
+	wait_ready "$t/ready.vivid" "$vivid"
 	touch "$t/go.1"
 	kbuf_wait_for "$t/ready.2" 300
 	busy both
