@@ -5,9 +5,10 @@
 # dma-buf core's own calls (DMA_BUF_IOCTL_SYNC, DMA_BUF_SET_NAME, mmap,
 # poll, debugfs bufinfo) on every backend and map mode, the lifetime rules
 # (resize, destroy and rmmod refused while a descriptor, a mapping or an
-# importer holds a dma-buf; the buffer outlives its node), and vgem, a
-# driver nobody here wrote, importing the buffer and fencing it.
-# kbuf-dmabuf is the client.
+# importer holds a dma-buf, a forked child's copies included; the buffer
+# outlives its node), the export from a 32-bit process, and vgem, a
+# driver nobody here wrote, importing the buffer (twice at once) and
+# fencing it. kbuf-dmabuf (and kbuf-dmabuf32) is the client.
 
 load 'helpers/common'
 

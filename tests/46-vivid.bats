@@ -8,8 +8,9 @@
 # scatterlist for DMA and needs one run of DMA addresses) the contiguous
 # kmalloc and pages buffers must work and a scattered vmalloc buffer must
 # be refused. Each frame must be, byte for byte, the frame vivid captures
-# into its own MMAP buffer with the same controls. kbuf-vivid is the
-# client; a kernel without vivid (the debug kernel) skips the file.
+# into its own MMAP buffer with the same controls. vivid and vgem also
+# import one dma-buf at once. kbuf-vivid is the client; a kernel without
+# vivid (the debug kernel) skips the file.
 
 load 'helpers/common'
 
