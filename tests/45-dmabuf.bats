@@ -167,20 +167,24 @@ EMFILE"
 	assert_output 0
 }
 
-@test "DMA_BUF_IOCTL_SYNC accepts every valid flag combination and refuses bad flags with EINVAL" {
-	local bad=8
-	check() {
-		run kbuf-dmabuf "$KBUF_DEV/$1" export rdwr \
-			sync start,read sync end,read sync start,write \
-			sync end,write sync start,read,write sync end,read,write
-		assert_success
-		assert_output "exported
+# The six valid DMA_BUF_IOCTL_SYNC flag sets, as kbuf-dmabuf's operations,
+# and what it prints for an export followed by them.
+SYNC_ALL=(sync "start,read" sync "end,read" sync "start,write"
+	sync "end,write" sync "start,read,write" sync "end,read,write")
+SYNC_ALL_OUT="exported
 synced
 synced
 synced
 synced
 synced
 synced"
+
+@test "DMA_BUF_IOCTL_SYNC accepts every valid flag combination and refuses bad flags with EINVAL" {
+	local bad=8
+	check() {
+		run kbuf-dmabuf "$KBUF_DEV/$1" export rdwr "${SYNC_ALL[@]}"
+		assert_success
+		assert_output "$SYNC_ALL_OUT"
 		run -1 kbuf-dmabuf "$KBUF_DEV/$1" export rdwr sync start
 		assert_output "exported
 EINVAL"
@@ -438,17 +442,6 @@ in out"
 
 # ---- lifetime across processes and importers ---------------------------
 
-# assert_busy NAME: buffer NAME, its node closed, counts one export and
-# refuses resize and destroy with EBUSY.
-assert_busy() {
-	assert_equal "$(kbuf_attr "$1" opens)" 0
-	assert_equal "$(kbuf_attr "$1" exports)" 1
-	run -1 kbuf-ioctl "$KBUF_DEV/$1" resize $((8 * KBUF_PAGE))
-	assert_output EBUSY
-	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "$1"
-	assert_output EBUSY
-}
-
 # assert_free NAME: buffer NAME counts no export and no mapping, and can
 # be resized and destroyed.
 assert_free() {
@@ -486,7 +479,7 @@ fork_release() {
 @test "a dma-buf descriptor inherited across fork() keeps the buffer busy after the parent closes it, until the child exits" {
 	kbuf_create fork-fd vmalloc $((4 * KBUF_PAGE))
 	fork_hold fork-fd fork close-node close close-node
-	assert_busy fork-fd
+	kbuf_assert_export_busy fork-fd $((8 * KBUF_PAGE))
 	assert_equal "$(kbuf_attr fork-fd mappings)" 0
 	run kbuf-ioctl -r "$KBUF_DEV/fork-fd" info exports
 	assert_output 1
@@ -514,7 +507,7 @@ reaped"
 			fork "close-node close write 100 from-child" \
 			pread $((KBUF_PAGE + 100)) 10 show 100 10 \
 			munmap close close-node
-		assert_busy "fork-$1"
+		kbuf_assert_export_busy "fork-$1" $((8 * KBUF_PAGE))
 		assert_equal "$(kbuf_attr "fork-$1" mappings)" 1
 		run kbuf-io "$KBUF_DEV/fork-$1" pdump $((KBUF_PAGE + 100)) 10
 		assert_output from-child
@@ -550,7 +543,7 @@ reaped"
 		ready "$t/ready.2" await "$t/go.2" vgem-close \
 		ready "$t/ready.3" sleep 600
 	kbuf_wait_for "$t/ready.1" 300
-	assert_busy two
+	kbuf_assert_export_busy two $((8 * KBUF_PAGE))
 	run kbuf_dmabuf_attached kbuf-two
 	if ((status == 2)); then
 		nobufinfo=1
@@ -561,7 +554,7 @@ Total 2 devices attached"
 	fi
 	touch "$t/go.1"
 	kbuf_wait_for "$t/ready.2" 300
-	assert_busy two
+	kbuf_assert_export_busy two $((8 * KBUF_PAGE))
 	if [[ -z $nobufinfo ]]; then
 		run kbuf_dmabuf_attached kbuf-two
 		assert_output "vgem
@@ -626,17 +619,9 @@ rdonly inherit"
 	assert_output EBADF
 	run -1 kbuf-dmabuf32 "$KBUF_DEV/pages" export-fault
 	assert_output EFAULT
-	run kbuf-dmabuf32 "$KBUF_DEV/pages" export rdwr \
-		sync start,read sync end,read sync start,write \
-		sync end,write sync start,read,write sync end,read,write
+	run kbuf-dmabuf32 "$KBUF_DEV/pages" export rdwr "${SYNC_ALL[@]}"
 	assert_success
-	assert_output "exported
-synced
-synced
-synced
-synced
-synced
-synced"
+	assert_output "$SYNC_ALL_OUT"
 	run -1 kbuf-dmabuf32 "$KBUF_DEV/pages" export rdwr sync $((bad | 3))
 	assert_output "exported
 EINVAL"

@@ -179,17 +179,6 @@ capture() {
 	kbuf_load
 }
 
-# busy NAME: buffer NAME, its node closed, counts one export and refuses
-# resize and destroy with EBUSY.
-busy() {
-	assert_equal "$(kbuf_attr "$1" opens)" 0
-	assert_equal "$(kbuf_attr "$1" exports)" 1
-	run -1 kbuf-ioctl "$KBUF_DEV/$1" resize $((64 * KBUF_PAGE))
-	assert_output EBUSY
-	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "$1"
-	assert_output EBUSY
-}
-
 # wait_ready FILE PID: wait up to 30 s for FILE, which background process
 # PID creates when it is ready; fail with the background output if PID
 # ends (a zombie: not reaped yet) or the time runs out first.
@@ -230,7 +219,7 @@ wait_ready() {
 	wait_ready "$t/ready.vivid" "$vivid"
 	touch "$t/go.1"
 	kbuf_wait_for "$t/ready.2" 300
-	busy both
+	kbuf_assert_export_busy both $((64 * KBUF_PAGE))
 	run kbuf_dmabuf_attached kbuf-both
 	if ((status == 2)); then
 		nobufinfo=1
@@ -240,7 +229,7 @@ vgem
 Total 2 devices attached"
 	fi
 	kbuf_bg_kill "$vivid"
-	busy both
+	kbuf_assert_export_busy both $((64 * KBUF_PAGE))
 	if [[ -z $nobufinfo ]]; then
 		run kbuf_dmabuf_attached kbuf-both
 		assert_output "vgem

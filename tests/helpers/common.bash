@@ -380,6 +380,17 @@ kbuf_dmabuf_attached() {
 	' $dbg/dma_buf/bufinfo
 }
 
+# kbuf_assert_export_busy NAME SIZE: buffer NAME, its node closed, counts
+# one export and refuses a resize to SIZE and a destroy with EBUSY.
+kbuf_assert_export_busy() {
+	assert_equal "$(kbuf_attr "$1" opens)" 0
+	assert_equal "$(kbuf_attr "$1" exports)" 1
+	run -1 kbuf-ioctl "$KBUF_DEV/$1" resize "$2"
+	assert_output EBUSY
+	run -1 kbuf-ioctl "$KBUF_CONTROL" destroy "$1"
+	assert_output EBUSY
+}
+
 # ---- buffers -----------------------------------------------------------
 
 # One field of KBUF_IOC_INFO for buffer $1 (a name or a path).
