@@ -16,8 +16,10 @@
 # with lab_atomic_init() [lab_atomic] in its call chain.
 #
 # Either report is held back from its first line to its </TASK> line (at
-# most 80 lines), then dropped if it is what the tests provoke; a report
-# cut short is printed. Reports of two CPUs can interleave: a line that
+# most 80 lines), then dropped if it is what the tests provoke: one CPU
+# line, of the expected task, one Call Trace, and the frame that prints
+# such a report (warn_alloc, __might_resched). A report cut short is
+# printed. Reports of two CPUs can interleave: a line that
 # begins another report (the words the log checks look for, less the
 # "Call Trace:" every report has), or a second "CPU: N PID:" or "Call
 # Trace:" line (another report's, whatever its header says: an OOM kill,
@@ -46,14 +48,15 @@ function flush_held(i) {
 function hold(what) {
 	kind = what
 	held[nheld = 1] = $0
-	by_insmod = in_chain = cpus = traces = 0
+	by_insmod = in_chain = cpus = traces = frame = 0
+	comm = what == "lab" ? "insmod" : "kbuf-fault"
 }
 
 # Whether the line is a second "CPU: N PID:" or "Call Trace:" line since
-# the report being held began.
+# the report being held began, or a CPU line of another task.
 function second_report_line() {
 	if ($0 ~ /CPU: [0-9]+ (UID: [0-9]+ )?PID: [0-9]+ /)
-		return ++cpus > 1
+		return ++cpus > 1 || $0 !~ ("Comm: " comm " ")
 	if ($0 ~ /Call Trace:/)
 		return ++traces > 1
 	return 0
@@ -69,8 +72,13 @@ nheld > 0 {
 		by_insmod = 1
 	if ($0 ~ /^(\[[ 0-9.]+\] )? lab_atomic_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[lab_atomic\]$/)
 		in_chain = 1
+	# The frame that printed the report: warn_alloc() for an allocation
+	# failure, __might_resched() for a sleep in atomic context.
+	if ($0 ~ /^(\[[ 0-9.]+\] )? (warn_alloc|__might_resched)\+0x[0-9a-f]+\/0x[0-9a-f]+$/)
+		frame = 1
 	if ($0 ~ /<\/TASK>/) {
-		if (kind == "injected" || (by_insmod && in_chain))
+		if (cpus == 1 && traces == 1 && frame &&
+		    (kind == "injected" || (by_insmod && in_chain)))
 			nheld = 0
 		else
 			flush_held()

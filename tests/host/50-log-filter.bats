@@ -180,3 +180,20 @@ EOF2
 	assert_output --partial 'kworker/1:2: page allocation failure: order:4'
 	assert_output --partial 'kbuf_stats_refresh+0x30/0x90 [kbuf]'
 }
+
+@test "an injected vmalloc failure's header alone, then another task's report: that report is kept" {
+	{
+		injected | sed '1q'
+		wordless_report
+	} >log
+	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+}
+
+@test "another task's report between an injected failure's header and its stack is kept, and the failure with it" {
+	{
+		injected | sed '1q'
+		wordless_report
+		injected | sed '1d'
+	} >log
+	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+}
