@@ -26,7 +26,7 @@ lab_need_numa() {
 # debug kernel, whose checkers allocate beside the experiment, that count
 # moved under them (one create "took" 2 blocks on node 1).
 lab_need_quiet_counts() {
-	[[ ! -e /sys/kernel/debug/kmemleak && ! -e /sys/kernel/debug/kcsan ]] ||
+	! kbuf_debug_kernel ||
 		skip "the debug kernel's free-block counts move under the experiment: lesson $1 is checked in Debian's kernels"
 }
 

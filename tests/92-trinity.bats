@@ -37,7 +37,7 @@ setup_file() {
 	# teardown_file checks the log from here, skipped or not: without a
 	# mark it would read the whole boot log.
 	kbuf_dmesg_mark file
-	if [[ ! -e /sys/kernel/debug/kmemleak && ! -e /sys/kernel/debug/kcsan ]]; then
+	if ! kbuf_debug_kernel; then
 		kbuf_file_skip "not a debug kernel (no kmemleak, no KCSAN): make check-debug runs this file"
 		return 0
 	fi

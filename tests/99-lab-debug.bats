@@ -20,7 +20,7 @@ load 'helpers/lab'
 
 setup_file() {
 	kbuf_dmesg_mark file
-	if [[ ! -e /sys/kernel/debug/kmemleak && ! -e /sys/kernel/debug/kcsan ]]; then
+	if ! kbuf_debug_kernel; then
 		kbuf_file_skip "not a debug kernel (no kmemleak, no KCSAN): make check-debug runs this file (CONFIG_DEBUG_ATOMIC_SLEEP, and tests/debug/lab-atomic built for that kernel)"
 		return 0
 	fi

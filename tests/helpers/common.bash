@@ -380,6 +380,12 @@ kbuf_dmabuf_attached() {
 	' $dbg/dma_buf/bufinfo
 }
 
+# Whether the running kernel is one of make check-debug's (kmemleak in
+# the KASAN flavours, KCSAN in the other).
+kbuf_debug_kernel() {
+	[[ -e /sys/kernel/debug/kmemleak || -e /sys/kernel/debug/kcsan ]]
+}
+
 # kbuf_assert_export_busy NAME SIZE: buffer NAME, its node closed, counts
 # one export and refuses a resize to SIZE and a destroy with EBUSY.
 kbuf_assert_export_busy() {
