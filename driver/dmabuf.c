@@ -13,7 +13,8 @@
  *
  * - Each attachment gets a scatterlist of its own, built at attach time
  *   outside the core's locks: physically adjacent pages merged, no entry
- *   longer than the importer's device takes. map_dma_buf maps it for that
+ *   longer than the importer's device takes or across its segment
+ *   boundary; a device whose segments are shorter than a page is refused. map_dma_buf maps it for that
  *   device with the DMA API, unmap_dma_buf unmaps it with the same
  *   direction; one mapping of an attachment at a time (EBUSY).
  * - begin_cpu_access waits for the devices' fences, then it and
@@ -96,28 +97,97 @@ static struct page *kbuf_export_page(struct kbuf_buffer *buf, pgoff_t i)
 /*
  * The longest scatterlist entry @dev takes: its DMA segment limit (64 KiB
  * for a device that never set one, as vgem) and what its DMA mapping can
- * carry (a bounce buffer's slot), in whole pages.
+ * carry (a bounce buffer's slot), in whole pages; 0 if that is less than
+ * a page, which no entry of whole pages can keep to.
  */
-static unsigned int kbuf_export_max_segment(struct device *dev)
+static size_t kbuf_export_max_segment(struct device *dev)
 {
 	size_t seg = min_t(size_t, dma_get_max_seg_size(dev),
 			   dma_max_mapping_size(dev));
 
-	return max_t(size_t, round_down(seg, PAGE_SIZE), PAGE_SIZE);
+	return round_down(seg, PAGE_SIZE);
+}
+
+/**
+ * struct kbuf_export_limits - what one entry of an importer's table may span
+ * @max_len:  bytes, a multiple of the page size
+ * @boundary: the device's segment boundary mask: no entry may cross an
+ *            address that is a multiple of @boundary + 1 (4 GiB unless
+ *            the device says otherwise)
+ */
+struct kbuf_export_limits {
+	size_t max_len;
+	unsigned long boundary;
+};
+
+/*
+ * Whether page frame @pfn may end the entry that starts at frame @first
+ * and is @len bytes long. Physical addresses stand for the DMA addresses
+ * here: without an IOMMU they differ by a constant offset at most, and an
+ * IOMMU's mapping merges and splits the entries by its own rules.
+ */
+static bool kbuf_export_extends(const struct kbuf_export_limits *lim,
+				unsigned long first, size_t len,
+				unsigned long pfn)
+{
+	phys_addr_t start = PFN_PHYS(first), last = PFN_PHYS(pfn + 1) - 1;
+
+	return pfn == first + (len >> PAGE_SHIFT) &&
+	       len + PAGE_SIZE <= lim->max_len &&
+	       (start | lim->boundary) == (last | lim->boundary);
 }
 
 /*
- * The buffer's pages as @dev may map them: physically adjacent pages
- * merged into one entry, none longer than the device takes. A page
- * allocator buffer is one run of pages, a vmalloc buffer usually many.
+ * The entries of @pages within @lim: physically adjacent pages merged.
+ * With @sgl, fills in that many entries; returns how many there are.
+ */
+static unsigned int kbuf_export_fill(struct page **pages, unsigned int npages,
+				     const struct kbuf_export_limits *lim,
+				     struct scatterlist *sgl)
+{
+	unsigned long first = page_to_pfn(pages[0]), pfn;
+	unsigned int i, nents = 1;
+	size_t len = PAGE_SIZE;
+
+	for (i = 1; i < npages; i++) {
+		pfn = page_to_pfn(pages[i]);
+		if (kbuf_export_extends(lim, first, len, pfn)) {
+			len += PAGE_SIZE;
+			continue;
+		}
+		if (sgl) {
+			sg_set_page(sgl, pfn_to_page(first), len, 0);
+			sgl = sg_next(sgl);
+		}
+		first = pfn;
+		len = PAGE_SIZE;
+		nents++;
+	}
+	if (sgl)
+		sg_set_page(sgl, pfn_to_page(first), len, 0);
+	return nents;
+}
+
+/*
+ * The buffer's pages as @dev may map them, in as few entries as its
+ * limits allow: a page allocator buffer is one run of pages, a vmalloc
+ * buffer usually many. (sg_alloc_table_from_pages_segment() knows the
+ * segment length but not the boundary.) -EINVAL for a device whose
+ * segments are shorter than a page.
  */
 static int kbuf_export_sgt(struct sg_table *sgt, struct kbuf_buffer *buf,
 			   struct device *dev)
 {
 	unsigned int i, npages = buf->mem.map_size >> PAGE_SHIFT;
+	struct kbuf_export_limits lim = {
+		.max_len = kbuf_export_max_segment(dev),
+		.boundary = dma_get_seg_boundary(dev),
+	};
 	struct page **pages;
 	int ret;
 
+	if (!lim.max_len)
+		return -EINVAL;
 	pages = kvmalloc_array(npages, sizeof(*pages), KBUF_GFP_USER);
 	if (!pages)
 		return -ENOMEM;
@@ -127,10 +197,10 @@ static int kbuf_export_sgt(struct sg_table *sgt, struct kbuf_buffer *buf,
 		if (!(i % 4096))
 			cond_resched();
 	}
-	ret = sg_alloc_table_from_pages_segment(sgt, pages, npages, 0,
-						buf->mem.map_size,
-						kbuf_export_max_segment(dev),
-						KBUF_GFP_USER);
+	ret = sg_alloc_table(sgt, kbuf_export_fill(pages, npages, &lim, NULL),
+			     KBUF_GFP_USER);
+	if (!ret)
+		kbuf_export_fill(pages, npages, &lim, sgt->sgl);
 	kvfree(pages);
 	return ret;
 }
@@ -301,6 +371,8 @@ static void kbuf_dmabuf_release(struct dma_buf *dmabuf)
 	struct kbuf_exporter *exp = dmabuf->priv;
 	struct kbuf_buffer *buf = exp->buf;
 
+	/* An importer that never detached would reach freed memory. */
+	WARN_ON_ONCE(!list_empty(&exp->attachments));
 	mutex_destroy(&exp->lock);
 	kfree(exp);
 	atomic_dec(&buf->exports);
