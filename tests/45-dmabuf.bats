@@ -423,6 +423,28 @@ signalled
 in out"
 }
 
+@test "DMA_BUF_IOCTL_SYNC waits for a vgem write fence: a signal ends the wait with EINTR, and the signalled fence lets it through" {
+	require_vgem
+	# The 300 ms alarm comes while the sync for reading waits for vgem's
+	# write fence (vgem's own timeout signals it only after 10 s); once the
+	# fence is signalled, the same sync returns before its alarm.
+	run kbuf-dmabuf "$KBUF_DEV/pages" export rdwr vgem-open vgem-import \
+		vgem-fence sync-intr start,read 300 sync-intr end,read 300 \
+		vgem-signal sync-intr start,read 300 sync end,read vgem-close close
+	assert_failure 1
+	assert_output "exported
+vgem
+imported
+fenced
+EINTR
+synced
+signalled
+synced
+synced
+closed
+closed"
+}
+
 @test "debugfs bufinfo lists the dma-buf with exporter kbuf, its name and vgem attached" {
 	local dbg=/sys/kernel/debug
 	require_vgem

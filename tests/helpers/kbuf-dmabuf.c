@@ -30,6 +30,10 @@
  *                           process may take it with pidfd_getfd(2)):
  *                           "fd FD"
  *   sync FLAGS              DMA_BUF_IOCTL_SYNC: "synced"
+ *   sync-intr FLAGS MS      DMA_BUF_IOCTL_SYNC with a SIGALRM due in MS
+ *                           milliseconds, its handler installed without
+ *                           SA_RESTART: the errno of a sync the signal
+ *                           interrupted, or "synced"
  *   setname NAME            DMA_BUF_SET_NAME: "named"
  *   mmap PROT OFF LEN       map the dma-buf (PROT rw or r) MAP_SHARED:
  *                           "mapped"
@@ -72,11 +76,13 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
@@ -298,6 +304,31 @@ static int op_sync(char **a)
 	return kt_report_msg(ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &sync), "synced");
 }
 
+static void kd_alarm(int sig)
+{
+	(void)sig;
+}
+
+static int op_sync_intr(char **a)
+{
+	struct dma_buf_sync sync = { .flags = kd_parse_flags(a[1]) };
+	struct itimerval due = { .it_value.tv_usec = kt_u64(a[2]) * 1000 };
+	struct sigaction act = { .sa_handler = kd_alarm };
+	int ret;
+
+	due.it_value.tv_sec = due.it_value.tv_usec / 1000000;
+	due.it_value.tv_usec %= 1000000;
+	if (sigaction(SIGALRM, &act, NULL) || setitimer(ITIMER_REAL, &due, NULL))
+		err(1, "sigaction/setitimer");
+	ret = ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &sync);
+	kt_report_msg(ret, "synced");
+	due.it_value.tv_sec = 0;
+	due.it_value.tv_usec = 0;
+	if (setitimer(ITIMER_REAL, &due, NULL))
+		err(1, "setitimer");
+	return ret < 0;
+}
+
 static int op_setname(char **a)
 {
 	return kt_report_msg(ioctl(dbuf, DMA_BUF_SET_NAME, a[1]), "named");
@@ -498,21 +529,8 @@ static int op_reap(char **a)
 	return 1;
 }
 
-/* Is @fd a device of the DRM driver "vgem"? */
-static int kd_is_vgem(int fd)
-{
-	char name[16] = "";
-	struct kbuf_drm_version v = { .name = name,
-				      .name_len = sizeof(name) - 1 };
-
-	return !ioctl(fd, KBUF_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem");
-}
-
 static int op_vgem_open(char **a)
 {
-	char path[64];
-	int i, fd;
-
 	(void)a;
 	if (vgem >= 0) {
 		if (nvgem_below == KD_VGEMS)
@@ -522,16 +540,7 @@ static int op_vgem_open(char **a)
 		vgem = -1;
 		handle = 0;
 	}
-	for (i = 128; i < 192 && vgem < 0; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (kd_is_vgem(fd))
-			vgem = fd;
-		else
-			close(fd);
-	}
+	vgem = kbuf_drm_open_vgem();
 	if (vgem < 0) {
 		printf("no vgem render node\n");
 		return 1;
@@ -668,6 +677,7 @@ static const struct kt_op dmabuf_ops[] = {
 	{ "size", 0, op_size },
 	{ "dup", 1, op_dup },
 	{ "sync", 1, op_sync },
+	{ "sync-intr", 2, op_sync_intr },
 	{ "setname", 1, op_setname },
 	{ "mmap", 3, op_mmap },
 	{ "mmap-private", 1, op_mmap_private },

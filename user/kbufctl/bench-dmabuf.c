@@ -201,35 +201,6 @@ static void kbuf_bench_op_import(struct kbuf_bench_op *op, __u64 n)
 	}
 }
 
-/* Is @fd a node of the DRM driver "vgem"? */
-static bool kbuf_bench_is_vgem(int fd)
-{
-	char name[8] = "";
-	struct kbuf_drm_version v = { .name_len = sizeof(name) - 1,
-				      .name = name };
-
-	return !ioctl(fd, KBUF_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem");
-}
-
-/* vgem's render node, open, or -1. */
-static int kbuf_bench_vgem_open(void)
-{
-	char path[32];
-	unsigned int i;
-	int fd;
-
-	for (i = 128; i < 192; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/renderD%u", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (kbuf_bench_is_vgem(fd))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 static void kbuf_bench_dmabuf_open(struct kbuf_bench_dmabuf *d,
 				   const struct kbuf_bench_opts *o)
 {
@@ -243,7 +214,7 @@ static void kbuf_bench_dmabuf_open(struct kbuf_bench_dmabuf *d,
 	kbuf_bench_destroy(d->ctl, KBUF_DMABUF_IMPORT_NAME);
 	d->heap = open(KBUF_DMABUF_HEAP, O_RDONLY | O_CLOEXEC);
 	d->udmabuf = open(KBUF_UDMABUF, O_RDWR | O_CLOEXEC);
-	d->vgem = kbuf_bench_vgem_open();
+	d->vgem = kbuf_drm_open_vgem();
 	d->heap_buf = -1;
 	if (d->heap >= 0 && d->vgem >= 0)
 		d->heap_buf = kbuf_bench_heap_alloc(d->heap, d->size);
