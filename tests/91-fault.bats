@@ -3,9 +3,10 @@
 #
 # Allocation failures, injected one at a time (kbuf-fault, with
 # /proc/thread-self/fail-nth): every allocation made while loading the
-# module, creating, resizing, mapping and opening a buffer fails once, in
-# turn. Each failure must give ENOMEM (a load: an error) and leave nothing
-# behind: no buffer, and as many live per-CPU allocations as before (which
+# module, creating, resizing, mapping, opening and exporting a buffer, and
+# importing its dma-buf into vgem, fails once, in turn. Each failure must
+# give ENOMEM (a load: an error) and leave nothing behind: no buffer, no
+# attachment, and as many live per-CPU allocations as before (which
 # kmemleak does not check). The per-CPU counters' allocation, which neither
 # failslab nor fail_page_alloc reaches, is failed with fail_function. The
 # file's last test then looks for leaks with kmemleak.
@@ -221,6 +222,19 @@ kbuf_sweep() {
 		skip "this kernel has no dma-buf core (CONFIG_DMA_SHARED_BUFFER)"
 	check() {
 		kbuf_sweep export "$1"
+		run kbuf_attr "$1" exports
+		assert_output 0
+	}
+	kbuf_each_backend check
+}
+
+@test "every allocation of a vgem import fails once with ENOMEM and leaves vgem detached" {
+	kbuf_have_vgem || skip "this kernel has no vgem (CONFIG_DRM_VGEM)"
+	# kbuf-fault reads the attachments in debugfs (bufinfo).
+	run kbuf_dmabuf_attached kbuf-fault-import
+	(($status != 2)) || skip "this kernel has no debugfs dma_buf/bufinfo"
+	check() {
+		kbuf_sweep import "$1"
 		run kbuf_attr "$1" exports
 		assert_output 0
 	}

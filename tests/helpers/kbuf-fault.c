@@ -9,6 +9,8 @@
  *   kbuf-fault mmap DEV
  *   kbuf-fault open DEV
  *   kbuf-fault export NAME   (KBUF_IOC_EXPORT_DMABUF of /dev/kbuf/NAME)
+ *   kbuf-fault import NAME   (a dma-buf of /dev/kbuf/NAME imported into
+ *                            vgem: the exporter's attach and map_dma_buf)
  *
  * For N = 1, 2, ... it writes N to /proc/thread-self/fail-nth, which makes
  * the N-th fault-injection point this thread passes fail (an allocation
@@ -44,7 +46,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <linux/dma-buf.h>
+
 #include "kbuf-test.h"
+#include "../../user/kbufctl/kbuf-drm.h"
 
 /* A sweep that reaches this many allocations is not ending. */
 #define KF_MAX_NTH 100000U
@@ -661,6 +666,95 @@ static void export_undo(char **argv)
 		     argv[0]);
 }
 
+/* ---- import ----------------------------------------------------------- */
+
+/*
+ * vgem's DRM_IOCTL_PRIME_FD_TO_HANDLE attaches its device to the dma-buf
+ * and maps it for DMA at once: kbuf's attach builds the device's
+ * scatterlist, map_dma_buf maps it. Whether vgem is still attached is read
+ * where the dma-buf core shows it, in debugfs: the dma-buf is named, so
+ * its entry in bufinfo can be found.
+ */
+#define KF_IMPORT_NAME "kbuf-fault-import"
+#define KF_BUFINFO "/sys/kernel/debug/dma_buf/bufinfo"
+
+static int kf_vgem = -1;
+static __u32 kf_handle;
+
+/* The devices attached to the dma-buf named KF_IMPORT_NAME (-1: none). */
+static int import_attached(void)
+{
+	char line[256], exp[32], name[64];
+	int n = -1, mine = 0;
+	FILE *f = fopen(KF_BUFINFO, "re");
+
+	if (!f)
+		err(1, KF_BUFINFO);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*x %*x %*x %*x %31s %*u %63s", exp, name) == 2)
+			mine = !strcmp(exp, "kbuf") &&
+			       !strcmp(name, KF_IMPORT_NAME);
+		else if (mine && sscanf(line, "Total %d devices attached", &n) == 1)
+			break;
+	}
+	fclose(f);
+	return n;
+}
+
+static void import_prepare(char **argv)
+{
+	export_prepare(argv);
+	if (export_run(argv))
+		err(1, "KBUF_IOC_EXPORT_DMABUF");
+	if (ioctl(kf_dmabuf, DMA_BUF_SET_NAME, KF_IMPORT_NAME))
+		err(1, "DMA_BUF_SET_NAME");
+	kf_vgem = kbuf_drm_open_vgem();
+	if (kf_vgem < 0)
+		errx(KT_USAGE, "no vgem render node");
+	if (import_attached())
+		errx(1, "the new dma-buf is not in " KF_BUFINFO " or attached");
+}
+
+static int import_run(char **argv)
+{
+	struct kbuf_drm_prime_handle p = { .fd = kf_dmabuf };
+
+	(void)argv;
+	if (ioctl(kf_vgem, KBUF_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p))
+		return errno;
+	kf_handle = p.handle;
+	return 0;
+}
+
+static const char *import_check_failed(char **argv)
+{
+	if (import_attached())
+		return "vgem is still attached after a failed import";
+	if (export_count(argv[0]) != 1)
+		return "the export's count moved";
+	return NULL;
+}
+
+static const char *import_check_ok(char **argv)
+{
+	(void)argv;
+	if (import_attached() != 1)
+		return "an import that succeeded left no attachment";
+	return NULL;
+}
+
+/* Closing vgem's handle detaches it, before the ioctl returns. */
+static void import_undo(char **argv)
+{
+	struct kbuf_drm_gem_close c = { .handle = kf_handle };
+
+	(void)argv;
+	if (ioctl(kf_vgem, KBUF_DRM_IOCTL_GEM_CLOSE, &c))
+		err(1, "DRM_IOCTL_GEM_CLOSE");
+	if (import_attached())
+		errx(1, "vgem is still attached after closing its handle");
+}
+
 /* One row per operation, whose other functions are PREFIX_run, ... */
 #define KF_OP(NAME, NARGS, PREPARE, PREFIX, ...)                            \
 	{                                                                   \
@@ -679,6 +773,7 @@ static const struct kf_op kf_ops[] = {
 	KF_OP("mmap", 1, mmap_prepare, mmap),
 	KF_OP("open", 1, open_prepare, open),
 	KF_OP("export", 1, export_prepare, export),
+	KF_OP("import", 1, import_prepare, import),
 };
 
 static int kf_sweep(const struct kf_op *op, char **argv)
