@@ -112,8 +112,9 @@ static size_t kbuf_export_max_segment(struct device *dev)
  * struct kbuf_export_limits - what one entry of an importer's table may span
  * @max_len:  bytes, a multiple of the page size
  * @boundary: the device's segment boundary mask: no entry may cross an
- *            address that is a multiple of @boundary + 1 (4 GiB unless
- *            the device says otherwise)
+ *            address that is a multiple of @boundary + 1 (4 GiB for a PCI
+ *            device unless its driver says otherwise; none for a device
+ *            with no DMA parameters, as vgem)
  */
 struct kbuf_export_limits {
 	size_t max_len;
