@@ -10,7 +10,8 @@
 # be refused. Each frame must be, byte for byte, the frame vivid captures
 # into its own MMAP buffer with the same controls. vivid and vgem also
 # import one dma-buf at once. kbuf-vivid is the client; a kernel without
-# vivid (the debug kernel) skips the file.
+# vivid skips the file (the debug kernel has it as a module when make
+# check-debug runs this file: tests/debug/build-kernel.sh).
 
 load 'helpers/common'
 

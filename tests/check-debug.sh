@@ -18,6 +18,10 @@
 # flavor in tests/out/debug-FLAVOR/debug-shard*/. With more than one
 # flavor, the last line sums them all.
 #
+# KBUF_DEBUG_MODULES=1 builds the kernel's modules too (vivid, for
+# tests/46-vivid.bats); the default is to build them when the run has that
+# file (no KBUF_FILTER, or one that selects it).
+#
 # KBUF_TRINITY_OPS sets the syscalls of each run of tests/92-trinity.bats
 # (default there: 3000).
 set -euo pipefail
@@ -62,6 +66,14 @@ main() {
 	# of it only slows every allocation down; the rest of the test bed's
 	# arguments (panic on a warning, a soft lockup or a hung task) stay.
 	export KBUF_DEBUG_ARGS=${KBUF_DEBUG_ARGS-"init_on_alloc=0 panic_on_warn=1 softlockup_panic=1 hung_task_panic=1"}
+	# The kernel's modules (vivid) are built only for a run that has the
+	# file that loads them.
+	if [[ -z ${KBUF_DEBUG_MODULES:-} ]]; then
+		KBUF_DEBUG_MODULES=0
+		! kbuf_filter_match 46-vivid.bats "${KBUF_FILTER:-}" ||
+			KBUF_DEBUG_MODULES=1
+	fi
+	export KBUF_DEBUG_MODULES
 	[[ -z ${KBUF_TRINITY_OPS:-} ]] ||
 		export KBUF_APPEND="${KBUF_APPEND:+$KBUF_APPEND }kbuftest.trinity_ops=$KBUF_TRINITY_OPS"
 	if ((${#list[@]} == 1)) && [[ ${list[0]} == 6.1-kasan ]]; then

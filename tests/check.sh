@@ -144,6 +144,17 @@ build_lab_atomic() {
 	tail -n 30 "$out/lab-atomic.log" | sed 's/^/  /'
 }
 
+# The debug kernel's own modules (vivid), when its tree has them
+# (KBUF_DEBUG_MODULES): copied to OUT/modules, which the guest links into
+# its /lib/modules (tests/guest/init.sh).
+copy_debug_modules() {
+	local kver=$1 out=$2
+	[[ $kver == debug && -d $KBUF_DEBUG_TREE/kbuf-modules/lib/modules ]] ||
+		return 0
+	rm -rf "$out/modules"
+	cp -a "$KBUF_DEBUG_TREE/kbuf-modules" "$out/modules"
+}
+
 # Copy driver/ to OUT/driver and build it against KVER's headers (and, for
 # the debug kernel, tests/debug/lab-atomic).
 build_module() {
@@ -162,7 +173,7 @@ build_module() {
 	[[ $kver != debug ]] || gcov=(KBUF_GCOV=y)
 	make -C "$kdir" M="$out/driver" W=1 "${gcov[@]}" modules >"$out/build.log" 2>&1 &&
 		[[ -f $out/driver/kbuf.ko ]] && build_lab_atomic "$kver" "$out" &&
-		return 0
+		copy_debug_modules "$kver" "$out" && return 0
 	echo "$kver: module build failed ($out/build.log):"
 	tail -n 30 "$out/build.log" | sed 's/^/  /'
 	return 1

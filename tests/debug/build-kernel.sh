@@ -27,7 +27,11 @@
 # Prints the path of the built tree (bzImage at arch/x86/boot/bzImage; build
 # kbuf with make -C TREE M=...).
 #
-# Environment: KBUF_CACHE (default /var/cache/kbuf).
+# Environment: KBUF_CACHE (default /var/cache/kbuf); KBUF_DEBUG_MODULES=1
+# also builds, once, the tree's modules (those the fragments set to m: vivid
+# and what it needs) and installs them under TREE/kbuf-modules, for the
+# guests' /lib/modules (tests/guest/init.sh). Only the runs that load them
+# ask: they cost a few minutes that CI's subset does not need.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -173,20 +177,37 @@ build() {
 	log "built $flavor in $(($(date +%s) - start)) s: $tree"
 }
 
+# Build and install the modules of tree $1 once (see above).
+build_modules() {
+	local tree=$1 start
+	[[ -f $tree/.kbuf-modules-built ]] && return 0
+	start=$(date +%s)
+	log "building the modules of $tree (make -j$(nproc))"
+	make -s -C "$tree" -j"$(nproc)" modules
+	rm -rf "$tree/kbuf-modules"
+	make -s -C "$tree" INSTALL_MOD_PATH="$tree/kbuf-modules" \
+		INSTALL_MOD_STRIP=1 modules_install
+	touch "$tree/.kbuf-modules-built"
+	log "built the modules in $(($(date +%s) - start)) s"
+}
+
 main() {
 	local flavor=${1:-6.1-kasan} cache=${KBUF_CACHE:-/var/cache/kbuf}
-	local key tree
+	local key tree modules
 	[[ " $KBUF_DEBUG_FLAVORS " == *" $flavor "* ]] ||
 		die "unknown flavor '$flavor' (known: $KBUF_DEBUG_FLAVORS)"
 	ensure_source "$flavor"
 	key=$(cache_key "$flavor")
 	tree=$cache/debug-kernel/linux-$key
 	mkdir -p "${tree%/*}"
-	if [[ ! -f $tree/.kbuf-built ]]; then
+	modules=${KBUF_DEBUG_MODULES:-0}
+	[[ $modules == 1 && ! -f $tree/.kbuf-modules-built ]] || modules=0
+	if [[ ! -f $tree/.kbuf-built ]] || ((modules)); then
 		lock_tree "$tree"
 		# Only the tree's path goes to stdout: the callers capture it.
 		[[ -f $tree/.kbuf-built ]] ||
 			build "$flavor" "$tree" "$(source_version "$flavor")" >&2
+		((!modules)) || build_modules "$tree" >&2
 	fi
 	printf '%s\n' "$tree"
 }

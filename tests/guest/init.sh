@@ -249,6 +249,16 @@ run_mode() {
 	esac
 }
 
+# The debug kernel's own modules (vivid), copied beside the results by
+# tests/check.sh: linked into /lib/modules (a tmpfs overlay), where
+# modprobe looks for them.
+link_debug_modules() {
+	local dir
+	dir=$1/modules/lib/modules/$(uname -r)
+	[[ -d $dir && ! -e /lib/modules/$(uname -r) ]] || return 0
+	ln -s "$dir" "/lib/modules/$(uname -r)"
+}
+
 main() {
 	local work out mode rc=0
 	mount_basics
@@ -265,6 +275,7 @@ main() {
 		return 1
 	}
 	quiet_kmemleak
+	link_debug_modules "$out"
 	start_udev "$work" "$out"
 	export_test_env "$work" "$out"
 	run_mode "$work" "$out" "$mode" || rc=$?
