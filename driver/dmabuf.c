@@ -5,18 +5,20 @@
  *
  * User space gets a dma-buf file descriptor for the buffer's whole pages
  * (mem.map_size bytes; a kmalloc buffer smaller than a page, or from a
- * slab cache, is refused). The node must be open read-write: any importer may
- * write the buffer, whatever the dma-buf's own access mode. It may map the descriptor, pass it
- * to another process, or hand it to an importing driver (a GPU, a capture
- * device, vgem), which attaches its device, maps the buffer for DMA and
- * synchronizes the CPU's view with DMA_BUF_IOCTL_SYNC.
+ * slab cache, is refused). The node must be open read-write: any importer
+ * may write the buffer, whatever the dma-buf's own access mode. User space
+ * may map the descriptor, pass it to another process, or hand it to an
+ * importing driver (a GPU, a capture device, vgem), which attaches its
+ * device, maps the buffer for DMA and synchronizes the CPU's view with
+ * DMA_BUF_IOCTL_SYNC.
  *
  * - Each attachment gets a scatterlist of its own, built at attach time
  *   outside the core's locks: physically adjacent pages merged, no entry
  *   longer than the importer's device takes or across its segment
- *   boundary; a device whose segments are shorter than a page is refused. map_dma_buf maps it for that
- *   device with the DMA API, unmap_dma_buf unmaps it with the same
- *   direction; one mapping of an attachment at a time (EBUSY).
+ *   boundary; a device that cannot take a whole page is refused.
+ *   map_dma_buf maps it for that device with the DMA API, unmap_dma_buf
+ *   unmaps it with the same direction; one mapping of an attachment at a
+ *   time (EBUSY). Several attachments may map the buffer at once.
  * - begin_cpu_access waits for the devices' fences, then it and
  *   end_cpu_access sync every attachment mapped at that moment, in the
  *   direction it was mapped with, as the DMA API asks.
@@ -114,7 +116,7 @@ static size_t kbuf_export_max_segment(struct device *dev)
  * @boundary: the device's segment boundary mask: no entry may cross an
  *            address that is a multiple of @boundary + 1 (4 GiB for a PCI
  *            device unless its driver says otherwise; none for a device
- *            with no DMA parameters, as vgem)
+ *            that sets no boundary, as vgem)
  */
 struct kbuf_export_limits {
 	size_t max_len;
@@ -124,7 +126,7 @@ struct kbuf_export_limits {
 /*
  * Whether page frame @pfn may end the entry that starts at frame @first
  * and is @len bytes long. Physical addresses stand for the DMA addresses
- * here: without an IOMMU they differ by a constant offset at most, and an
+ * here: they are the same on x86 without an IOMMU (dma-direct), and an
  * IOMMU's mapping merges and splits the entries by its own rules.
  */
 static bool kbuf_export_extends(const struct kbuf_export_limits *lim,
@@ -174,7 +176,7 @@ static unsigned int kbuf_export_fill(struct page **pages, unsigned int npages,
  * limits allow: a page allocator buffer is one run of pages, a vmalloc
  * buffer usually many. (sg_alloc_table_from_pages_segment() knows the
  * segment length but not the boundary.) -EINVAL for a device whose
- * segments are shorter than a page.
+ * segments, or the spans between its boundaries, are shorter than a page.
  */
 static int kbuf_export_sgt(struct sg_table *sgt, struct kbuf_buffer *buf,
 			   struct device *dev)
@@ -187,7 +189,7 @@ static int kbuf_export_sgt(struct sg_table *sgt, struct kbuf_buffer *buf,
 	struct page **pages;
 	int ret;
 
-	if (!lim.max_len)
+	if (!lim.max_len || lim.boundary < PAGE_SIZE - 1)
 		return -EINVAL;
 	pages = kvmalloc_array(npages, sizeof(*pages), KBUF_GFP_USER);
 	if (!pages)
@@ -204,6 +206,39 @@ static int kbuf_export_sgt(struct sg_table *sgt, struct kbuf_buffer *buf,
 		kbuf_export_fill(pages, npages, &lim, sgt->sgl);
 	kvfree(pages);
 	return ret;
+}
+
+/*
+ * Map @a for its device in direction @dir, and sync it for the device as
+ * dma_map_sgtable() itself would. The sync is asked for on its own
+ * (DMA_ATTR_SKIP_CPU_SYNC on the map) because several importers may map
+ * the same pages at once, which is what a dma-buf is for, and the DMA
+ * API's checker (CONFIG_DMA_API_DEBUG) warns of overlapping mappings that
+ * sync the CPU's caches: on a machine whose DMA is not coherent one's
+ * cache maintenance can undo another's. When each device may touch the
+ * buffer is the fences' business, as with the DRM core's exporters; this
+ * one still hands a newly mapped device what the CPU wrote before.
+ */
+static int kbuf_attachment_map(struct kbuf_attachment *a,
+			       enum dma_data_direction dir)
+{
+	int ret;
+
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (ret)
+		return ret;
+	dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	a->dir = dir;
+	a->mapped = true;
+	return 0;
+}
+
+/* Give the CPU what @a's device wrote, then unmap it (see above). */
+static void kbuf_attachment_unmap(struct kbuf_attachment *a)
+{
+	dma_sync_sgtable_for_cpu(a->dev, &a->sgt, a->dir);
+	dma_unmap_sgtable(a->dev, &a->sgt, a->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	a->mapped = false;
 }
 
 /*
@@ -250,7 +285,7 @@ static void kbuf_dmabuf_detach(struct dma_buf *dmabuf,
 	 * range, a bounce buffer) is not leaked.
 	 */
 	if (WARN_ON_ONCE(a->mapped))
-		dma_unmap_sgtable(a->dev, &a->sgt, a->dir, 0);
+		kbuf_attachment_unmap(a);
 	sg_free_table(&a->sgt);
 	kfree(a);
 }
@@ -268,11 +303,7 @@ static struct sg_table *kbuf_dmabuf_map(struct dma_buf_attachment *attach,
 		/* One table per attachment: one mapping of it at a time. */
 		ret = -EBUSY;
 	} else {
-		ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
-		if (!ret) {
-			a->dir = dir;
-			a->mapped = true;
-		}
+		ret = kbuf_attachment_map(a, dir);
 	}
 	mutex_unlock(&exp->lock);
 	return ret ? ERR_PTR(ret) : &a->sgt;
@@ -287,8 +318,7 @@ static void kbuf_dmabuf_unmap(struct dma_buf_attachment *attach,
 	kbuf_dma_resv_assert_held(attach->dmabuf->resv);
 	mutex_lock(&exp->lock);
 	WARN_ON_ONCE(!a->mapped || sgt != &a->sgt || dir != a->dir);
-	dma_unmap_sgtable(a->dev, &a->sgt, a->dir, 0);
-	a->mapped = false;
+	kbuf_attachment_unmap(a);
 	mutex_unlock(&exp->lock);
 }
 
@@ -372,8 +402,6 @@ static void kbuf_dmabuf_release(struct dma_buf *dmabuf)
 	struct kbuf_exporter *exp = dmabuf->priv;
 	struct kbuf_buffer *buf = exp->buf;
 
-	/* An importer that never detached would reach freed memory. */
-	WARN_ON_ONCE(!list_empty(&exp->attachments));
 	mutex_destroy(&exp->lock);
 	kfree(exp);
 	atomic_dec(&buf->exports);
