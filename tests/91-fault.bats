@@ -232,7 +232,7 @@ kbuf_sweep() {
 	kbuf_have_vgem || skip "this kernel has no vgem (CONFIG_DRM_VGEM)"
 	# kbuf-fault reads the attachments in debugfs (bufinfo).
 	run kbuf_dmabuf_attached kbuf-fault-import
-	(($status != 2)) || skip "this kernel has no debugfs dma_buf/bufinfo"
+	((status != 2)) || skip "this kernel has no debugfs dma_buf/bufinfo"
 	check() {
 		kbuf_sweep import "$1"
 		run kbuf_attr "$1" exports

@@ -30,9 +30,9 @@
  *                           process may take it with pidfd_getfd(2)):
  *                           "fd FD"
  *   sync FLAGS              DMA_BUF_IOCTL_SYNC: "synced"
- *   sync-intr FLAGS MS      DMA_BUF_IOCTL_SYNC with a SIGALRM due in MS
+ *   sync-intr FLAGS MS      DMA_BUF_IOCTL_SYNC with a SIGALRM every MS
  *                           milliseconds, its handler installed without
- *                           SA_RESTART: the errno of a sync the signal
+ *                           SA_RESTART: the errno of a sync a signal
  *                           interrupted, or "synced"
  *   setname NAME            DMA_BUF_SET_NAME: "named"
  *   mmap PROT OFF LEN       map the dma-buf (PROT rw or r) MAP_SHARED:
@@ -312,21 +312,27 @@ static void kd_alarm(int sig)
 static int op_sync_intr(char **a)
 {
 	struct dma_buf_sync sync = { .flags = kd_parse_flags(a[1]) };
-	struct itimerval due = { .it_value.tv_usec = kt_u64(a[2]) * 1000 };
 	struct sigaction act = { .sa_handler = kd_alarm };
-	int ret;
+	unsigned long long ms = kt_u64(a[2]);
+	struct itimerval due = { 0 }, off = { 0 };
+	int ret, ok;
 
-	due.it_value.tv_sec = due.it_value.tv_usec / 1000000;
-	due.it_value.tv_usec %= 1000000;
-	if (sigaction(SIGALRM, &act, NULL) || setitimer(ITIMER_REAL, &due, NULL))
-		err(1, "sigaction/setitimer");
-	ret = ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &sync);
-	kt_report_msg(ret, "synced");
-	due.it_value.tv_sec = 0;
-	due.it_value.tv_usec = 0;
+	/*
+	 * Every MS, not once: an alarm that comes before the ioctl starts to
+	 * wait (a guest descheduled just then) is followed by another.
+	 */
+	due.it_value.tv_sec = ms / 1000;
+	due.it_value.tv_usec = ms % 1000 * 1000;
+	due.it_interval = due.it_value;
+	if (sigaction(SIGALRM, &act, NULL))
+		err(1, "sigaction");
 	if (setitimer(ITIMER_REAL, &due, NULL))
 		err(1, "setitimer");
-	return ret < 0;
+	ret = ioctl(dbuf, DMA_BUF_IOCTL_SYNC, &sync);
+	ok = kt_report_msg(ret, "synced");
+	if (setitimer(ITIMER_REAL, &off, NULL))
+		err(1, "setitimer");
+	return ok;
 }
 
 static int op_setname(char **a)

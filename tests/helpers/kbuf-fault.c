@@ -681,9 +681,15 @@ static void export_undo(char **argv)
 static int kf_vgem = -1;
 static __u32 kf_handle;
 
-/* The devices attached to the dma-buf named KF_IMPORT_NAME (-1: none). */
+/*
+ * The devices attached to the dma-buf named KF_IMPORT_NAME (-1: none). An
+ * object's line is "size flags mode count exp_name ino name"; its last
+ * line says how many devices it has.
+ */
 static int import_attached(void)
 {
+	static const char object[] = "%*x %*x %*x %*x %31s %*u %63s";
+	static const char total[] = "Total %d devices attached";
 	char line[256], exp[32], name[64];
 	int n = -1, mine = 0;
 	FILE *f = fopen(KF_BUFINFO, "re");
@@ -691,10 +697,10 @@ static int import_attached(void)
 	if (!f)
 		err(1, KF_BUFINFO);
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*x %*x %*x %*x %31s %*u %63s", exp, name) == 2)
+		if (sscanf(line, object, exp, name) == 2)
 			mine = !strcmp(exp, "kbuf") &&
 			       !strcmp(name, KF_IMPORT_NAME);
-		else if (mine && sscanf(line, "Total %d devices attached", &n) == 1)
+		else if (mine && sscanf(line, total, &n) == 1)
 			break;
 	}
 	fclose(f);
