@@ -20,6 +20,9 @@ KBUF_DMESG_BAD='\bBUG\b|\bWARNING\b|Oops|KASAN|UBSAN|circular locking'
 KBUF_DMESG_BAD+='|possible recursive locking|inconsistent lock state'
 KBUF_DMESG_BAD+='|kmemleak.*unreferenced|blocked for more than|hung_task'
 KBUF_DMESG_BAD+='|soft lockup|general protection|Call Trace'
+# The DMA API's checker turning itself off (out of memory): nothing it
+# would have reported after that is seen.
+KBUF_DMESG_BAD+='|dma-debug disabled|debugging out of memory'
 
 # The lines of kernel log $1 that report a problem, less the command line
 # (which says hung_task_panic) and the failures 91-fault.bats and make soak
