@@ -23,7 +23,7 @@ setup_file() {
 	# Only a kernel built without vivid skips: a vivid that is there and
 	# does not load is a failure.
 	if ! modinfo vivid >/dev/null 2>&1; then
-		kbuf_file_skip "this kernel has no vivid (CONFIG_VIDEO_VIVID)"
+		kbuf_file_skip "this kernel has no vivid module (CONFIG_VIDEO_VIVID; the debug kernel's are built when make check-debug runs this file, or with KBUF_DEBUG_MODULES=1)"
 		return 0
 	fi
 	modprobe vivid

@@ -144,14 +144,14 @@ build_lab_atomic() {
 	tail -n 30 "$out/lab-atomic.log" | sed 's/^/  /'
 }
 
-# The debug kernel's own modules (vivid), when its tree has them
+# The debug kernel's own modules (vivid), when its tree has them, whole
 # (KBUF_DEBUG_MODULES): copied to OUT/modules, which the guest links into
-# its /lib/modules (tests/guest/init.sh).
+# its /lib/modules (tests/guest/init.sh). None of an earlier run stays.
 copy_debug_modules() {
 	local kver=$1 out=$2
-	[[ $kver == debug && -d $KBUF_DEBUG_TREE/kbuf-modules/lib/modules ]] ||
-		return 0
+	[[ $kver == debug ]] || return 0
 	rm -rf "$out/modules"
+	[[ -f $KBUF_DEBUG_TREE/.kbuf-modules-built ]] || return 0
 	cp -a "$KBUF_DEBUG_TREE/kbuf-modules" "$out/modules"
 }
 

@@ -28,10 +28,11 @@
 # kbuf with make -C TREE M=...).
 #
 # Environment: KBUF_CACHE (default /var/cache/kbuf); KBUF_DEBUG_MODULES=1
-# also builds, once, the tree's modules (those the fragments set to m: vivid
-# and what it needs) and installs them under TREE/kbuf-modules, for the
-# guests' /lib/modules (tests/guest/init.sh). Only the runs that load them
-# ask: they cost a few minutes that CI's subset does not need.
+# also builds, once, the tree's modules (vivid and what it needs, which the
+# fragments make modules, and the few options tinyconfig leaves as modules)
+# and installs them under TREE/kbuf-modules, for the guests' /lib/modules
+# (tests/guest/init.sh). Only the runs that load them ask: they cost a few
+# minutes that CI's subset does not need.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -146,7 +147,8 @@ adopt_twin() {
 # Take the build lock of tree $1 (a file beside it) for this process.
 lock_tree() {
 	local fd
-	exec {fd}>"$1.lock"
+	# A tree adopted as a twin is a link: lock the tree it names.
+	exec {fd}>"$(readlink -f "$1").lock"
 	flock -n "$fd" && return 0
 	log "waiting for another build of $1"
 	flock "$fd"
@@ -177,7 +179,10 @@ build() {
 	log "built $flavor in $(($(date +%s) - start)) s: $tree"
 }
 
-# Build and install the modules of tree $1 once (see above).
+# Build and install the modules of tree $1 once (see above). make modules
+# rewrites Module.symvers, which kbuf's build reads: it is put back as
+# build() left it (kbuf needs only vmlinux's symbols); after an interrupted
+# run, the next one that asks for the modules does it.
 build_modules() {
 	local tree=$1 start
 	[[ -f $tree/.kbuf-modules-built ]] && return 0
@@ -187,6 +192,7 @@ build_modules() {
 	rm -rf "$tree/kbuf-modules"
 	make -s -C "$tree" INSTALL_MOD_PATH="$tree/kbuf-modules" \
 		INSTALL_MOD_STRIP=1 modules_install
+	cp "$tree/vmlinux.symvers" "$tree/Module.symvers"
 	touch "$tree/.kbuf-modules-built"
 	log "built the modules in $(($(date +%s) - start)) s"
 }
