@@ -397,8 +397,6 @@ void kbuf_hint_export(const struct kbuf_dev *dev, int error)
 	else if (error == EINVAL && kbuf_no_pages(dev))
 		warnx("%s owns no whole page (kmalloc under a page, or from a slab cache): %s",
 		      dev->info.name, "only whole pages can be exported");
-	else if (error == EBADF)
-		warnx("exporting needs the node open for reading and writing");
 	else if (error == EMFILE)
 		warnx("no free descriptor under the limit: raise it with 'ulimit -n'");
 	else if (error == ENOMEM)
