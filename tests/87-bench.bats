@@ -87,7 +87,7 @@ bench() {
 	assert_output '64'
 }
 
-# The dma-buf run: every backend, three rows each with vgem, a peer the
+# The dma-buf run: every backend, four rows each with vgem, a peer the
 # kernel lacks shown without a ratio, and no buffer left behind.
 @test "bench --dmabuf measures each backend against the kernel's exporters" {
 	kbuf_modprobe_once vgem udmabuf
@@ -103,7 +103,8 @@ bench() {
 		all(.value.median > 0) and
 		all((.peer_value == null) == (.ratio == null))' <<<"$json"
 	jq -e '. as $d | .buffers[] | [.rows[] | "\(.figure)/\(.peer)"] ==
-		["dma-buf new+map/system heap", "dma-buf new+map/udmabuf"] +
+		["dma-buf new+map/system heap", "dma-buf new+map/udmabuf",
+		 "dma-buf export+map/udmabuf"] +
 		(if $d.vgem then ["vgem import/system heap"] else [] end)' <<<"$json"
 	jq -e '. as $d | [.buffers[].rows[] | select(.peer == "system heap") |
 		.ratio != null] | all(. == $d.system_heap)' <<<"$json"

@@ -10,6 +10,13 @@
  *   DMA_HEAP_IOCTL_ALLOC of the system heap (/dev/dma_heap/system) with
  *   the same mapping and touches, and against a sealed memfd made a
  *   dma-buf by UDMABUF_CREATE (/dev/udmabuf), mapped the same way.
+ * - "dma-buf export+map": the same without the create and destroy (and
+ *   with the node open throughout): an existing 4 MiB buffer exported,
+ *   mapped, touched, unmapped and its dma-buf closed; against
+ *   UDMABUF_CREATE over a sealed memfd made, sized and touched once
+ *   before the timing, mapped and touched the same way. Both wrap memory
+ *   that exists already, so this row is the exporter alone, apart from
+ *   making a buffer (for kbuf, a device's registration) or filling a memfd.
  * - "vgem import": DRM_IOCTL_PRIME_FD_TO_HANDLE of a kbuf dma-buf on
  *   vgem's render node, then DRM_IOCTL_GEM_CLOSE of the handle, against
  *   the same for a dma-buf of the system heap; both dma-bufs are made
@@ -56,6 +63,7 @@ struct kbuf_bench_dmabuf {
 	int ctl;
 	int heap;
 	int udmabuf;
+	int memfd;
 	int vgem;
 	int heap_buf;
 };
@@ -132,6 +140,21 @@ static void kbuf_bench_op_kbuf_new(struct kbuf_bench_op *op, __u64 n)
 	}
 }
 
+/* Export the open node @op->fd, map and touch, unmap, close the dma-buf. */
+static void kbuf_bench_op_kbuf_export(struct kbuf_bench_op *op, __u64 n)
+{
+	struct kbuf_export ke;
+
+	while (n--) {
+		memset(&ke, 0, sizeof(ke));
+		ke.flags = O_RDWR | O_CLOEXEC;
+		if (ioctl(op->fd, KBUF_IOC_EXPORT_DMABUF, &ke))
+			err(KBUF_EXIT_FAIL, "bench: export");
+		kbuf_bench_map_touch((int)ke.fd, op->span);
+		close((int)ke.fd);
+	}
+}
+
 /* ---- the peers --------------------------------------------------------- */
 
 static int kbuf_bench_heap_alloc(int heap, size_t len)
@@ -159,28 +182,50 @@ static void kbuf_bench_op_heap(struct kbuf_bench_op *op, __u64 n)
 	}
 }
 
-/* A sealed memfd made a dma-buf by @op->fd (/dev/udmabuf), mapped. */
-static void kbuf_bench_op_udmabuf(struct kbuf_bench_op *op, __u64 n)
+/* A memfd of @size bytes that cannot shrink, as UDMABUF_CREATE needs. */
+static int kbuf_bench_sealed_memfd(size_t size)
+{
+	int memfd =
+		memfd_create("kbufctl-bench", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+
+	if (memfd < 0 || ftruncate(memfd, (off_t)size) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		err(KBUF_EXIT_FAIL, "bench: sealed memfd of %zu bytes", size);
+	return memfd;
+}
+
+/* The memfd @memfd made a dma-buf by @udmabuf (/dev/udmabuf), mapped. */
+static void kbuf_bench_udmabuf_map(int udmabuf, int memfd, size_t size)
 {
 	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC };
-	int memfd, fd;
+	int fd;
 
-	c.size = op->span;
+	c.memfd = (__u32)memfd;
+	c.size = size;
+	fd = ioctl(udmabuf, UDMABUF_CREATE, &c);
+	if (fd < 0)
+		err(KBUF_EXIT_FAIL, "bench: " KBUF_UDMABUF ": create");
+	kbuf_bench_map_touch(fd, size);
+	close(fd);
+}
+
+/* A new sealed memfd made a dma-buf by @op->fd (/dev/udmabuf), mapped. */
+static void kbuf_bench_op_udmabuf(struct kbuf_bench_op *op, __u64 n)
+{
+	int memfd;
+
 	while (n--) {
-		memfd = memfd_create("kbufctl-bench",
-				     MFD_ALLOW_SEALING | MFD_CLOEXEC);
-		if (memfd < 0 || ftruncate(memfd, (off_t)op->span) ||
-		    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK))
-			err(KBUF_EXIT_FAIL, "bench: sealed memfd of %zu bytes",
-			    op->span);
-		c.memfd = (__u32)memfd;
-		fd = ioctl(op->fd, UDMABUF_CREATE, &c);
-		if (fd < 0)
-			err(KBUF_EXIT_FAIL, "bench: " KBUF_UDMABUF ": create");
-		kbuf_bench_map_touch(fd, op->span);
-		close(fd);
+		memfd = kbuf_bench_sealed_memfd(op->span);
+		kbuf_bench_udmabuf_map(op->fd, memfd, op->span);
 		close(memfd);
 	}
+}
+
+/* The existing memfd @op->out made a dma-buf by @op->fd, mapped. */
+static void kbuf_bench_op_udmabuf_wrap(struct kbuf_bench_op *op, __u64 n)
+{
+	while (n--)
+		kbuf_bench_udmabuf_map(op->fd, op->out, op->span);
 }
 
 /* Import the dma-buf @op->fd into vgem (@op->out), close the handle. */
@@ -215,6 +260,12 @@ static void kbuf_bench_dmabuf_open(struct kbuf_bench_dmabuf *d,
 	d->heap = open(KBUF_DMABUF_HEAP, O_RDONLY | O_CLOEXEC);
 	d->udmabuf = open(KBUF_UDMABUF, O_RDWR | O_CLOEXEC);
 	d->vgem = kbuf_drm_open_vgem();
+	/* The export+map row's peer wraps a memfd whose pages exist. */
+	d->memfd = -1;
+	if (d->udmabuf >= 0) {
+		d->memfd = kbuf_bench_sealed_memfd(d->size);
+		kbuf_bench_udmabuf_map(d->udmabuf, d->memfd, d->size);
+	}
 	d->heap_buf = -1;
 	if (d->heap >= 0 && d->vgem >= 0)
 		d->heap_buf = kbuf_bench_heap_alloc(d->heap, d->size);
@@ -222,7 +273,8 @@ static void kbuf_bench_dmabuf_open(struct kbuf_bench_dmabuf *d,
 
 static void kbuf_bench_dmabuf_close(struct kbuf_bench_dmabuf *d)
 {
-	int *fds[] = { &d->heap_buf, &d->vgem, &d->udmabuf, &d->heap, &d->ctl };
+	int *fds[] = { &d->heap_buf, &d->vgem, &d->memfd,
+		       &d->udmabuf,  &d->heap, &d->ctl };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(fds); i++)
@@ -240,10 +292,13 @@ kbuf_bench_dmabuf_add(struct kbuf_bench *b,
 	return fd < 0 ? KBUF_BENCH_NO_PEER : kbuf_bench_add(b, run, fd, 0, 0);
 }
 
-/* The rows of @backend; @in is a dma-buf of it to import, or -1. */
+/*
+ * The rows of @backend; @node is a buffer of it, open, and @in a dma-buf
+ * of that buffer to import.
+ */
 static void kbuf_bench_dmabuf_rows(struct kbuf_bench *b,
 				   const struct kbuf_bench_dmabuf *d,
-				   __u32 backend, int in)
+				   __u32 backend, int node, int in)
 {
 	unsigned int m, heap, udma;
 
@@ -256,6 +311,12 @@ static void kbuf_bench_dmabuf_rows(struct kbuf_bench *b,
 			   "system heap");
 	kbuf_bench_add_row(b, "dma-buf new+map", d->size, KBUF_ROW_US, m, udma,
 			   "udmabuf");
+	m = kbuf_bench_add(b, kbuf_bench_op_kbuf_export, node, 0, 0);
+	udma = kbuf_bench_dmabuf_add(b, kbuf_bench_op_udmabuf_wrap, d->udmabuf);
+	if (udma != KBUF_BENCH_NO_PEER)
+		b->meas[udma].op.out = d->memfd;
+	kbuf_bench_add_row(b, "dma-buf export+map", d->size, KBUF_ROW_US, m,
+			   udma, "udmabuf");
 	if (d->vgem < 0)
 		return;
 	m = kbuf_bench_add(b, kbuf_bench_op_import, in, 0, 0);
@@ -314,14 +375,13 @@ static void kbuf_bench_dmabuf_backend(const struct kbuf_bench_opts *o,
 		      node >= 0 ? "exported" : "created", strerror(-in));
 		return;
 	}
-	close(node);
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		err(KBUF_EXIT_FAIL, "bench");
 	b->o = o;
 	b->size = d->size;
 	b->null_fd = -1;
-	kbuf_bench_dmabuf_rows(b, d, backend, in);
+	kbuf_bench_dmabuf_rows(b, d, backend, node, in);
 	/* All of them take turns: one figure serves two rows. */
 	kbuf_bench_run(b);
 	kbuf_bench_dmabuf_print(b, backend, *first);
@@ -329,6 +389,7 @@ static void kbuf_bench_dmabuf_backend(const struct kbuf_bench_opts *o,
 	fflush(stdout);
 	free(b);
 	close(in);
+	close(node);
 	kbuf_bench_dmabuf_destroy(d->ctl, KBUF_DMABUF_IMPORT_NAME);
 }
 
