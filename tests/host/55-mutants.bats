@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs on the host (tests/check.sh): the mutant generator of make mutants,
+# scripts/mutants-gen.py. The fixture
+# tests/host/mutants/fixture.c holds a little of everything the generator
+# mutates and of everything it must leave alone; fixture.tsv is the list
+# it must give, reviewed by hand.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+setup_file() {
+	TREE=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	export TREE
+}
+
+setup() {
+	cd "$TREE" || return
+	FIX=tests/host/mutants/fixture.c
+}
+
+gen() {
+	python3 scripts/mutants-gen.py "$@"
+}
+
+# The 1-based numbers of the lines of file $1 that stdin replaces; fails
+# if stdin adds or removes lines instead.
+changed_lines() {
+	diff --old-line-format=$'%dn\n' --new-line-format=$'+\n' \
+		--unchanged-line-format= "$1" - |
+		awk '/^\+$/ { added++; next } { print; removed++ }
+			END { if (added != removed) { print "line count changed"; exit 1 } }'
+}
+
+@test "the fixture gives exactly the mutants of fixture.tsv" {
+	run -0 gen list "$FIX"
+	assert_output "$(cat tests/host/mutants/fixture.tsv)"
+}
+
+@test "each fixture mutant changes only the lines it names, and keeps the line count" {
+	local id loc op want got
+	gen write "$BATS_TEST_TMPDIR" "$FIX"
+	while IFS=$'\t' read -r id loc op _; do
+		case $id in
+		fixture-008) want="39 41 46" ;;
+		fixture-013) want="47 51" ;;
+		fixture-017) want="65 66" ;;
+		*) want=${loc##*:} ;;
+		esac
+		got=$(changed_lines "$FIX" <"$BATS_TEST_TMPDIR/$id.c" | paste -sd ' ')
+		[[ $got == "$want" ]] || fail "$id ($op) changed lines '$got', not '$want'"
+	done <tests/host/mutants/fixture.tsv
+}
+
+@test "no mutant touches a comment, a string, a preprocessor line or code outside a function" {
+	local id line
+	# The header comment, the #defines, static_assert and the ops table,
+	# the string and character literals, the // comment, the binary minus.
+	local -a kept=({1..18} 21 22 27 30)
+	gen write "$BATS_TEST_TMPDIR" "$FIX"
+	while IFS=$'\t' read -r id _; do
+		for line in $(changed_lines "$FIX" <"$BATS_TEST_TMPDIR/$id.c"); do
+			[[ " ${kept[*]} " != *" $line "* ]] ||
+				fail "$id changed line $line"
+		done
+	done <tests/host/mutants/fixture.tsv
+}
+
+@test "-EINTR, the checks of a killable wait and a lock with no unlock are left alone" {
+	run -0 gen list "$FIX"
+	refute_output --partial EINTR
+	refute_output --partial 'fixture.c:48'
+	refute_output --partial spin_lock
+}
+
+@test "every mutant of the driver keeps its line count and changes one line, or the lines of its statement or lock pair" {
+	local id loc op after f n
+	gen write "$BATS_TEST_TMPDIR" driver/*.c
+	while IFS=$'\t' read -r id loc op _ after; do
+		f=${loc%%:*}
+		n=$(changed_lines "$f" <"$BATS_TEST_TMPDIR/$id.c") ||
+			fail "$id: the line count changed"
+		n=$(wc -l <<<"$n")
+		case $op:$after in
+		lock:*) ((n >= 2)) || fail "$id: a lock and no unlock changed" ;;
+		*" lines)") [[ "$n lines)" == "${after##*(}" ]] ||
+			fail "$id: $n lines changed for '$after'" ;;
+		*) [[ $n == 1 ]] || fail "$id: $n lines changed" ;;
+		esac
+	done < <(gen list driver/*.c)
+}
+
+@test "the list is the same every time, and a sample is a stable subset of it" {
+	local full sample
+	full=$(gen list driver/*.c)
+	assert_equal "$(gen list driver/*.c)" "$full"
+	sample=$(gen list --max 3 --seed 7 driver/*.c)
+	assert_equal "$(gen list --max 3 --seed 7 driver/*.c)" "$sample"
+	[[ -z $(comm -13 <(printf '%s\n' "$full" | sort) <(printf '%s\n' "$sample" | sort)) ]] ||
+		fail "the sample has mutants the full list has not"
+	# A file's sample does not depend on the other files listed.
+	assert_equal "$(gen list --max 3 --seed 7 driver/ioctl.c)" \
+		"$(printf '%s\n' "$sample" | grep '^ioctl-')"
+}
+
+@test "apply of a mutant the file does not have fails" {
+	run -1 gen apply driver/ioctl.c ioctl-999
+	assert_output --partial 'has no mutant ioctl-999'
+}
+
+@test "the driver has at least 150 mutants, some in every file" {
+	local f
+	run -0 gen list driver/*.c
+	((${#lines[@]} >= 150)) || fail "only ${#lines[@]} mutants"
+	for f in driver/*.c; do
+		[[ $output == *$'\t'"$f:"* ]] || fail "no mutant in $f"
+	done
+}
