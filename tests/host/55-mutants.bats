@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Runs on the host (tests/check.sh): the mutant generator of make mutants,
-# scripts/mutants-gen.py. The fixture
+# scripts/mutants-gen.py, and the table tests/mutants.map that says which
+# bats files run against the mutants of each driver file. The fixture
 # tests/host/mutants/fixture.c holds a little of everything the generator
 # mutates and of everything it must leave alone; fixture.tsv is the list
 # it must give, reviewed by hand.
@@ -117,4 +118,18 @@ changed_lines() {
 	for f in driver/*.c; do
 		[[ $output == *$'\t'"$f:"* ]] || fail "no mutant in $f"
 	done
+}
+
+@test "tests/mutants.map has rows for every driver file, of bats files that exist, each filter choosing tests" {
+	local file kind bats re f
+	for f in driver/*.c; do
+		grep -q "^${f#driver/}[[:space:]]" tests/mutants.map || fail "no row for $f"
+	done
+	while read -r file kind bats re; do
+		[[ -f driver/$file ]] || fail "no driver/$file"
+		[[ $kind == any || $kind == debug ]] || fail "$file: guest '$kind'"
+		[[ -f tests/$bats.bats ]] || fail "no tests/$bats.bats"
+		[[ -z $re ]] || (($(bats --count -f "$re" "tests/$bats.bats") > 0)) ||
+			fail "'$re' chooses no test of $bats"
+	done < <(grep -v -e '^#' -e '^[[:space:]]*$' tests/mutants.map)
 }
