@@ -19,6 +19,10 @@
 #                         docs/lab.md
 #   make soak             long stress, fault and load/unload runs in the
 #                         debug kernel, into docs/reliability.md
+#   make mutants          the mutation score: small faults made in driver/
+#                         one at a time, each run against its tests in the
+#                         guest, into docs/mutants.md (KBUF_MUTANTS_LIST=1
+#                         lists them and builds nothing)
 #   make install          module, then everything install-user installs
 #   make install-user     kbufctl, UAPI header, man pages, bash completion,
 #                         udev rule and the kbuf group: no module
@@ -56,7 +60,7 @@ MANIFEST := $(DESTDIR)$(DATADIR)/install-manifest
 USER_VARS = KBUF_VERSION=$(VERSION) DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) \
 	INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR) BASHCOMPDIR=$(BASHCOMPDIR)
 
-.PHONY: all no-space module user check check-debug demo bench lab soak clean \
+.PHONY: all no-space module user check check-debug demo bench lab soak mutants clean \
 	version install install-module install-user uninstall dkms-src \
 	dkms-not-packaged user-not-packaged dkms-module dkms-install \
 	dkms-uninstall deb
@@ -97,6 +101,9 @@ lab: no-space
 
 soak: no-space
 	bash scripts/soak.sh
+
+mutants: no-space
+	bash scripts/mutants.sh
 
 clean:
 	$(MAKE) -C driver clean KVER=$(KVER) 2>/dev/null || true

@@ -1,0 +1,220 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The guest half of make mutants (scripts/mutants.sh boots a test-bed
+# guest with it as kbuftest.script). For each line of $KBUF_OUT/queue.tsv
+# (a mutant id, its kbuf.ko, and a BATS[=REGEX] field per bats file to
+# run), in order: the bats files run against that module with KBUF_KO
+# pointing at it, one at a time, and the first failed test ends the
+# mutant (bats 1.8 has no option to stop at a failure: the TAP is watched
+# and bats killed). Then every process it left is killed, the module
+# unloaded, and the taint word and kernel log checked. One line per
+# mutant goes to $KBUF_OUT/results.tsv: ID, verdict (killed or survived;
+# passed or failed for the baseline "orig"), seconds, and how it was
+# killed.
+#
+# The guest powers off early, for the host to boot a clean one, when the
+# kernel is tainted by a report or the module will not unload. Before each
+# mutant $KBUF_OUT/current says which one runs and how long it may take:
+# if the guest dies, the host gives that mutant its verdict.
+#
+# The baseline "orig" (the unmutated module) runs every file to the end
+# and writes $KBUF_OUT/baseline.tsv: seconds per bats file (and filter).
+# A mutant's may take 3 times as long plus a minute before it counts as
+# hung.
+set -euo pipefail
+
+# shellcheck source=../tests/vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/vm/lib.sh"
+
+[[ -n ${KBUF_OUT:-} && -r /proc/cmdline ]] ||
+	kbuf_die "mutants-guest.sh runs inside the test-bed guest: use make mutants"
+
+# Taint flags that mean the kernel reported a problem, as in
+# tests/helpers/common.bash: B, D, W, L.
+MUT_TAINT_BAD=$(((1 << 5) | (1 << 7) | (1 << 9) | (1 << 14)))
+# A file may take this long when the baseline did not time it.
+MUT_DEFAULT_LIMIT=1800
+MUT_PGID=
+
+# ---- one bats file --------------------------------------------------------
+
+# Seconds spec $1 (BATS[=REGEX]) may take: 3 times the baseline's, plus
+# a minute.
+kbuf_mut_limit() {
+	local s
+	s=$(awk -F '\t' -v s="$1" '$1 == s { t = $2 } END { print t }' \
+		"$KBUF_OUT/baseline.tsv" 2>/dev/null)
+	[[ -n $s ]] || {
+		echo "$MUT_DEFAULT_LIMIT"
+		return
+	}
+	echo $((3 * ${s%.*} + 60))
+}
+
+# Kill bats and everything a test started: they share its session.
+kbuf_mut_kill_group() {
+	[[ -n $MUT_PGID ]] || return 0
+	kill -KILL -- "-$MUT_PGID" 2>/dev/null || true
+	wait "$MUT_PGID" 2>/dev/null || true
+	MUT_PGID=
+}
+
+# Run spec $1 (BATS[=REGEX]) into TAP file $2, for at most $3 seconds.
+# With $4 = stop, kill bats at the first failed test. Prints nothing if
+# every test passed, else the reason: the first "not ok" line, a bats
+# exit status, or the time limit.
+kbuf_mut_bats() {
+	local spec=$1 tap=$2 limit=$3 stop=$4 file=${1%%=*} start=$SECONDS
+	local -a opts=(--tap)
+	[[ $spec != *=* ]] || opts+=(-f "${spec#*=}")
+	setsid bats "${opts[@]}" "$KBUF_ROOT/tests/$file.bats" >"$tap" 2>&1 &
+	MUT_PGID=$!
+	while kill -0 "$MUT_PGID" 2>/dev/null; do
+		if [[ $stop == stop ]] && grep -q '^not ok' "$tap"; then
+			break
+		fi
+		if ((SECONDS - start > limit)); then
+			kbuf_mut_kill_group
+			echo "$file: no end after $limit s"
+			return
+		fi
+		sleep 1
+	done
+	kbuf_mut_kill_group
+	if grep -q '^not ok' "$tap"; then
+		echo "$file: $(grep -m 1 '^not ok' "$tap" | cut -c1-150)"
+	elif [[ $stop != stop ]] && ! grep -q '^1\.\.' "$tap"; then
+		echo "$file: bats printed no plan"
+	fi
+	return 0
+}
+
+# ---- between mutants ----------------------------------------------------
+
+# Put the guest back as a mutant found it: udevd running, the loop mount
+# of the O_DIRECT tests gone, kbuf unloaded. Fails if kbuf will not
+# unload (a mutant leaked a reference): the guest must reboot.
+kbuf_mut_cleanup() {
+	local i
+	udevadm control --ping >/dev/null 2>&1 ||
+		kbuf_udevd_start "$KBUF_OUT/udevd.log" || true
+	udevadm settle --timeout=60 >/dev/null 2>&1 || true
+	if mountpoint -q /tmp/kbuf-odirect 2>/dev/null; then
+		umount /tmp/kbuf-odirect || true
+	fi
+	rm -f /tmp/kbuf-odirect.img
+	for ((i = 0; i < 20; i++)); do
+		[[ -e /sys/module/kbuf ]] || return 0
+		rmmod kbuf 2>/dev/null || sleep 0.5
+	done
+	[[ ! -e /sys/module/kbuf ]]
+}
+
+# The kernel's complaints since log line $1: lines that report a problem,
+# and for a debug kernel a kmemleak report naming kbuf.
+kbuf_mut_kernel_problems() {
+	local log=/tmp/mutant-dmesg.txt k=/sys/kernel/debug/kmemleak
+	dmesg | tail -n "+$(($1 + 1))" >"$log"
+	kbuf_dmesg_problems "$log" | head -n 1 | cut -c1-150
+	[[ -w $k ]] || return 0
+	sleep 5
+	echo scan >"$k" 2>/dev/null && echo scan >"$k" 2>/dev/null || return 0
+	if grep -q kbuf "$k"; then
+		echo "kmemleak: $(grep -m 1 'unreferenced object' "$k")"
+	fi
+	echo clear >"$k" 2>/dev/null || true
+}
+
+# ---- one mutant ---------------------------------------------------------
+
+# Say which mutant runs now and the seconds its files may take.
+kbuf_mut_announce() {
+	local id=$1 spec total=0
+	shift 2
+	for spec; do
+		total=$((total + $(kbuf_mut_limit "$spec")))
+	done
+	printf '%s %s\n' "$id" "$total" >"$KBUF_OUT/current"
+	echo "mutant $id: $* (at most $total s)"
+}
+
+# Record verdict $2 for mutant $1 after $3 seconds, reason $4.
+kbuf_mut_record() {
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$KBUF_OUT/results.tsv"
+	echo "mutant $1: $2${4:+ ($4)}"
+}
+
+# Run specs $4... of mutant $1 into TAP file $2, stopping at the first
+# failure if $3 is "stop"; prints the first reason the mutant failed.
+kbuf_mut_run_specs() {
+	local id=$1 tap=$2 stop=$3 spec r why='' t1
+	shift 3
+	for spec; do
+		t1=$SECONDS
+		r=$(kbuf_mut_bats "$spec" "$tap.part" "$(kbuf_mut_limit "$spec")" "$stop")
+		cat "$tap.part" >>"$tap"
+		[[ $id != orig ]] ||
+			printf '%s\t%s\n' "$spec" $((SECONDS - t1)) >>"$KBUF_OUT/baseline.tsv"
+		why=${why:-$r}
+		[[ -z $why || $stop != stop ]] || break
+	done
+	rm -f "$tap.part"
+	printf '%s' "$why"
+}
+
+# Run one queue line: ID KO SPEC...; fails when the guest must reboot.
+kbuf_mut_one() {
+	local id=$1 tap=$KBUF_OUT/tap/$1.tap t0=$SECONDS mark taint0 taint
+	local why dirty='' stop=stop
+	if [[ $id == orig ]]; then
+		stop=all
+		: >"$KBUF_OUT/baseline.tsv"
+	fi
+	kbuf_mut_announce "$@"
+	read -r taint0 </proc/sys/kernel/tainted
+	mark=$(dmesg | wc -l)
+	export KBUF_KO=$2
+	: >"$tap"
+	shift 2
+	why=$(kbuf_mut_run_specs "$id" "$tap" "$stop" "$@")
+	kbuf_mut_cleanup || { dirty=1 && why=${why:-"kbuf did not unload"}; }
+	read -r taint </proc/sys/kernel/tainted
+	if (((taint & ~taint0 & MUT_TAINT_BAD) != 0)); then
+		dirty=1
+		why=${why:-"kernel tainted: $taint0 -> $taint"}
+	fi
+	[[ -n $why ]] || why=$(kbuf_mut_kernel_problems "$mark")
+	kbuf_mut_verdict "$id" "$why" $((SECONDS - t0))
+	[[ -z $dirty ]]
+}
+
+# Record mutant $1's verdict from reason $2 (empty: nothing noticed).
+kbuf_mut_verdict() {
+	if [[ $1 == orig ]]; then
+		kbuf_mut_record "$1" "$([[ -z $2 ]] && echo passed || echo failed)" "$3" "$2"
+	else
+		kbuf_mut_record "$1" "$([[ -n $2 ]] && echo killed || echo survived)" "$3" "$2"
+	fi
+}
+
+main() {
+	local line
+	local -a f lines
+	cut -d' ' -f1 /proc/uptime >"$KBUF_OUT/started"
+	mkdir -p "$KBUF_OUT/tap"
+	cd "$KBUF_ROOT"
+	# The queue is read whole first: the tests must not see its descriptor.
+	mapfile -t lines <"$KBUF_OUT/queue.tsv"
+	for line in "${lines[@]}"; do
+		IFS=$'\t' read -r -a f <<<"$line"
+		if ! kbuf_mut_one "${f[@]}"; then
+			echo "guest: ${f[0]} left the kernel unclean: powering off for a fresh one"
+			break
+		fi
+		[[ ${f[0]} != orig ]] || [[ $(tail -n 1 "$KBUF_OUT/results.tsv" | cut -f2) == passed ]] || break
+	done
+	rm -f "$KBUF_OUT/current"
+}
+
+main "$@"

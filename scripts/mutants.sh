@@ -1,0 +1,407 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make mutants: how strong the tests are. Small faults are made in
+# driver/*.c one at a time (scripts/mutants-gen.py makes and lists them),
+# each mutant module is built against the test kernel's headers, and the
+# bats files that cover the mutated file (tests/mutants.map) run against
+# it in a test-bed guest (scripts/mutants-guest.sh). A mutant is killed
+# when a test fails, the guest panics or hangs, or the kernel reports a
+# problem; it survives when every test passes. The score (killed out of
+# killed + survived) and the survivors go to docs/mutants.md.
+#
+# One guest runs many mutants: a boot costs 30 to 60 s under TCG. The
+# first guest of a run tests the unmutated module first (the baseline):
+# every listed bats file must pass, and how long each took sets the time
+# a mutant may take (3 times that, plus a minute). A guest that dies or
+# hangs has killed the mutant it was running; so does one whose kernel a
+# mutant tainted, which then powers off: the next guest, a clean kernel,
+# goes on with the rest.
+#
+# Environment:
+#   KBUF_MUTANTS_LIST=1    print the mutants and the bats files each would
+#                          run, build nothing
+#   KBUF_MUTANTS_FILES     driver files to mutate ("ioctl.c mmap.c");
+#                          default every driver/*.c
+#   KBUF_MUTANTS_MAX=N     at most N mutants of each file, a sample drawn
+#                          with seed KBUF_MUTANTS_SEED (default 1)
+#   KBUF_MUTANTS_IDS       only these mutant ids ("ioctl-003 mmap-007")
+#   KBUF_MUTANTS_KERNEL    6.12 (default: the newest 6.12 in /boot), 6.1,
+#                          a release in /boot, or a debug kernel of make
+#                          check-debug (6.1-kasan, 6.12-kasan, 6.12-kcsan),
+#                          which adds the map's debug rows and a kmemleak
+#                          scan after each mutant
+#   KBUF_MUTANTS_OUT       results (default tests/out/mutants)
+#   KBUF_MUTANTS_DOC       the report: default docs/mutants.md for the full
+#                          set, OUT/mutants.md for a part of it
+#   KBUF_MUTANTS_RESUME=1  keep the builds and results of an earlier run
+#                          in OUT with the same list: only the rest runs
+set -euo pipefail
+
+# shellcheck source=../tests/vm/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/vm/lib.sh"
+# shellcheck source=mutants-report.sh
+. "$KBUF_ROOT/scripts/mutants-report.sh"
+
+MUT_GEN=$KBUF_ROOT/scripts/mutants-gen.py
+MUT_MAP=$KBUF_ROOT/tests/mutants.map
+MUT_OUT=${KBUF_MUTANTS_OUT:-$KBUF_OUTROOT/mutants}
+MUT_GUEST=$MUT_OUT/guest
+# A guest that has not started its first mutant after this long is stuck.
+MUT_BOOT_LIMIT=900
+# Slack the host gives a guest past the time its mutant may take, for
+# the guest's own clean-up and for a panic to reach QEMU's exit.
+MUT_SLACK=180
+
+# ---- what to mutate -----------------------------------------------------
+
+# The driver files of this run, one a line, as paths from the tree.
+kbuf_mut_files() {
+	local f
+	if [[ -z ${KBUF_MUTANTS_FILES:-} ]]; then
+		(cd "$KBUF_ROOT" && printf '%s\n' driver/*.c)
+		return
+	fi
+	for f in $KBUF_MUTANTS_FILES; do
+		f=driver/${f#driver/}
+		[[ -f $KBUF_ROOT/$f ]] || kbuf_die "KBUF_MUTANTS_FILES: no $f"
+		printf '%s\n' "$f"
+	done
+}
+
+# The mutants of this run, as mutants-gen.py lists them.
+kbuf_mut_list() {
+	local -a opts=() files
+	local ids=" ${KBUF_MUTANTS_IDS:-} "
+	[[ -z ${KBUF_MUTANTS_MAX:-} ]] ||
+		opts=(--max "$KBUF_MUTANTS_MAX" --seed "${KBUF_MUTANTS_SEED:-1}")
+	mapfile -t files < <(kbuf_mut_files)
+	(cd "$KBUF_ROOT" && python3 "$MUT_GEN" list "${opts[@]}" "${files[@]}") |
+		awk -F '\t' -v ids="$ids" 'ids ~ /^ *$/ || index(ids, " " $1 " ")'
+}
+
+# Whether this run is the whole set: only then is docs/mutants.md the
+# project's score.
+kbuf_mut_full_set() {
+	[[ -z ${KBUF_MUTANTS_FILES:-}${KBUF_MUTANTS_MAX:-}${KBUF_MUTANTS_IDS:-} ]]
+}
+
+# The map's rows for driver file $1 in a guest of kind $2 (stock or
+# debug): "BATS[=REGEX]" a line, in the map's order.
+kbuf_mut_map_rows() {
+	awk -v file="${1#driver/}" -v kind="$2" '
+		/^#/ || NF < 3 || $1 != file { next }
+		$2 == "debug" && kind != "debug" { next }
+		{
+			re = $0
+			sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", re)
+			print $3 (re == "" ? "" : "=" re)
+		}' "$MUT_MAP"
+}
+
+# "stock" or "debug": the guest kind of KBUF_MUTANTS_KERNEL.
+kbuf_mut_kind() {
+	[[ ${KBUF_MUTANTS_KERNEL:-} == *-kasan || ${KBUF_MUTANTS_KERNEL:-} == *-kcsan ]] &&
+		echo debug || echo stock
+}
+
+# KBUF_MUTANTS_LIST=1: every mutant and the bats files it would meet.
+kbuf_mut_print_list() {
+	local id loc op before after n=0
+	while IFS=$'\t' read -r id loc op before after; do
+		printf '%s\t%s\t%s\t%s\t->\t%s\n' "$id" "$loc" "$op" "$before" "$after"
+		n=$((n + 1))
+	done < <(kbuf_mut_list)
+	echo "$n mutants; bats files per driver file (tests/mutants.map):"
+	kbuf_mut_files | while read -r f; do
+		printf '  %s: %s\n' "$f" "$(kbuf_mut_map_rows "$f" "$(kbuf_mut_kind)" | paste -sd ' ')"
+	done
+}
+
+# ---- kernel ---------------------------------------------------------
+
+# The release booted (a debug flavour boots its own image: "debug").
+kbuf_mut_kver() {
+	local k=${KBUF_MUTANTS_KERNEL:-6.12}
+	case $k in
+	*-kasan | *-kcsan) echo debug ;;
+	6.1) kbuf_newest_kernel '^6\.1\.[0-9]+-[0-9]+-amd64$' ;;
+	6.12) kbuf_newest_kernel '^6\.12\.[0-9]+\+deb12-amd64$' ;;
+	*) echo "$k" ;;
+	esac
+}
+
+# The tree mutants build against; for a debug flavour, builds it first
+# if it is not cached (tests/debug/build-kernel.sh, about an hour).
+kbuf_mut_kdir() {
+	if [[ $1 == debug ]]; then
+		bash "$KBUF_ROOT/tests/debug/build-kernel.sh" "$KBUF_MUTANTS_KERNEL"
+	else
+		echo "/usr/src/linux-headers-$1"
+	fi
+}
+
+# ---- building -----------------------------------------------------------
+
+# Record build status $2 of mutant $1.
+kbuf_mut_built() {
+	printf '%s\t%s\n' "$1" "$2" >>"$MUT_OUT/build.tsv"
+}
+
+# The object file $1 without its debug information: two objects whose
+# code and data are the same compare equal.
+kbuf_mut_strip() {
+	objcopy --strip-debug --remove-section=.comment "$1" "$2"
+}
+
+# Build the module in $MUT_OUT/build/driver; its log in $1.
+kbuf_mut_make() {
+	nice make -C "$KDIR" M="$MUT_OUT/build/driver" modules >"$1" 2>&1
+}
+
+# The unmutated module (ko/orig.ko), and each object stripped in base/.
+kbuf_mut_build_base() {
+	local o
+	kbuf_stage_driver "$MUT_OUT/build"
+	mkdir -p "$MUT_OUT/ko" "$MUT_OUT/base" "$MUT_OUT/log"
+	kbuf_mut_make "$MUT_OUT/log/orig.build" ||
+		kbuf_die "the unmutated module does not build: $MUT_OUT/log/orig.build"
+	cp "$MUT_OUT/build/driver/kbuf.ko" "$MUT_OUT/ko/orig.ko"
+	for o in "$MUT_OUT"/build/driver/*.o; do
+		kbuf_mut_strip "$o" "$MUT_OUT/base/${o##*/}"
+	done
+}
+
+# Build mutant $1 of file $2: built (ko/ID.ko), nobuild, or same (its
+# object code is the original's: an equivalent mutant, not run). The
+# file is put back after, with a new time stamp so that make rebuilds it.
+kbuf_mut_build_one() {
+	local id=$1 file=$2 stem obj status=built
+	stem=$(basename "$file" .c)
+	obj=$MUT_OUT/build/driver/$stem.o
+	python3 "$MUT_GEN" apply "$KBUF_ROOT/$file" "$id" >"$MUT_OUT/build/$file"
+	if ! kbuf_mut_make "$MUT_OUT/log/$id.build"; then
+		status=nobuild
+	else
+		kbuf_mut_strip "$obj" "$MUT_OUT/build/stripped.o"
+		if cmp -s "$MUT_OUT/build/stripped.o" "$MUT_OUT/base/$stem.o"; then
+			status=same
+		else
+			cp "$MUT_OUT/build/driver/kbuf.ko" "$MUT_OUT/ko/$id.ko"
+		fi
+	fi
+	cat "$KBUF_ROOT/$file" >"$MUT_OUT/build/$file"
+	kbuf_mut_built "$id" "$status"
+}
+
+# Build every mutant not built yet; prints the seconds it took.
+kbuf_mut_build_all() {
+	local id loc start n=0
+	start=$(kbuf_now)
+	[[ -f $MUT_OUT/ko/orig.ko ]] || kbuf_mut_build_base
+	touch "$MUT_OUT/build.tsv"
+	while IFS=$'\t' read -r id loc _; do
+		grep -q "^$id	" "$MUT_OUT/build.tsv" && continue
+		kbuf_mut_build_one "$id" "${loc%%:*}"
+		n=$((n + 1))
+	done <"$MUT_OUT/list.tsv"
+	kbuf_log "mutants: built $n mutants in $(kbuf_since "$start") s" \
+		"($(cut -f2 "$MUT_OUT/build.tsv" | sort | uniq -c | paste -sd ' '))"
+}
+
+# ---- running ------------------------------------------------------------
+
+# The queue line of mutant $1 (file $2): ID, module, then a BATS[=REGEX]
+# field per map row, tab-separated.
+kbuf_mut_queue_line() {
+	local -a rows
+	mapfile -t rows < <(kbuf_mut_map_rows "$2" "$(kbuf_mut_kind)")
+	((${#rows[@]})) || kbuf_die "tests/mutants.map has no row for $2"
+	(
+		IFS=$'\t'
+		printf '%s\n' "$1	$3	${rows[*]}"
+	)
+}
+
+# The baseline's queue line: the unmutated module against every bats file
+# and test any mutant of this run meets.
+kbuf_mut_baseline_line() {
+	local -a rows
+	mapfile -t rows < <(kbuf_mut_files | while read -r f; do
+		kbuf_mut_map_rows "$f" "$(kbuf_mut_kind)"
+	done | awk '!seen[$0]++')
+	(
+		IFS=$'\t'
+		printf '%s\n' "orig	$MUT_OUT/ko/orig.ko	${rows[*]}"
+	)
+}
+
+# Whether mutant $1 has a verdict.
+kbuf_mut_done() {
+	grep -q "^$1	" "$MUT_OUT/results.tsv"
+}
+
+# Write the guest's queue: the baseline unless it passed already, then
+# every built mutant without a verdict. Fails if there is nothing to run.
+kbuf_mut_write_queue() {
+	local id loc status q=$MUT_GUEST/queue.tsv
+	: >"$q"
+	kbuf_mut_done orig || kbuf_mut_baseline_line >>"$q"
+	while IFS=$'\t' read -r id loc _; do
+		status=$(awk -F '\t' -v id="$id" '$1 == id { print $2 }' "$MUT_OUT/build.tsv")
+		[[ $status == built ]] || continue
+		kbuf_mut_done "$id" || kbuf_mut_queue_line "$id" "${loc%%:*}" \
+			"$MUT_OUT/ko/$id.ko" >>"$q"
+	done <"$MUT_OUT/list.tsv"
+	[[ -s $q ]]
+}
+
+# Kill the process group $1 if the guest's mutant (its "current" file:
+# ID and the seconds it may take) has run for too long, or no mutant has
+# started MUT_BOOT_LIMIT s after QEMU did (it makes console.log: the wait
+# for a free VM slot before it does not count).
+kbuf_mut_watchdog() {
+	local pgid=$1 cur=$MUT_GUEST/current id limit age qemu=
+	while kill -0 "$pgid" 2>/dev/null; do
+		sleep 5
+		if [[ -z $qemu && -e $MUT_GUEST/console.log ]]; then
+			qemu=$(date +%s)
+			echo "$qemu" >"$MUT_GUEST/qemu-start"
+		fi
+		if [[ -s $cur ]]; then
+			read -r id limit <"$cur" || continue
+			age=$(($(date +%s) - $(stat -c %Y "$cur")))
+			((age > limit + MUT_SLACK)) || continue
+			kbuf_log "mutants: $id ran ${age} s, over its ${limit} s: stopping the guest"
+		else
+			[[ -n $qemu ]] || continue
+			(($(date +%s) - qemu > MUT_BOOT_LIMIT)) || continue
+			kbuf_log "mutants: no mutant started ${MUT_BOOT_LIMIT} s after the boot: stopping the guest"
+		fi
+		echo "hang" >"$MUT_GUEST/stopped"
+		kill -KILL -- "-$pgid" 2>/dev/null || true
+		return
+	done
+}
+
+# The first line of console.log that says how the guest died.
+kbuf_mut_death() {
+	local why
+	why=$(grep -a -m 1 -E 'Kernel panic|BUG:|Oops|WARNING:|general protection|soft lockup|blocked for more than' \
+		"$MUT_GUEST/console.log" 2>/dev/null | sed 's/^\[[^]]*\] //' | cut -c1-120)
+	if [[ -s $MUT_GUEST/stopped ]]; then
+		echo "guest hung${why:+: $why}"
+	else
+		echo "guest died${why:+: $why}"
+	fi
+}
+
+# After a boot: its results into results.tsv, and a verdict for the
+# mutant the guest was running when it died or hung.
+kbuf_mut_collect() {
+	local id limit
+	[[ -f $MUT_GUEST/results.tsv ]] && cat "$MUT_GUEST/results.tsv" >>"$MUT_OUT/results.tsv"
+	[[ -s $MUT_GUEST/current ]] || return 0
+	read -r id limit <"$MUT_GUEST/current"
+	kbuf_mut_done "$id" && return 0
+	printf '%s\tkilled\t%s\t%s\n' "$id" "$(awk -v a="$(stat -c %Y "$MUT_GUEST/current")" \
+		-v b="$(date +%s)" 'BEGIN { print b - a }')" "$(kbuf_mut_death)" >>"$MUT_OUT/results.tsv"
+}
+
+# One guest: runs the queue until it ends, a mutant taints the kernel, or
+# the guest dies. Appends a line to boots.tsv: the boot's number, seconds
+# QEMU ran (the wait for a VM slot left out), the guest's uptime when its
+# script started, verdicts it gave, boot.sh's status.
+kbuf_mut_boot() {
+	local n=$1 start pid rc=0 before after up
+	rm -f "$MUT_GUEST"/{current,results.tsv,started,stopped,qemu-start}
+	before=$(wc -l <"$MUT_OUT/results.tsv")
+	start=$(kbuf_now)
+	KBUF_VMLINUZ=$VMLINUZ KBUF_VM_SMP=${KBUF_VM_SMP:-1} \
+		KBUF_APPEND="kbuftest.script=scripts/mutants-guest.sh" \
+		setsid bash "$KBUF_ROOT/tests/vm/boot.sh" "$KVER" "$MUT_GUEST" script \
+		"${KBUF_MUTANTS_BOOT_TIMEOUT:-86400}" &
+	pid=$!
+	MUT_BOOT_PGID=$pid
+	kbuf_mut_watchdog "$pid" &
+	wait "$pid" || rc=$?
+	wait || true
+	MUT_BOOT_PGID=
+	kbuf_mut_collect
+	after=$(wc -l <"$MUT_OUT/results.tsv")
+	up=$(cat "$MUT_GUEST/started" 2>/dev/null || echo -)
+	[[ ! -s $MUT_GUEST/qemu-start ]] || start=$(<"$MUT_GUEST/qemu-start")
+	printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$(kbuf_since "$start")" "$up" \
+		"$((after - before))" "$rc" >>"$MUT_OUT/boots.tsv"
+	kbuf_log "mutants: boot $n ran $(kbuf_since "$start") s, $((after - before)) verdicts"
+	((after > before))
+}
+
+# Boot guests until every queued mutant has a verdict. The baseline must
+# pass; a guest that gives no verdict at all twice in a row stops the run.
+kbuf_mut_run_all() {
+	local n=0 idle=0
+	mkdir -p "$MUT_GUEST"
+	touch "$MUT_OUT/results.tsv" "$MUT_OUT/boots.tsv"
+	while kbuf_mut_write_queue; do
+		n=$((n + 1))
+		if kbuf_mut_boot "$n"; then idle=0; else idle=$((idle + 1)); fi
+		((idle < 2)) || kbuf_die "two guests in a row gave no verdict: see $MUT_GUEST/console.log"
+		if awk -F '\t' '$1 == "orig" && $2 != "passed" { bad = 1 } END { exit !bad }' \
+			"$MUT_OUT/results.tsv"; then
+			grep '^orig' "$MUT_OUT/results.tsv" >&2
+			kbuf_die "the tests fail on the unmutated module: fix them or take them out of tests/mutants.map ($MUT_GUEST/tap/orig.tap)"
+		fi
+	done
+}
+
+# ---- main ---------------------------------------------------------------
+
+# The guest runs in a session of its own (so that the watchdog can stop
+# QEMU with it): stop it when this script ends or is interrupted.
+MUT_BOOT_PGID=
+kbuf_mut_stop_guest() {
+	[[ -z $MUT_BOOT_PGID ]] || kill -KILL -- "-$MUT_BOOT_PGID" 2>/dev/null || true
+}
+
+# Start afresh unless KBUF_MUTANTS_RESUME=1 and the list is the same.
+kbuf_mut_prepare() {
+	local old=$MUT_OUT/list.tsv.old
+	[[ -f $MUT_OUT/list.tsv ]] && mv "$MUT_OUT/list.tsv" "$old"
+	kbuf_mut_list >"$MUT_OUT/list.tsv"
+	[[ -s $MUT_OUT/list.tsv ]] || kbuf_die "no mutant to run"
+	if [[ ${KBUF_MUTANTS_RESUME:-0} == 1 && -f $old ]] && cmp -s "$old" "$MUT_OUT/list.tsv"; then
+		kbuf_log "mutants: resuming the run in $MUT_OUT"
+	else
+		rm -rf "$MUT_OUT"/{build,base,ko,log,guest} "$MUT_OUT"/{build,results,boots}.tsv
+	fi
+	rm -f "$old"
+}
+
+main() {
+	local start
+	kbuf_require_no_space
+	if [[ ${KBUF_MUTANTS_LIST:-0} == 1 ]]; then
+		kbuf_mut_print_list
+		return
+	fi
+	mkdir -p "$MUT_OUT"
+	kbuf_lock "$MUT_OUT/.mutants.lock"
+	start=$(kbuf_now)
+	trap kbuf_mut_stop_guest EXIT
+	trap 'exit 130' INT TERM
+	[[ -n ${KBUF_SKIP_DEPS:-} ]] || bash "$KBUF_ROOT/tests/deps.sh"
+	KVER=$(kbuf_mut_kver)
+	[[ -n $KVER ]] || kbuf_die "no kernel for KBUF_MUTANTS_KERNEL=${KBUF_MUTANTS_KERNEL:-6.12}"
+	KDIR=$(kbuf_mut_kdir "$KVER")
+	VMLINUZ=
+	[[ $KVER != debug ]] || VMLINUZ=$KDIR/arch/x86/boot/bzImage
+	kbuf_mut_prepare
+	make -s -C "$KBUF_ROOT/user"
+	make -s -C "$KBUF_ROOT/tests/helpers"
+	kbuf_mut_build_all
+	kbuf_mut_run_all
+	kbuf_mut_report "$(kbuf_since "$start")"
+}
+
+main "$@"
