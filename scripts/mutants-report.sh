@@ -103,12 +103,16 @@ kbuf_mut_scope() {
 	echo "."
 }
 
-# The timing figures, NAME value a line: guest boots and the mean guest
-# uptime when the script started, the baseline's seconds, mean seconds
-# per killed and per surviving mutant.
+# The timing figures, NAME value a line: the builds' minutes, guest
+# boots, the minutes QEMU ran and the mean guest uptime when the script
+# started, the baseline's seconds, mean seconds per killed and per
+# surviving mutant.
 kbuf_mut_timing() {
-	awk -F '\t' '$3 != "-" { n++; s += $3 } END {
-		printf "BOOTS %d\nBOOT_S %.0f\n", NR, n ? s / n : 0 }' "$MUT_OUT/boots.tsv"
+	awk '{ s += $1 } END { printf "BUILD_MIN %.0f\n", s / 60 }' \
+		"$MUT_OUT/build-seconds" 2>/dev/null || echo "BUILD_MIN 0"
+	awk -F '\t' '{ q += $2 } $3 != "-" { n++; s += $3 } END {
+		printf "BOOTS %d\nGUEST_MIN %.0f\nBOOT_S %.0f\n", NR, q / 60, n ? s / n : 0
+	}' "$MUT_OUT/boots.tsv"
 	awk -F '\t' '
 		$1 == "orig" { base = $3; next }
 		{ n[$2]++; s[$2] += $3 }
@@ -120,7 +124,7 @@ kbuf_mut_timing() {
 }
 
 # Write the report to KBUF_MUTANTS_DOC (default: docs/mutants.md for the
-# whole set, $MUT_OUT/mutants.md for a part); $1 is the run's seconds.
+# whole set, $MUT_OUT/mutants.md for a part).
 # shellcheck disable=SC2034 # vars is read by kbuf_render_template
 kbuf_mut_report() {
 	local doc=${KBUF_MUTANTS_DOC:-} killed survived name value
@@ -135,7 +139,6 @@ kbuf_mut_report() {
 		[NOBUILD]=$(kbuf_mut_count nobuild) [SAME]=$(kbuf_mut_count same)
 		[NOTRUN]=$(kbuf_mut_count notrun) [KERNEL]=$KVER
 		[FLAVOUR]=${KBUF_MUTANTS_KERNEL:-6.12} [SCOPE]=$(kbuf_mut_scope)
-		[WALL_MIN]=$(awk -v s="$1" 'BEGIN { printf "%.0f", s / 60 }')
 		[SCORE]=$(awk -v k="$killed" -v s="$survived" \
 			'BEGIN { printf "%.1f", k + s ? 100 * k / (k + s) : 0 }'))
 	while read -r name value; do

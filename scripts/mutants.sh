@@ -194,7 +194,8 @@ kbuf_mut_build_one() {
 	kbuf_mut_built "$id" "$status"
 }
 
-# Build every mutant not built yet; prints the seconds it took.
+# Build every mutant not built yet; adds the seconds it took to
+# build-seconds.
 kbuf_mut_build_all() {
 	local id loc start n=0
 	start=$(kbuf_now)
@@ -205,6 +206,7 @@ kbuf_mut_build_all() {
 		kbuf_mut_build_one "$id" "${loc%%:*}"
 		n=$((n + 1))
 	done <"$MUT_OUT/list.tsv"
+	kbuf_since "$start" >>"$MUT_OUT/build-seconds"
 	kbuf_log "mutants: built $n mutants in $(kbuf_since "$start") s" \
 		"($(cut -f2 "$MUT_OUT/build.tsv" | sort | uniq -c | paste -sd ' '))"
 }
@@ -259,9 +261,10 @@ kbuf_mut_write_queue() {
 # Kill the process group $1 if the guest's mutant (its "current" file:
 # ID and the seconds it may take) has run for too long, or no mutant has
 # started MUT_BOOT_LIMIT s after QEMU did (it makes console.log: the wait
-# for a free VM slot before it does not count).
+# for a free VM slot before it does not count). The guest removes
+# "current" when its queue is done.
 kbuf_mut_watchdog() {
-	local pgid=$1 cur=$MUT_GUEST/current id limit age qemu=
+	local pgid=$1 cur=$MUT_GUEST/current id limit age qemu='' seen=''
 	while kill -0 "$pgid" 2>/dev/null; do
 		sleep 5
 		if [[ -z $qemu && -e $MUT_GUEST/console.log ]]; then
@@ -269,12 +272,13 @@ kbuf_mut_watchdog() {
 			echo "$qemu" >"$MUT_GUEST/qemu-start"
 		fi
 		if [[ -s $cur ]]; then
+			seen=1
 			read -r id limit <"$cur" || continue
 			age=$(($(date +%s) - $(stat -c %Y "$cur")))
 			((age > limit + MUT_SLACK)) || continue
 			kbuf_log "mutants: $id ran ${age} s, over its ${limit} s: stopping the guest"
 		else
-			[[ -n $qemu ]] || continue
+			[[ -n $qemu && -z $seen ]] || continue
 			(($(date +%s) - qemu > MUT_BOOT_LIMIT)) || continue
 			kbuf_log "mutants: no mutant started ${MUT_BOOT_LIMIT} s after the boot: stopping the guest"
 		fi
@@ -373,13 +377,13 @@ kbuf_mut_prepare() {
 	if [[ ${KBUF_MUTANTS_RESUME:-0} == 1 && -f $old ]] && cmp -s "$old" "$MUT_OUT/list.tsv"; then
 		kbuf_log "mutants: resuming the run in $MUT_OUT"
 	else
-		rm -rf "$MUT_OUT"/{build,base,ko,log,guest} "$MUT_OUT"/{build,results,boots}.tsv
+		rm -rf "$MUT_OUT"/{build,base,ko,log,guest} "$MUT_OUT"/{build,results,boots}.tsv \
+			"$MUT_OUT/build-seconds"
 	fi
 	rm -f "$old"
 }
 
 main() {
-	local start
 	kbuf_require_no_space
 	if [[ ${KBUF_MUTANTS_LIST:-0} == 1 ]]; then
 		kbuf_mut_print_list
@@ -387,7 +391,6 @@ main() {
 	fi
 	mkdir -p "$MUT_OUT"
 	kbuf_lock "$MUT_OUT/.mutants.lock"
-	start=$(kbuf_now)
 	trap kbuf_mut_stop_guest EXIT
 	trap 'exit 130' INT TERM
 	[[ -n ${KBUF_SKIP_DEPS:-} ]] || bash "$KBUF_ROOT/tests/deps.sh"
@@ -401,7 +404,7 @@ main() {
 	make -s -C "$KBUF_ROOT/tests/helpers"
 	kbuf_mut_build_all
 	kbuf_mut_run_all
-	kbuf_mut_report "$(kbuf_since "$start")"
+	kbuf_mut_report
 }
 
 main "$@"
