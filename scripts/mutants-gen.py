@@ -371,7 +371,8 @@ def lock_mutants(src, ln, code, line, body):
             continue
         note = ' (and %d %s)' % (len(unlocks), unlock)
         stmt = src.statement(ln)
-        if stmt and stmt[0] == m.group(1) and stmt[1] == src.starts[ln] + m.start():
+        at = src.starts[ln] + m.start()
+        if stmt and stmt[0] == m.group(1) and stmt[1] == at:
             mut = delete_statement(src, ln, 'lock', note)
         else:
             # Called in a condition: the lock "succeeds" without locking.
@@ -390,7 +391,8 @@ def paired_unlocks(src, ln, body, lock, unlock, arg):
     """
     found = []
     for k in range(ln + 1, body[1] + 1):
-        calls = [(m.group(1), lock_arg(src.code, src.starts[k] + m.end() - 1)[0])
+        calls = [(m.group(1),
+                  lock_arg(src.code, src.starts[k] + m.end() - 1)[0])
                  for m in re.finditer(r'\b(\w+)\s*\(', src.code_line(k))]
         if any(LOCKS.get(name) == unlock and a == arg for name, a in calls):
             break
@@ -405,7 +407,7 @@ def zero_mutants(src, ln, code, line):
         new = ZERO_CALLS.get(m.group(1))
         if new:
             yield Mutant(src, 'zero', ln, m.start(),
-                         replace(line, m.start(), m.start(1) + len(m.group(1)), new))
+                         replace(line, m.start(), m.end(1), new))
     for m in re.finditer(r'\s*\|\s*__GFP_ZERO\b|\b__GFP_ZERO\s*\|\s*', code):
         yield Mutant(src, 'zero', ln, m.start(),
                      replace(line, m.start(), m.end(), ''))

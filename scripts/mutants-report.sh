@@ -147,5 +147,7 @@ kbuf_mut_report() {
 	kbuf_render_template "$KBUF_ROOT/docs/templates/mutants.md" kbuf_mut_table_ \
 		vars >"$doc.tmp"
 	mv "$doc.tmp" "$doc"
-	echo "mutants: $killed killed of $((killed + survived)) ($(kbuf_mut_count nobuild) did not build, $(kbuf_mut_count same) same object code); wrote $doc"
+	echo "mutants: $killed killed of $((killed + survived))" \
+		"($(kbuf_mut_count nobuild) did not build," \
+		"$(kbuf_mut_count same) same object code); wrote $doc"
 }

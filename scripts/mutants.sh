@@ -291,8 +291,10 @@ kbuf_mut_watchdog() {
 # The first line of console.log that says how the guest died.
 kbuf_mut_death() {
 	local why
-	why=$(grep -a -m 1 -E 'Kernel panic|BUG:|Oops|WARNING:|general protection|soft lockup|blocked for more than' \
-		"$MUT_GUEST/console.log" 2>/dev/null | sed 's/^\[[^]]*\] //' | cut -c1-120)
+	local re='Kernel panic|BUG:|Oops|WARNING:|general protection|soft lockup'
+	re+='|blocked for more than'
+	why=$(grep -a -m 1 -E "$re" "$MUT_GUEST/console.log" 2>/dev/null |
+		sed 's/^\[[^]]*\] //' | cut -c1-120)
 	if [[ -s $MUT_GUEST/stopped ]]; then
 		echo "guest hung${why:+: $why}"
 	else
@@ -354,7 +356,8 @@ kbuf_mut_run_all() {
 		if awk -F '\t' '$1 == "orig" && $2 != "passed" { bad = 1 } END { exit !bad }' \
 			"$MUT_OUT/results.tsv"; then
 			grep '^orig' "$MUT_OUT/results.tsv" >&2
-			kbuf_die "the tests fail on the unmutated module: fix them or take them out of tests/mutants.map ($MUT_GUEST/tap/orig.tap)"
+			kbuf_die "the tests fail on the unmutated module: fix them or" \
+				"take them out of tests/mutants.map ($MUT_GUEST/tap/orig.tap)"
 		fi
 	done
 }
