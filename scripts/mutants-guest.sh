@@ -21,7 +21,8 @@
 # The baseline "orig" (the unmutated module) runs every file to the end
 # and writes $KBUF_OUT/baseline.tsv: seconds per bats file (and filter).
 # A mutant's may take 3 times as long plus a minute before it counts as
-# hung.
+# hung; the baseline's each take at most kbuftest.mutants_limit seconds
+# (from the kernel command line).
 set -euo pipefail
 
 # shellcheck source=../tests/vm/lib.sh
@@ -33,8 +34,9 @@ set -euo pipefail
 # Taint flags that mean the kernel reported a problem, as in
 # tests/helpers/common.bash: B, D, W, L.
 MUT_TAINT_BAD=$(((1 << 5) | (1 << 7) | (1 << 9) | (1 << 14)))
-# A file may take this long when the baseline did not time it.
-MUT_DEFAULT_LIMIT=1800
+# A file may take this long when the baseline has not timed it (in the
+# baseline itself): the host's KBUF_MUTANTS_BASE_LIMIT.
+MUT_DEFAULT_LIMIT=$(kbuf_cmdline_arg kbuftest.mutants_limit 1800)
 MUT_PGID=
 
 # ---- one bats file --------------------------------------------------------

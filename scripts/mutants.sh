@@ -36,6 +36,8 @@
 #                          set, OUT/mutants.md for a part of it
 #   KBUF_MUTANTS_RESUME=1  keep the builds and results of an earlier run
 #                          in OUT with the same list: only the rest runs
+#   KBUF_MUTANTS_BASE_LIMIT  seconds each bats file may take in the
+#                          baseline (default 1800; 7200 in a debug kernel)
 set -euo pipefail
 
 # shellcheck source=../tests/vm/lib.sh
@@ -213,6 +215,14 @@ kbuf_mut_build_all() {
 
 # ---- running ------------------------------------------------------------
 
+# Seconds a bats file may take in the baseline, which has no earlier
+# time to go by: a debug kernel is several times slower.
+kbuf_mut_base_limit() {
+	local d=1800
+	[[ $(kbuf_mut_kind) != debug ]] || d=7200
+	echo "${KBUF_MUTANTS_BASE_LIMIT:-$d}"
+}
+
 # The queue line of mutant $1 (file $2): ID, module, then a BATS[=REGEX]
 # field per map row, tab-separated.
 kbuf_mut_queue_line() {
@@ -324,7 +334,7 @@ kbuf_mut_boot() {
 	before=$(wc -l <"$MUT_OUT/results.tsv")
 	start=$(kbuf_now)
 	KBUF_VMLINUZ=$VMLINUZ KBUF_VM_SMP=${KBUF_VM_SMP:-1} \
-		KBUF_APPEND="kbuftest.script=scripts/mutants-guest.sh" \
+		KBUF_APPEND="kbuftest.script=scripts/mutants-guest.sh kbuftest.mutants_limit=$(kbuf_mut_base_limit)" \
 		setsid bash "$KBUF_ROOT/tests/vm/boot.sh" "$KVER" "$MUT_GUEST" script \
 		"${KBUF_MUTANTS_BOOT_TIMEOUT:-86400}" &
 	pid=$!
