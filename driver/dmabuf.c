@@ -214,10 +214,13 @@ static int kbuf_export_sgt(struct sg_table *sgt, struct kbuf_buffer *buf,
  * (DMA_ATTR_SKIP_CPU_SYNC on the map) because several importers may map
  * the same pages at once, which is what a dma-buf is for, and the DMA
  * API's checker (CONFIG_DMA_API_DEBUG) warns of overlapping mappings that
- * sync the CPU's caches: on a machine whose DMA is not coherent one's
- * cache maintenance can undo another's. When each device may touch the
- * buffer is the fences' business, as with the DRM core's exporters; this
- * one still hands a newly mapped device what the CPU wrote before.
+ * sync the CPU's caches. The hazard it means remains where DMA is not
+ * coherent or goes through bounce buffers (swiotlb): a sync for the CPU
+ * copies back every mapped attachment's view, and an importer that wrote
+ * nothing can overwrite another's newer bytes. Fences order the devices,
+ * not those copies; x86 without swiotlb, where the tests run, needs
+ * neither. The DRM core's exporters skip the syncs altogether; this one
+ * still hands a newly mapped device what the CPU wrote before.
  */
 static int kbuf_attachment_map(struct kbuf_attachment *a,
 			       enum dma_data_direction dir)

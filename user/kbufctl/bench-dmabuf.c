@@ -17,6 +17,8 @@
  *   before the timing, mapped and touched the same way. Both wrap memory
  *   that exists already, so this row is the exporter alone, apart from
  *   making a buffer (for kbuf, a device's registration) or filling a memfd.
+ *   Part of what it compares: kbuf's mapping of a dma-buf fills its page
+ *   tables at mmap() (by pfn), udmabuf's takes a fault at each first touch.
  * - "vgem import": DRM_IOCTL_PRIME_FD_TO_HANDLE of a kbuf dma-buf on
  *   vgem's render node, then DRM_IOCTL_GEM_CLOSE of the handle, against
  *   the same for a dma-buf of the system heap; both dma-bufs are made
