@@ -64,8 +64,8 @@ kbuf_mut_kill_group() {
 
 # Run spec $1 (BATS[=REGEX]) into TAP file $2, for at most $3 seconds.
 # With $4 = stop, kill bats at the first failed test. Prints nothing if
-# every test passed, else the reason: the first "not ok" line, a bats
-# exit status, or the time limit.
+# every test passed, else the reason: the first "not ok" line, no plan,
+# fewer tests reported than planned, or the time limit.
 kbuf_mut_bats() {
 	local spec=$1 tap=$2 limit=$3 stop=$4 file=${1%%=*} start=$SECONDS
 	local -a opts=(--tap)
@@ -86,10 +86,21 @@ kbuf_mut_bats() {
 	kbuf_mut_kill_group
 	if grep -q '^not ok' "$tap"; then
 		echo "$file: $(grep -m 1 '^not ok' "$tap" | cut -c1-150)"
-	elif [[ $stop != stop ]] && ! grep -q '^1\.\.' "$tap"; then
+	elif ! grep -q '^1\.\.' "$tap"; then
 		echo "$file: bats printed no plan"
+	else
+		kbuf_mut_bats_whole "$file" "$tap"
 	fi
 	return 0
+}
+
+# Nothing if TAP file $2 reports every test its plan announced, else why:
+# bats cut short (killed, out of memory) passed nothing.
+kbuf_mut_bats_whole() {
+	local plan ran
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$2" | head -n 1)
+	ran=$(grep -c '^ok ' "$2" || true)
+	((ran == plan)) || echo "$1: only $ran of $plan tests reported"
 }
 
 # ---- between mutants ----------------------------------------------------
