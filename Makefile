@@ -192,7 +192,9 @@ uninstall:
 # DKMS builds from a copy of the sources under /usr/src/kbuf-<version>
 # (dkms-src; the kbuf-dkms package installs the same files).
 DKMS_SRC = /usr/src/kbuf-$(VERSION)
-DKMS_FILES = dkms.conf driver/Kbuild driver/Makefile driver/*.c driver/*.h \
+# Not the kbuf.mod.c an in-tree build writes beside the sources.
+DKMS_FILES = dkms.conf driver/Kbuild driver/Makefile \
+	$(filter-out %.mod.c,$(wildcard driver/*.c)) $(wildcard driver/*.h) \
 	driver/uapi/linux/kbuf.h
 
 # A source install must not write over, or remove, the files of the

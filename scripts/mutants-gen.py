@@ -14,6 +14,9 @@
 #   mutants-gen.py apply FILE ID       FILE with mutant ID in it, on stdout
 #   mutants-gen.py write DIR FILE...   each mutant of each FILE into DIR/ID.c,
 #                                      to read or diff them all
+#   mutants-gen.py sources DIR         the C sources of DIR to mutate, sorted:
+#                                      its *.c but kbuild's *.mod.c, which an
+#                                      in-tree build writes
 #
 # Only the code inside function bodies is mutated: comments, string and
 # character literals, preprocessor lines and everything outside a function
@@ -518,11 +521,20 @@ def cmd_write(args):
                 f.write(apply(src, m))
 
 
+def cmd_sources(args):
+    if len(args) != 1:
+        sys.exit('usage: mutants-gen.py sources DIR')
+    for name in sorted(os.listdir(args[0])):
+        if name.endswith('.c') and not name.endswith('.mod.c'):
+            print(os.path.join(args[0], name))
+
+
 def main(argv):
-    cmds = {'list': cmd_list, 'apply': cmd_apply, 'write': cmd_write}
+    cmds = {'list': cmd_list, 'apply': cmd_apply, 'write': cmd_write,
+            'sources': cmd_sources}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.exit('usage: mutants-gen.py list [--max N --seed S] FILE... | '
-                 'apply FILE ID | write DIR FILE...')
+                 'apply FILE ID | write DIR FILE... | sources DIR')
     cmds[argv[1]](argv[2:])
 
 

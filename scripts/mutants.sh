@@ -61,7 +61,7 @@ MUT_SLACK=180
 kbuf_mut_files() {
 	local f
 	if [[ -z ${KBUF_MUTANTS_FILES:-} ]]; then
-		(cd "$KBUF_ROOT" && printf '%s\n' driver/*.c)
+		(cd "$KBUF_ROOT" && python3 "$MUT_GEN" sources driver)
 		return
 	fi
 	for f in $KBUF_MUTANTS_FILES; do

@@ -100,3 +100,16 @@ int main(void) { return KBUF_IOC_INFO != 0 ? 0 : 1; }'
 	run find "$STAGE" -type f
 	assert_output ""
 }
+
+# kbuild writes kbuf.mod.c beside the sources on every in-tree build (the
+# static gates' sparse run, a user's make): DKMS must get the sources
+# git tracks and nothing an earlier build left.
+@test "make dkms-src with DESTDIR copies the tracked sources, not a build's kbuf.mod.c" {
+	local made=
+	[[ -e driver/kbuf.mod.c ]] || { : >driver/kbuf.mod.c && made=1; }
+	run make -s dkms-src DESTDIR="$STAGE"
+	[[ -z $made ]] || rm -f driver/kbuf.mod.c
+	assert_success
+	run bash -c "cd '$STAGE'/usr/src/kbuf-* && find . -type f -printf '%P\n' | LC_ALL=C sort"
+	assert_output "$(git ls-files dkms.conf driver | LC_ALL=C sort)"
+}
