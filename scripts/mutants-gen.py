@@ -15,8 +15,9 @@
 #   mutants-gen.py write DIR FILE...   each mutant of each FILE into DIR/ID.c,
 #                                      to read or diff them all
 #   mutants-gen.py sources DIR         the C sources of DIR to mutate, sorted:
-#                                      its *.c but kbuild's *.mod.c, which an
-#                                      in-tree build writes
+#                                      its *.c as the shell's glob finds them
+#                                      (no dot files), but kbuild's *.mod.c,
+#                                      which an in-tree build writes
 #
 # Only the code inside function bodies is mutated: comments, string and
 # character literals, preprocessor lines and everything outside a function
@@ -525,7 +526,8 @@ def cmd_sources(args):
     if len(args) != 1:
         sys.exit('usage: mutants-gen.py sources DIR')
     for name in sorted(os.listdir(args[0])):
-        if name.endswith('.c') and not name.endswith('.mod.c'):
+        if (name.endswith('.c') and not name.endswith('.mod.c') and
+                not name.startswith('.')):
             print(os.path.join(args[0], name))
 
 

@@ -59,14 +59,16 @@ MUT_SLACK=180
 
 # The driver files of this run, one a line, as paths from the tree.
 kbuf_mut_files() {
-	local f
+	local f all
+	all=$(cd "$KBUF_ROOT" && python3 "$MUT_GEN" sources driver)
 	if [[ -z ${KBUF_MUTANTS_FILES:-} ]]; then
-		(cd "$KBUF_ROOT" && python3 "$MUT_GEN" sources driver)
+		printf '%s\n' "$all"
 		return
 	fi
 	for f in $KBUF_MUTANTS_FILES; do
 		f=driver/${f#driver/}
-		[[ -f $KBUF_ROOT/$f ]] || kbuf_die "KBUF_MUTANTS_FILES: no $f"
+		grep -qxF -- "$f" <<<"$all" ||
+			kbuf_die "KBUF_MUTANTS_FILES: $f is not a driver source"
 		printf '%s\n' "$f"
 	done
 }
@@ -398,6 +400,8 @@ kbuf_mut_prepare() {
 
 main() {
 	kbuf_require_no_space
+	# Here, not in the subshells that read the list, a bad name stops us.
+	kbuf_mut_files >/dev/null
 	if [[ ${KBUF_MUTANTS_LIST:-0} == 1 ]]; then
 		kbuf_mut_print_list
 		return

@@ -120,10 +120,10 @@ sys.exit(bad)
 		"$(printf '%s\n' "$sample" | grep '^ioctl-')"
 }
 
-@test "the sources to mutate are a directory's C files, without the kbuf.mod.c an in-tree build wrote" {
+@test "the sources to mutate are a directory's C files, without dot files or the kbuf.mod.c an in-tree build wrote" {
 	local d=$BATS_TEST_TMPDIR/driver
 	mkdir -p "$d/uapi"
-	touch "$d/main.c" "$d/kbuf.mod.c" "$d/backend_pages.c" "$d/backend.c" \
+	touch "$d/main.c" "$d/kbuf.mod.c" "$d/backend_pages.c" "$d/backend.c" "$d/.#main.c" \
 		"$d/kbuf.h" "$d/kbuf.o" "$d/uapi/x.c"
 	run -0 gen sources "$d"
 	assert_output "$(printf '%s\n' "$d/backend.c" "$d/backend_pages.c" "$d/main.c")"

@@ -172,14 +172,19 @@ kbuf_c_files() {
 	return 0
 }
 
-# Copy driver/ to $1/driver for an out-of-tree build there, so that builds
-# for several kernels do not clobber each other or the source tree. The
-# Kbuild reads the version from ../dkms.conf: copy that too.
+# Copy driver/'s sources to $1/driver for an out-of-tree build there, so
+# that builds for several kernels do not clobber each other or the source
+# tree. Only the sources: an in-tree build's kbuf.ko, copied along, would
+# hide a build that wrote none. The Kbuild reads the version from
+# ../dkms.conf: copy that too.
 kbuf_stage_driver() {
 	local dest=$1
 	rm -rf "$dest/driver"
-	mkdir -p "$dest"
-	cp -a "$KBUF_ROOT/driver" "$dest/driver"
+	mkdir -p "$dest/driver"
+	(cd "$KBUF_ROOT/driver" &&
+		find . -type f ! -name '.*' \( -name Kbuild -o -name Makefile -o \
+			-name '*.[ch]' ! -name '*.mod.c' \) \
+			-exec cp --parents -p -t "$dest/driver" {} +)
 	if [[ -f $KBUF_ROOT/dkms.conf ]]; then
 		cp "$KBUF_ROOT/dkms.conf" "$dest/dkms.conf"
 	fi
