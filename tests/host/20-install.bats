@@ -131,3 +131,17 @@ int main(void) { return KBUF_IOC_INFO != 0 ? 0 : 1; }'
 	run bash -c "cd '$STAGE'/usr/src/kbuf-* && find . -type f -printf '%P\n' | LC_ALL=C sort"
 	assert_output "$(git ls-files dkms.conf driver | LC_ALL=C sort)"
 }
+
+# make check builds each kernel's module in a copy of driver/: a kbuf.ko
+# left in the tree must not ride along and stand in for a build.
+@test "the test bed's copy of driver/ has the sources and none of a build's files" {
+	local made='' dest=$BATS_TEST_TMPDIR/copy
+	git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
+		skip "not a git work tree: which files are the sources is git's list"
+	[[ -e driver/kbuf.ko ]] || { : >driver/kbuf.ko && : >driver/kbuf.mod.c && made=1; }
+	run bash -c '. tests/vm/lib.sh && kbuf_stage_driver "$1"' _ "$dest"
+	[[ -z $made ]] || rm -f driver/kbuf.ko driver/kbuf.mod.c
+	assert_success
+	run bash -c "cd '$dest' && find . -type f -printf '%P\n' | LC_ALL=C sort"
+	assert_output "$(git ls-files dkms.conf driver | LC_ALL=C sort)"
+}
