@@ -335,6 +335,19 @@ coverage() {
 	((${#outs[@]})) || return 0
 	bash "$KBUF_ROOT/tests/debug/coverage.sh" \
 		"$KBUF_OUTROOT/debug-coverage.txt" "${outs[@]}" || true
+	# What KCSAN counted in each guest that had it (the 6.12-kcsan
+	# flavour): the watchpoints it set up, which show it was at work, and
+	# the races it reported.
+	for e in "${outs[@]}"; do
+		[[ ! -f $e/kcsan.txt ]] || awk -v l="kcsan: ${e##*/}: " '
+			/^(setup_watchpoints|data_races|assert_failures): / {
+				sub(/:$/, "", $1)
+				s = s sep $1 " " $2
+				sep = ", "
+			}
+			END { if (s != "") print l s }
+		' "$e/kcsan.txt"
+	done
 }
 
 # After a failure, what failed again in the last lines, where CI's report
