@@ -138,8 +138,16 @@ static ssize_t kbuf_stat_show(struct device *dev, struct device_attribute *attr,
 	u64 sum = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(buf->stats, cpu)->count[sa->stat];
+	/*
+	 * Other CPUs add to their counters meanwhile (kbuf_stat_add()): a
+	 * marked read of each, or KCSAN sees a data race. The sum may lag
+	 * the I/O in flight; it never goes back.
+	 */
+	for_each_possible_cpu(cpu) {
+		const struct kbuf_pcpu_stats *st = per_cpu_ptr(buf->stats, cpu);
+
+		sum += READ_ONCE(st->count[sa->stat]);
+	}
 	return sysfs_emit(page, "%llu\n", sum);
 }
 
