@@ -90,6 +90,49 @@ stress_run() {
 	assert_output "$(printf '4000\t0\t0\t0\t\t7\t21\ttrue\ttrue\t4000\t0\ttrue')"
 }
 
+# stats_reader BUFFER STOP: read BUFFER's five counters over and over
+# until the file STOP exists; print "reading" after the first round, and
+# stop at the first counter that is lower than it was ("NAME went back from
+# A to B", status 1), else print "N rounds" at the end. A counter is
+# summed over the CPUs while they add to it: the sum can lag, never go
+# back. The point is as much the reads themselves, made while other CPUs
+# count: under KCSAN (make check-debug's 6.12-kcsan) a plain read there
+# would be a data race in kbuf_stat_show(), which reads with READ_ONCE().
+stats_reader() {
+	local b=$1 stop=$2 s n i=0
+	local -A last=()
+	while ((i == 0)) || [[ ! -e $stop ]]; do
+		for s in reads writes bytes_read bytes_written mmaps; do
+			read -r n <"$KBUF_SYS/$b/$s"
+			if ((n < ${last[$s]:-0})); then
+				echo "$s went back from ${last[$s]} to $n"
+				return 1
+			fi
+			last[$s]=$n
+		done
+		i=$((i + 1))
+		((i != 1)) || echo reading
+	done
+	echo "$i rounds"
+}
+
+@test "the counters read while a stress run moves bytes never go backwards" {
+	local reader rc=0
+	use_map_mode page
+	kbuf_bg stats_reader vmalloc "$BATS_TEST_TMPDIR/stop"
+	reader=$KBUF_BG_PID
+	kbuf_wait_bg_line '^reading$'
+	run kbufctl stress --threads 2 --procs 2 --ops 2000 --seed 9 vmalloc
+	assert_success
+	: >"$BATS_TEST_TMPDIR/stop"
+	kbuf_bg_wait "$reader" || rc=$?
+	run cat "$BATS_TEST_TMPDIR/bg.out"
+	assert_line --index 0 reading
+	assert_line --index 1 --regexp '^[1-9][0-9]* rounds$'
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$rc" 0
+}
+
 @test "stress prints the op mix with each kind's time per call and share" {
 	use_map_mode page
 	run kbufctl stress --threads 2 --procs 1 --ops 500 --seed 8 kmalloc
