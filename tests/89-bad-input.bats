@@ -5,18 +5,19 @@
 # user-controlled input and the errno it must get (docs/bad-input.md shows
 # the same table). Rows tested here run on every backend or once; rows
 # another suite already tests name that test, which must exist. Then the
-# stale-data checks: buffers created, destroyed and resized hundreds of
-# times never show a byte that is not zero.
+# stale-data checks: buffers created, destroyed and resized again and
+# again never show a byte that is not zero.
 
 load 'helpers/common'
 
 BAD_INPUT_TSV="$BATS_TEST_DIRNAME/bad-input.tsv"
 BAD_INPUT_DOC="$BATS_TEST_DIRNAME/../docs/bad-input.md"
-# Cycles of each stale-data test per backend: each size below twice. The
-# allocators hand a freed block straight back out (per-CPU page lists,
-# slab free lists), so the second cycle already gets the last one's 0xff
-# bytes if the driver does not zero them. 34 cycles cost a minute and a
-# half more of each stock guest under TCG.
+# Cycles of each stale-data test per backend. The creates take each size
+# below twice in a row: the allocators hand a freed block straight back
+# out to the next request of its size (slab free lists, per-CPU page
+# lists, vmalloc's freed areas), so the second of the two usually gets the
+# first one's 0xff bytes if the driver does not zero them. 34 cycles cost a
+# minute and a half more of each stock guest under TCG.
 STALE_CYCLES=12
 
 setup_file() {
@@ -131,7 +132,7 @@ load_ok() {
 
 # kernel_want WANT: set WANT_HERE to the part of WANT for this kernel's
 # series, when WANT reads "A (6.12); B (6.1)"; else to WANT. A variable,
-# not a $(...): a fork fewer in each of the 551 checks, and builtins only
+# not a $(...): a fork fewer in each of the checks, and builtins only
 # (a fork and two execs of $(uname -r | cut ...) cost about 0.1 s each
 # under TCG).
 kernel_want() {
@@ -169,10 +170,12 @@ load_fails() {
 }
 
 # check_row ID CMD WANT [BACKEND]: run one row; add what went wrong to
-# BAD. The buffer (or, for a "run" row, every buffer) starts empty and
-# zeroed. It runs in walk_area's shell, not in a $(...) of its own: under
-# TCG each fork of the test's shell costs about 0.1 s, and there are 551
-# checks.
+# BAD (walk_area's). The buffer (or, for a "run" row, every buffer) starts
+# empty and zeroed. It runs in walk_area's shell, not in a $(...) of its
+# own: under TCG each fork of the test's shell costs about 0.1 s, and
+# there are some 580 checks. walk_area calls it in a || list, so that,
+# as in a $(...), a failed step (a clear) does not end the walk before
+# the failures found so far are shown.
 check_row() {
 	local id=$1 cmd=$2 want B=${4:-} DEV='' CAP='' last='' want_rc=0
 	# shellcheck disable=SC2034 # the rows' commands use it
@@ -185,7 +188,10 @@ check_row() {
 		kbuf_clear "$B"
 	else
 		kbuf_clear_all
-	fi
+	fi || {
+		BAD+="$id${B:+ on $B}: the buffers could not be cleared first"$'\n'
+		return 0
+	}
 	kernel_want "$3"
 	want=$WANT_HERE
 	[[ $want =~ ^E[A-Z]+$ ]] && want_rc=1
@@ -202,8 +208,7 @@ check_row() {
 
 # Run every each/run row of area $1; fail with all the rows that failed.
 walk_area() {
-	local area id input want how b n=0
-	BAD=
+	local area id input want how b n=0 BAD=''
 	# bad-input.py for the py rows, if the area has any.
 	while IFS=$'\t' read -r area id input want how; do
 		if [[ $area == "$1" && $how =~ ^(each|run)\ (.*[^[:alnum:]_-])?py\  ]]; then
@@ -216,12 +221,14 @@ walk_area() {
 		case $how in
 		each\ *)
 			for b in "${KBUF_BACKENDS[@]}"; do
-				check_row "$id" "${how#each }" "$want" "$b"
+				check_row "$id" "${how#each }" "$want" "$b" ||
+					BAD+="$id on $b: a step of the check failed"$'\n'
 				n=$((n + 1))
 			done
 			;;
 		run\ *)
-			check_row "$id" "${how#run }" "$want"
+			check_row "$id" "${how#run }" "$want" ||
+				BAD+="$id: a step of the check failed"$'\n'
 			n=$((n + 1))
 			;;
 		esac
@@ -326,7 +333,7 @@ stale_create() {
 	local i size dev="$KBUF_DEV/st-$1"
 	local -a sizes=(4096 5000 65536 12288 1 8191)
 	for ((i = 0; i < STALE_CYCLES; i++)); do
-		size=${sizes[i % ${#sizes[@]}]}
+		size=${sizes[(i / 2) % ${#sizes[@]}]}
 		kbuf-ioctl "$KBUF_CONTROL" create "st-$1" "$1" "$size"
 		node_wait "$dev"
 		kbuf-ioctl "$dev" set-length "$size"
