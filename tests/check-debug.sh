@@ -33,28 +33,46 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Run tests/check.sh in debug kernel $1's guests (sharded), results under
 # $2.
 check_flavor() {
-	local flavor=$1 outroot=$2 shards i
+	local flavor=$1 outroot=$2 shards i smp=${KBUF_VM_SMP:-}
+	local -a env
+	# A flavor's changes to these (kcsan_setup) end with it.
+	local KBUF_DEBUG_ARGS=$KBUF_DEBUG_ARGS KBUF_APPEND=${KBUF_APPEND:-}
 	KBUF_DEBUG_TREE=$(bash "$here/debug/build-kernel.sh" "$flavor") || {
 		echo "$flavor: the debug kernel did not build"
 		echo "0 passed, 1 failed"
 		return 1
 	}
 	export KBUF_DEBUG_TREE
-	# A KCSAN report is a warning: under panic_on_warn the first one would
-	# end the guest and hide every other. The kernel log check fails the
-	# run on each report all the same.
-	[[ $flavor != *-kcsan ]] ||
-		local KBUF_DEBUG_ARGS=${KBUF_DEBUG_ARGS//panic_on_warn=1/}
 	# KASAN and lockdep make the guest several times slower than a stock
 	# one: guests side by side (one per host CPU, at most four) each run
 	# a share of the files.
 	shards=${KBUF_DEBUG_SHARDS:-$(nproc)}
+	[[ $flavor != *-kcsan ]] || kcsan_setup
 	((shards <= 4)) || shards=4
 	KBUF_KERNELS=
 	for ((i = 1; i <= shards; i++)); do
 		KBUF_KERNELS+=" debug%$i/$shards"
 	done
-	KBUF_OUTROOT=$outroot KBUF_KERNELS=$KBUF_KERNELS bash "$here/check.sh"
+	env=(KBUF_OUTROOT="$outroot" KBUF_KERNELS="$KBUF_KERNELS")
+	[[ -z $smp ]] || env+=(KBUF_VM_SMP="$smp")
+	env "${env[@]}" bash "$here/check.sh"
+}
+
+# What the KCSAN flavour changes, in check_flavor's variables (shards,
+# smp, KBUF_DEBUG_ARGS, KBUF_APPEND). A report is a warning: under
+# panic_on_warn (any value, from KBUF_DEBUG_ARGS or KBUF_APPEND) the first
+# one would end the guest and hide every other; the kernel log check fails
+# the run on each report all the same. KCSAN needs two CPUs in one guest
+# (a watchpoint waits with interrupts off: alone, nothing else could run
+# meanwhile): one guest with two virtual CPUs, unless KBUF_DEBUG_SHARDS
+# and KBUF_VM_SMP say otherwise. (The guest makes the watchpoints wait
+# longer, for TCG: tests/guest/init.sh, tune_kcsan.)
+kcsan_setup() {
+	local re='(^| )panic_on_warn=[^ ]*'
+	KBUF_DEBUG_ARGS=$(sed -E "s/$re//g" <<<"$KBUF_DEBUG_ARGS")
+	KBUF_APPEND=$(sed -E "s/$re//g" <<<"$KBUF_APPEND")
+	shards=${KBUF_DEBUG_SHARDS:-1}
+	smp=${KBUF_VM_SMP:-2}
 }
 
 main() {

@@ -142,15 +142,18 @@ export_test_env() {
 	# reads it from the host again each time, 10 to 18 ms (a quarter to
 	# two fifths) more an exec under TCG, for thousands of execs a run.
 	# Where two directories have a name, the first one's wins, as in PATH.
-	local bins=/run/kbuf-bin d f
+	# The directories stay in PATH after the copies: a program the copy
+	# missed still runs from the work tree, not from an installed kbuf.
+	local bins=/run/kbuf-bin d f dirs=
 	mkdir -p "$bins"
 	for d in user/kbufctl user/examples tests/helpers/bin; do
+		dirs+=:$work/$d
 		for f in "$work/$d"/*; do
 			[[ -f $f && -x $f && ! -e $bins/${f##*/} ]] || continue
 			cp "$f" "$bins/"
 		done
 	done
-	export PATH=$bins:$PATH
+	export PATH=$bins$dirs:$PATH
 	export HOME=/root TERM=dumb LANG=C.UTF-8
 }
 
@@ -176,12 +179,33 @@ save_kmemleak() {
 }
 
 # A KCSAN kernel's counters (the 6.12-kcsan flavour of make check-debug):
-# setup_watchpoints shows the detector was at work, data_races how often
-# it reported. Each report is in the kernel log, which the host checks.
+# setup_watchpoints shows the detector was at work; data_races counts the
+# races it saw (the default configuration prints only those during which
+# the watched value changed), races_unknown_origin the values that
+# changed under a watchpoint. Each report is in the kernel log, which
+# the host checks.
 save_kcsan() {
 	local out=$1 k=/sys/kernel/debug/kcsan
 	[[ -r $k ]] || return 0
-	cat "$k" >"$out/kcsan.txt" || true
+	# One CPU sees no race: the watchpoint waits with interrupts off.
+	{ echo "cpus: $(nproc)" && cat "$k"; } >"$out/kcsan.txt" || true
+}
+
+# KCSAN under TCG: a watchpoint waits 80 us (udelay_task) for another
+# CPU's access to the watched word, and one access in about 4000 gets
+# one (skip_watch), values for a real CPU. A virtual CPU does a small part
+# of that work in 80 us. On a driver whose KBUF_IOC_INFO read the length
+# without the lock, 30-read-write-seek's kbuf-hammer runs and 88-stress
+# gave no report with the defaults; with 1000 and 1000, set after the
+# boot (at boot they slowed it to minutes), a minute of kbuf-hammer gave
+# two. kbuftest.kcsan=UDELAY,SKIP chooses others.
+tune_kcsan() {
+	local p=/sys/module/kcsan/parameters udelay skip
+	[[ -w $p/udelay_task ]] || return 0
+	IFS=, read -r udelay skip <<<"$(kbuf_cmdline_arg kbuftest.kcsan 1000,1000)"
+	echo "$udelay" >"$p/udelay_task" && echo "$skip" >"$p/skip_watch" ||
+		echo "guest: could not set KCSAN's udelay_task and skip_watch"
+	echo "guest: KCSAN watchpoints wait $(<"$p/udelay_task") us, one access in $(<"$p/skip_watch")"
 }
 
 # The debug kernel has CONFIG_GCOV_KERNEL and make check-debug builds the
@@ -306,6 +330,7 @@ main() {
 	quiet_kmemleak
 	link_debug_modules "$out"
 	start_udev "$work" "$out"
+	tune_kcsan
 	export_test_env "$work" "$out"
 	run_mode "$work" "$out" "$mode" || rc=$?
 	dmesg >"$out/dmesg.txt" || true

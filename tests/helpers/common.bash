@@ -6,8 +6,9 @@
 #   KBUF_KO    the kbuf.ko built for the running kernel
 #   KBUF_KVER  the running kernel's release
 #   KBUF_OUT   a writable output directory
-#   PATH       with tests/helpers/bin (kbuf-ioctl, kbuf-io, kbuf-mmap,
-#              kbuf-hammer) and user/
+#   PATH       with the programs of tests/helpers/bin (kbuf-ioctl,
+#              kbuf-io, kbuf-mmap, kbuf-hammer) and user/, copied to
+#              /run/kbuf-bin, then those directories
 #
 # Each suite's setup_file calls kbuf_load with the parameters it needs and
 # kbuf_file_setup; its teardown_file calls kbuf_file_teardown, which unloads
@@ -106,8 +107,8 @@ kbuf_dmesg_check() {
 # ---- module load and unload --------------------------------------------
 
 # Wait for udev to finish processing events, if a udevd is running, for
-# up to KBUF_SETTLE_TIMEOUT seconds (tests/guest/init.sh sets it from how
-# long the coldplug took). udevadm settle that fails before then without
+# up to KBUF_SETTLE_TIMEOUT seconds (tests/guest/init.sh sets it: 30, or
+# 150 in a debug kernel). udevadm settle that fails before then without
 # timing out (udevd dropped its control connection: "Broken pipe", seen
 # once in a debug guest) is tried again. If udev does not settle, show what
 # it is doing: the processes it runs, how long they have run, and the end

@@ -171,7 +171,7 @@ take_vm_slot() {
 clean_outdir() {
 	local out=$1
 	mkdir -p "$out"
-	rm -f "$out"/{done,tap.txt,dmesg.txt,kmemleak.txt,console.log,demo.txt,boot.txt,fault.txt}
+	rm -f "$out"/{done,tap.txt,dmesg.txt,kmemleak.txt,kcsan.txt,console.log,demo.txt,boot.txt,fault.txt}
 }
 
 # QEMU's arguments for KBUF_VM_NODES nodes sharing KBUF_VM_MEM (in M or G)
