@@ -10,7 +10,7 @@
 # kbuf_dmesg_problems (tests/vm/lib.sh) still finds it.
 #
 # lab_atomic's report is the one make lab recorded in docs/lab.md from the
-# debug kernel.
+# debug kernel. The KCSAN reports are real ones of the 6.12-kcsan guest.
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
@@ -196,4 +196,130 @@ EOF2
 		injected | sed '1d'
 	} >log
 	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+}
+
+# ---- KCSAN (tests/helpers/kcsan-known.awk, tests/debug/kcsan-known.tsv)
+
+# A core-kernel KCSAN report of the 6.12-kcsan guest, listed in
+# kcsan-known.tsv: virtio's ring index, written by QEMU.
+kcsan_virtio() {
+	stamp <<'EOT'
+==================================================================
+BUG: KCSAN: data-race in virtqueue_kick_prepare+0x125/0x154
+
+race at unknown origin, with read to 0xffff888003ec3d44 of 2 bytes by task 1600 on cpu 1:
+ virtqueue_kick_prepare+0x125/0x154
+ virtqueue_kick+0xe/0x21
+ p9_virtio_request+0x237/0x258
+ p9_client_rpc+0x12c/0x421
+ p9_client_clunk+0x45/0x84
+ v9fs_dir_release+0x160/0x1ab
+ __fput+0x244/0x39c
+ ____fput+0x10/0x11
+ task_work_run+0x108/0x14c
+ resume_user_mode_work.constprop.0+0x3c/0x48
+ syscall_exit_to_user_mode+0x73/0xcc
+ do_syscall_64+0x77/0xc2
+ entry_SYSCALL_64_after_hwframe+0x4b/0x53
+
+value changed: 0xb4e3 -> 0xb4e5
+
+Reported by Kernel Concurrency Sanitizer on:
+CPU: 1 UID: 0 PID: 1600 Comm: chgrp Tainted: G           O       6.12.118 #1 
+Tainted: [O]=OOT_MODULE
+==================================================================
+EOT
+}
+
+# A KCSAN report in kbuf: a driver mutated so that KBUF_IOC_INFO read the
+# length without its lock, under kbuf-hammer.
+kcsan_kbuf() {
+	stamp <<'EOT'
+==================================================================
+BUG: KCSAN: data-race in kbuf_ioctl_info [kbuf] / kbuf_write [kbuf]
+
+write (marked) to 0xffff8880036f2c10 of 8 bytes by task 190 on cpu 1:
+ kbuf_write+0x237/0x2c2 [kbuf]
+ vfs_write+0xc4/0x21e
+ ksys_pwrite64+0x7f/0x9b
+ __x64_sys_pwrite64+0x4e/0x55
+ x64_sys_call+0x109/0x18fe
+ do_syscall_64+0x6b/0xc2
+ entry_SYSCALL_64_after_hwframe+0x4b/0x53
+
+read to 0xffff8880036f2c10 of 8 bytes by task 194 on cpu 0:
+ kbuf_ioctl_info+0x1ab/0x2a0 [kbuf]
+ kbuf_ioctl+0x46/0x11e [kbuf]
+ vfs_ioctl+0x49/0x5d
+ __do_sys_ioctl+0x52/0x69
+ __x64_sys_ioctl+0x3b/0x40
+ x64_sys_call+0xef/0x18fe
+ do_syscall_64+0x6b/0xc2
+ entry_SYSCALL_64_after_hwframe+0x4b/0x53
+
+value changed: 0x0000000000001605 -> 0x0000000000007826
+
+Reported by Kernel Concurrency Sanitizer on:
+CPU: 0 UID: 0 PID: 194 Comm: kbuf-hammer Tainted: G           O       6.12.118 #1 
+Tainted: [O]=OOT_MODULE
+==================================================================
+EOT
+}
+
+@test "a listed core-kernel KCSAN report is dropped whole, the lines around it are kept" {
+	{
+		echo '[   11.000000] kbuf: loaded'
+		kcsan_virtio
+		echo '[   14.000000] ok 39'
+	} >log
+	run awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
+		-f "$TREE/tests/helpers/kcsan-known.awk" log
+	assert_success
+	assert_output '[   11.000000] kbuf: loaded
+[   14.000000] ok 39'
+	run problems log
+	assert_output ''
+}
+
+@test "a KCSAN report in kbuf is kept whole" {
+	kcsan_kbuf >log
+	run problems log
+	assert_line --partial 'BUG: KCSAN: data-race in kbuf_ioctl_info [kbuf] / kbuf_write [kbuf]'
+	assert_equal "$(awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
+		-f "$TREE/tests/helpers/kcsan-known.awk" log)" "$(cat log)"
+}
+
+@test "a listed function's KCSAN report with a kbuf frame in it is kept whole" {
+	kcsan_virtio | sed 's/ virtqueue_kick+0xe\/0x21/ kbuf_read_iter+0x1e\/0x90 [kbuf]/' >log
+	grep -q 'kbuf_read_iter' log
+	run problems log
+	assert_line --partial 'BUG: KCSAN: data-race in virtqueue_kick_prepare'
+	assert_equal "$(awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
+		-f "$TREE/tests/helpers/kcsan-known.awk" log)" "$(cat log)"
+}
+
+@test "a core-kernel KCSAN report that is not listed is kept whole" {
+	kcsan_virtio | sed 's/virtqueue_kick_prepare/virtqueue_notify/g' >log
+	run problems log
+	assert_line --partial 'BUG: KCSAN: data-race in virtqueue_notify'
+	assert_equal "$(awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
+		-f "$TREE/tests/helpers/kcsan-known.awk" log)" "$(cat log)"
+}
+
+@test "a listed KCSAN report cut short is kept, and so is the report that follows" {
+	{
+		kcsan_virtio | sed '5q'
+		real_report
+	} >log
+	run problems log
+	assert_line --partial 'BUG: KCSAN: data-race in virtqueue_kick_prepare'
+	assert_line --partial 'BUG: scheduling while atomic'
+}
+
+@test "every row of kcsan-known.tsv has a signature and a reason, and no kbuf function" {
+	run awk -F '\t' '!/^#/ && (NF != 2 || $1 == "" || length($2) < 40 || $1 ~ /kbuf/)' \
+		"$TREE/tests/debug/kcsan-known.tsv"
+	assert_output ''
+	run grep -vc '^#' "$TREE/tests/debug/kcsan-known.tsv"
+	refute_output 0
 }

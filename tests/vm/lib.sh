@@ -25,11 +25,14 @@ KBUF_DMESG_BAD+='|soft lockup|general protection|Call Trace'
 KBUF_DMESG_BAD+='|dma-debug disabled|debugging out of memory'
 
 # The lines of kernel log $1 that report a problem, less the command line
-# (which says hung_task_panic) and the failures 91-fault.bats and make soak
-# inject on purpose.
+# (which says hung_task_panic), the failures 91-fault.bats and make soak
+# inject on purpose, and the core kernel's KCSAN reports listed in
+# tests/debug/kcsan-known.tsv.
 kbuf_dmesg_problems() {
 	grep -avi 'command line:' "$1" |
 		awk -f "$KBUF_ROOT/tests/helpers/dmesg-injected.awk" |
+		awk -v known="$KBUF_ROOT/tests/debug/kcsan-known.tsv" \
+			-f "$KBUF_ROOT/tests/helpers/kcsan-known.awk" |
 		grep -aE "$KBUF_DMESG_BAD" || true
 }
 
