@@ -339,15 +339,20 @@ coverage() {
 	# flavour): the watchpoints it set up, which show it was at work, the
 	# races it saw between two accesses (data_races: reported only if the
 	# watched value changed) and those it inferred from a value that
-	# changed under a watchpoint (races_unknown_origin, all reported).
+	# changed under a watchpoint (races_unknown_origin). Reports of one
+	# frame come at most every 3 s (CONFIG_KCSAN_REPORT_ONCE_IN_MS).
 	for e in "${outs[@]}"; do
 		[[ ! -f $e/kcsan.txt ]] || awk -v l="kcsan: ${e##*/}: " '
+			/^cpus: 1$/ { s1 = 1 }
 			/^(cpus|setup_watchpoints|data_races|races_unknown_origin): / {
 				sub(/:$/, "", $1)
 				s = s sep $1 " " $2
 				sep = ", "
 			}
-			END { if (s != "") print l s }
+			END {
+				if (s != "") print l s
+				if (s1) print l "one CPU: no race between two tasks can show"
+			}
 		' "$e/kcsan.txt" || true
 	done
 }

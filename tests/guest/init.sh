@@ -111,8 +111,10 @@ start_udev() {
 	udevadm control --reload || true
 	# The coldplug replays the add events of the devices the tests use
 	# that exist at boot (the memory devices /dev/null..., misc devices
-	# such as udmabuf, the dma-buf heaps); kbuf's devices, vgem's and
-	# vivid's come later, and udev sees their events live. Replaying all
+	# such as udmabuf, the dma-buf heaps); kbuf's devices and those of the
+	# modules the tests load come later, and udev sees their events live
+	# (a built-in vgem's card is not replayed: no test needs udev's work
+	# on it). Replaying all
 	# 216 devices (71 of them ttys, 39 ACPI objects) took 2 s in a stock
 	# guest and 73 s in a debug one, for nothing a test looks at.
 	udevadm trigger --action=add --subsystem-match=mem \
@@ -187,7 +189,8 @@ save_kmemleak() {
 save_kcsan() {
 	local out=$1 k=/sys/kernel/debug/kcsan
 	[[ -r $k ]] || return 0
-	# One CPU sees no race: the watchpoint waits with interrupts off.
+	# One CPU sees no race between two tasks: a watchpoint waits with
+	# interrupts off.
 	{ echo "cpus: $(nproc)" && cat "$k"; } >"$out/kcsan.txt" || true
 }
 
@@ -203,6 +206,7 @@ tune_kcsan() {
 	local p=/sys/module/kcsan/parameters udelay skip
 	[[ -w $p/udelay_task ]] || return 0
 	IFS=, read -r udelay skip <<<"$(kbuf_cmdline_arg kbuftest.kcsan 1000,1000)"
+	udelay=${udelay:-1000} skip=${skip:-1000}
 	echo "$udelay" >"$p/udelay_task" && echo "$skip" >"$p/skip_watch" ||
 		echo "guest: could not set KCSAN's udelay_task and skip_watch"
 	echo "guest: KCSAN watchpoints wait $(<"$p/udelay_task") us, one access in $(<"$p/skip_watch")"

@@ -12,8 +12,10 @@
 # lines). Its signature is
 # what follows "data-race in", each function without its +offset/size:
 # "process_scheduled_works" or "kbuf_ioctl_info / kbuf_write". A line
-# that begins another report (the words the log checks look for) ends
-# the hold, and the held lines are printed: a report cut short is kept.
+# that begins another report or that the log checks look for ends the
+# hold, and it and the held lines are printed: a report cut short is
+# kept. (A KCSAN report has no "Call Trace:" line of its own: one inside
+# it is another CPU's report.)
 
 BEGIN {
 	word = "(^|[^A-Za-z])"
@@ -21,7 +23,8 @@ BEGIN {
 	another = another "|circular locking|possible recursive locking"
 	another = another "|inconsistent lock state|kmemleak.*unreferenced"
 	another = another "|blocked for more than|hung_task|soft lockup"
-	another = another "|general protection"
+	another = another "|general protection|Call Trace"
+	another = another "|dma-debug disabled|debugging out of memory"
 	if (known != "") {
 		while ((getline line < known) > 0) {
 			if (line ~ /^#/ || line == "")

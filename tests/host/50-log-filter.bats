@@ -323,3 +323,23 @@ EOT
 	run grep -vc '^#' "$TREE/tests/debug/kcsan-known.tsv"
 	refute_output 0
 }
+
+@test "another CPU's Call Trace inside a listed KCSAN report is kept, and the report with it" {
+	{
+		kcsan_virtio | sed '8q'
+		real_report
+		kcsan_virtio | sed '1,8d'
+	} >log
+	run problems log
+	assert_line --partial 'Call Trace:'
+	assert_line --partial 'BUG: KCSAN: data-race in virtqueue_kick_prepare'
+	assert_equal "$(awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
+		-f "$TREE/tests/helpers/kcsan-known.awk" log)" "$(cat log)"
+}
+
+@test "a lone Call Trace line inside a listed KCSAN report is kept" {
+	kcsan_virtio | sed '8a\
+Call Trace:' >log
+	run problems log
+	assert_line --partial 'Call Trace:'
+}
