@@ -266,14 +266,27 @@ Tainted: [O]=OOT_MODULE
 EOT
 }
 
+# kcsan_filter FILE: FILE through kcsan-known.awk, with the list.
+kcsan_filter() {
+	awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
+		-f "$TREE/tests/helpers/kcsan-known.awk" "$1"
+}
+
+# assert_kcsan_kept SIGNATURE: the log checks find the KCSAN report of
+# SIGNATURE in the file log, and kcsan-known.awk passes log unchanged.
+assert_kcsan_kept() {
+	run problems log
+	assert_line --partial "BUG: KCSAN: data-race in $1"
+	assert_equal "$(kcsan_filter log)" "$(cat log)"
+}
+
 @test "a listed core-kernel KCSAN report is dropped whole, the lines around it are kept" {
 	{
 		echo '[   11.000000] kbuf: loaded'
 		kcsan_virtio
 		echo '[   14.000000] ok 39'
 	} >log
-	run awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
-		-f "$TREE/tests/helpers/kcsan-known.awk" log
+	run kcsan_filter log
 	assert_success
 	assert_output '[   11.000000] kbuf: loaded
 [   14.000000] ok 39'
@@ -283,27 +296,18 @@ EOT
 
 @test "a KCSAN report in kbuf is kept whole" {
 	kcsan_kbuf >log
-	run problems log
-	assert_line --partial 'BUG: KCSAN: data-race in kbuf_ioctl_info [kbuf] / kbuf_write [kbuf]'
-	assert_equal "$(awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
-		-f "$TREE/tests/helpers/kcsan-known.awk" log)" "$(cat log)"
+	assert_kcsan_kept 'kbuf_ioctl_info [kbuf] / kbuf_write [kbuf]'
 }
 
 @test "a listed function's KCSAN report with a kbuf frame in it is kept whole" {
 	kcsan_virtio | sed 's/ virtqueue_kick+0xe\/0x21/ kbuf_read_iter+0x1e\/0x90 [kbuf]/' >log
 	grep -q 'kbuf_read_iter' log
-	run problems log
-	assert_line --partial 'BUG: KCSAN: data-race in virtqueue_kick_prepare'
-	assert_equal "$(awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
-		-f "$TREE/tests/helpers/kcsan-known.awk" log)" "$(cat log)"
+	assert_kcsan_kept 'virtqueue_kick_prepare'
 }
 
 @test "a core-kernel KCSAN report that is not listed is kept whole" {
 	kcsan_virtio | sed 's/virtqueue_kick_prepare/virtqueue_notify/g' >log
-	run problems log
-	assert_line --partial 'BUG: KCSAN: data-race in virtqueue_notify'
-	assert_equal "$(awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
-		-f "$TREE/tests/helpers/kcsan-known.awk" log)" "$(cat log)"
+	assert_kcsan_kept 'virtqueue_notify'
 }
 
 @test "a listed KCSAN report cut short is kept, and so is the report that follows" {
@@ -330,11 +334,8 @@ EOT
 		real_report
 		kcsan_virtio | sed '1,8d'
 	} >log
-	run problems log
+	assert_kcsan_kept 'virtqueue_kick_prepare'
 	assert_line --partial 'Call Trace:'
-	assert_line --partial 'BUG: KCSAN: data-race in virtqueue_kick_prepare'
-	assert_equal "$(awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
-		-f "$TREE/tests/helpers/kcsan-known.awk" log)" "$(cat log)"
 }
 
 @test "a lone Call Trace line inside a listed KCSAN report is kept" {
