@@ -95,10 +95,7 @@ kbuf_dmesg_check() {
 	local line bad=
 	while IFS= read -r line; do
 		[[ $line =~ $KBUF_DMESG_BAD ]] && bad+="$line"$'\n'
-	done < <(kbuf_dmesg_since_mark "$@" |
-		awk -f "$KBUF_ROOT/tests/helpers/dmesg-injected.awk" |
-		awk -v known="$KBUF_ROOT/tests/debug/kcsan-known.tsv" \
-			-f "$KBUF_ROOT/tests/helpers/kcsan-known.awk")
+	done < <(kbuf_dmesg_since_mark "$@" | kbuf_log_filter)
 	if [[ -n $bad ]]; then
 		printf '%s' "$bad" |
 			batslib_decorate 'kernel log shows a warning' | fail

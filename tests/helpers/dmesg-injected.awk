@@ -26,16 +26,8 @@
 # an allocation failure, an RCU stall), ends the hold, and it and the
 # lines held are printed.
 #
-# Everything else passes through.
-
-BEGIN {
-	word = "(^|[^A-Za-z])"
-	another = word "(BUG|WARNING)([^A-Za-z]|$)|Oops|KASAN|UBSAN"
-	another = another "|circular locking|possible recursive locking"
-	another = another "|inconsistent lock state|kmemleak.*unreferenced"
-	another = another "|blocked for more than|hung_task|soft lockup"
-	another = another "|general protection"
-}
+# Everything else passes through. The words that begin another report
+# ("another") come from report-words.awk, loaded first.
 
 function flush_held(i) {
 	for (i = 1; i <= nheld; i++)

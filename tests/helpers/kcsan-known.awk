@@ -18,12 +18,8 @@
 # it is another CPU's report.)
 
 BEGIN {
-	word = "(^|[^A-Za-z])"
-	another = word "(BUG|WARNING)([^A-Za-z]|$)|Oops|KASAN|UBSAN"
-	another = another "|circular locking|possible recursive locking"
-	another = another "|inconsistent lock state|kmemleak.*unreferenced"
-	another = another "|blocked for more than|hung_task|soft lockup"
-	another = another "|general protection|Call Trace"
+	# report-words.awk, loaded first, has the rest.
+	another = another "|Call Trace"
 	another = another "|dma-debug disabled|debugging out of memory"
 	if (known != "") {
 		while ((getline line < known) > 0) {

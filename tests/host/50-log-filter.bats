@@ -34,6 +34,12 @@ setup() {
 		fail "no lab_atomic report in docs/lab.md's lesson 5"
 }
 
+# injected_filter FILE: FILE through dmesg-injected.awk.
+injected_filter() {
+	awk -f "$TREE/tests/helpers/report-words.awk" \
+		-f "$TREE/tests/helpers/dmesg-injected.awk" "$1"
+}
+
 # problems FILE: what the log checks report of FILE.
 problems() {
 	kbuf_dmesg_problems "$1"
@@ -80,7 +86,7 @@ EOF
 		cat lab.log
 		echo '[   14.000000] lab_atomic: unloaded'
 	} >log
-	run awk -f "$TREE/tests/helpers/dmesg-injected.awk" log
+	run injected_filter log
 	assert_success
 	assert_output '[   11.000000] kbuf: loaded
 [   14.000000] lab_atomic: unloaded'
@@ -93,12 +99,12 @@ EOF
 	run problems log
 	assert_line --partial 'BUG: sleeping function called from invalid context'
 	assert_line --partial 'Call Trace:'
-	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+	assert_equal "$(injected_filter log)" "$(cat log)"
 }
 
 @test "the same report from another task than insmod is kept whole" {
 	sed 's/name: insmod$/name: modprobe/' lab.log >log
-	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+	assert_equal "$(injected_filter log)" "$(cat log)"
 }
 
 @test "a KASAN or lockdep header interleaved with lab_atomic's report is kept, and the report with it" {
@@ -120,7 +126,7 @@ EOF
 	run problems log
 	assert_line --partial 'BUG: sleeping function called from invalid context'
 	assert_line --partial 'BUG: scheduling while atomic: kbufctl/170/0x00000002'
-	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+	assert_equal "$(injected_filter log)" "$(cat log)"
 }
 
 @test "an injected vmalloc failure's report is dropped, a report after it is kept" {
@@ -166,7 +172,7 @@ EOF2
 	run problems log
 	assert_line --partial 'BUG: sleeping function called from invalid context'
 	assert_equal "$(grep -c 'Call Trace:' <<<"$output")" 2
-	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+	assert_equal "$(injected_filter log)" "$(cat log)"
 }
 
 @test "an injected vmalloc failure's report cut short, then a report without a header word: that one is kept" {
@@ -176,7 +182,7 @@ EOF2
 	} >log
 	run problems log
 	assert_output --partial 'Call Trace:'
-	run awk -f "$TREE/tests/helpers/dmesg-injected.awk" log
+	run injected_filter log
 	assert_output --partial 'kworker/1:2: page allocation failure: order:4'
 	assert_output --partial 'kbuf_stats_refresh+0x30/0x90 [kbuf]'
 }
@@ -186,7 +192,7 @@ EOF2
 		injected | sed '1q'
 		wordless_report
 	} >log
-	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+	assert_equal "$(injected_filter log)" "$(cat log)"
 }
 
 @test "another task's report between an injected failure's header and its stack is kept, and the failure with it" {
@@ -195,7 +201,7 @@ EOF2
 		wordless_report
 		injected | sed '1d'
 	} >log
-	assert_equal "$(awk -f "$TREE/tests/helpers/dmesg-injected.awk" log)" "$(cat log)"
+	assert_equal "$(injected_filter log)" "$(cat log)"
 }
 
 # ---- KCSAN (tests/helpers/kcsan-known.awk, tests/debug/kcsan-known.tsv)
@@ -269,6 +275,7 @@ EOT
 # kcsan_filter FILE: FILE through kcsan-known.awk, with the list.
 kcsan_filter() {
 	awk -v known="$TREE/tests/debug/kcsan-known.tsv" \
+		-f "$TREE/tests/helpers/report-words.awk" \
 		-f "$TREE/tests/helpers/kcsan-known.awk" "$1"
 }
 

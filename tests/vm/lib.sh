@@ -29,11 +29,18 @@ KBUF_DMESG_BAD+='|dma-debug disabled|debugging out of memory'
 # inject on purpose, and the core kernel's KCSAN reports listed in
 # tests/debug/kcsan-known.tsv.
 kbuf_dmesg_problems() {
-	grep -avi 'command line:' "$1" |
-		awk -f "$KBUF_ROOT/tests/helpers/dmesg-injected.awk" |
-		awk -v known="$KBUF_ROOT/tests/debug/kcsan-known.tsv" \
-			-f "$KBUF_ROOT/tests/helpers/kcsan-known.awk" |
+	grep -avi 'command line:' "$1" | kbuf_log_filter |
 		grep -aE "$KBUF_DMESG_BAD" || true
+}
+
+# A kernel log on stdin less what every log check lets through: the
+# reports the tests provoke on purpose (dmesg-injected.awk) and the core
+# kernel's listed KCSAN reports (kcsan-known.awk).
+kbuf_log_filter() {
+	local h=$KBUF_ROOT/tests/helpers
+	awk -f "$h/report-words.awk" -f "$h/dmesg-injected.awk" |
+		awk -v known="$KBUF_ROOT/tests/debug/kcsan-known.tsv" \
+			-f "$h/report-words.awk" -f "$h/kcsan-known.awk"
 }
 
 # The kernel command line on stdin without the harness's own arguments
