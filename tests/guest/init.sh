@@ -114,9 +114,9 @@ start_udev() {
 	# such as udmabuf, the dma-buf heaps); kbuf's devices and those of the
 	# modules the tests load come later, and udev sees their events live
 	# (a built-in vgem's card is not replayed: no test needs udev's work
-	# on it). Replaying all
-	# 216 devices (71 of them ttys, 39 ACPI objects) took 2 s in a stock
-	# guest and 73 s in a debug one, for nothing a test looks at.
+	# on it). Replaying all 216 devices (71 of them ttys, 39 ACPI objects)
+	# took 2 s in a stock guest and 73 s in a debug one, for nothing a
+	# test looks at.
 	udevadm trigger --action=add --subsystem-match=mem \
 		--subsystem-match=misc --subsystem-match=dma_heap || true
 	udevadm settle --timeout=300 || echo "guest: udevadm settle timed out"
