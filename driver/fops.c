@@ -125,6 +125,14 @@ static int kbuf_open(struct inode *inode, struct file *filp)
 	filp->private_data = buf;
 	/* Transfers honour IOCB_NOWAIT: see kbuf_io_lock(). */
 	filp->f_mode |= FMODE_NOWAIT;
+	/*
+	 * The VFS sets this for regular files only: with it, read(),
+	 * write() and lseek() on a descriptor shared by threads or
+	 * processes take f_pos_lock, so each moves the position at once
+	 * (POSIX XSI 2.9.7). Without it, two calls start at one position,
+	 * and one's update of f_pos is lost: a data race on f_pos.
+	 */
+	filp->f_mode |= FMODE_ATOMIC_POS;
 
 	/* As for a regular file, truncation needs write access. */
 	if ((filp->f_flags & O_TRUNC) && (filp->f_mode & FMODE_WRITE)) {

@@ -3,6 +3,9 @@
  * kbuf: private declarations shared by the driver's files.
  *
  * Locking, outermost first:
+ *   file->f_pos_lock    (the VFS's) held around read(), write() and
+ *                       lseek() on a shared descriptor (FMODE_ATOMIC_POS,
+ *                       set by kbuf_open()); never with kbuf_registry_lock
  *   kbuf_registry_lock  the list of buffers, the names and minors, open,
  *                       create and destroy, and whether new buffers'
  *                       uevents are still held back (buffer.c)

@@ -333,6 +333,19 @@ except OSError as e:
 	kbuf-ioctl "$KBUF_DEV/vmalloc" resize 1048576
 }
 
+# The VFS locks a shared position (f_pos_lock) only for files marked
+# FMODE_ATOMIC_POS, which it sets for regular files; kbuf_open() sets it
+# too. Without it two calls can read the same position and store theirs
+# back, so records are written over or read twice.
+@test "threads sharing a descriptor write and read each record once, as in a regular file" {
+	check() {
+		run python3 "$KBUF_ROOT/tests/helpers/shared-pos.py" \
+			"$KBUF_DEV/$1" 4 1024
+		assert_output "wrote 4096, lost 0; read 4096, twice 0, missed 0"
+	}
+	kbuf_each_backend check
+}
+
 @test "a reader killed during long reads leaves the buffer closed and usable" {
 	local size=$((64 << 20)) reads=() i rc=0
 	kbuf_create big vmalloc "$size"
