@@ -351,3 +351,94 @@ Call Trace:' >log
 	run problems log
 	assert_line --partial 'Call Trace:'
 }
+
+# Two core-kernel KCSAN reports of the 6.12-kcsan guest under kbuf-hammer
+# (two virtual CPUs, the watchpoints tuned as make check-debug tunes
+# them). start_dir_add is listed; ksys_read is the race on the position
+# of a descriptor two threads shared before kbuf_open() set
+# FMODE_ATOMIC_POS, and must never be let through.
+kcsan_dir_add() {
+	stamp <<'EOT'
+==================================================================
+BUG: KCSAN: data-race in start_dir_add / start_dir_add
+
+read-write (marked) to 0xffff888003b03f70 of 4 bytes by task 121 on cpu 0:
+ start_dir_add+0x71/0x8a
+ __d_add+0x76/0x1ac
+ d_add+0x27/0x2a
+ simple_lookup+0x64/0x69
+ lookup_open.isra.0+0x4a0/0x5a0
+ path_openat+0x3eb/0xac4
+ do_filp_open+0x64/0xad
+ do_sys_openat2+0x6e/0xa5
+ do_sys_open+0x29/0x2e
+ __x64_sys_openat+0x51/0x58
+ x64_sys_call+0x1681/0x18fe
+ do_syscall_64+0x6b/0xc2
+ entry_SYSCALL_64_after_hwframe+0x4b/0x53
+
+read to 0xffff888003b03f70 of 4 bytes by task 131 on cpu 1:
+ start_dir_add+0x52/0x8a
+ __d_add+0x76/0x1ac
+ d_add+0x27/0x2a
+ simple_lookup+0x64/0x69
+ lookup_open.isra.0+0x4a0/0x5a0
+ path_openat+0x3eb/0xac4
+ do_filp_open+0x64/0xad
+ do_sys_openat2+0x6e/0xa5
+ do_sys_open+0x29/0x2e
+ __x64_sys_openat+0x51/0x58
+ x64_sys_call+0x1681/0x18fe
+ do_syscall_64+0x6b/0xc2
+ entry_SYSCALL_64_after_hwframe+0x4b/0x53
+
+value changed: 0x00000854 -> 0x00000856
+
+Reported by Kernel Concurrency Sanitizer on:
+CPU: 1 UID: 0 PID: 131 Comm: (udev-worker) Not tainted 6.12.118 #1 
+==================================================================
+EOT
+}
+
+kcsan_f_pos() {
+	stamp <<'EOT'
+==================================================================
+BUG: KCSAN: data-race in ksys_read / ksys_read
+
+write to 0xffff888003796ea0 of 8 bytes by task 178 on cpu 0:
+ ksys_read+0xb6/0xd4
+ __x64_sys_read+0x3c/0x41
+ x64_sys_call+0x71/0x18fe
+ do_syscall_64+0x6b/0xc2
+ entry_SYSCALL_64_after_hwframe+0x4b/0x53
+
+read to 0xffff888003796ea0 of 8 bytes by task 182 on cpu 1:
+ ksys_read+0x6a/0xd4
+ __x64_sys_read+0x3c/0x41
+ x64_sys_call+0x71/0x18fe
+ do_syscall_64+0x6b/0xc2
+ entry_SYSCALL_64_after_hwframe+0x4b/0x53
+
+value changed: 0x000000000000da05 -> 0x0000000000010000
+
+Reported by Kernel Concurrency Sanitizer on:
+CPU: 1 UID: 0 PID: 182 Comm: kbuf-hammer Tainted: G           O       6.12.118 #1 
+Tainted: [O]=OOT_MODULE
+==================================================================
+EOT
+}
+
+@test "a listed KCSAN report of two functions is dropped whole" {
+	{
+		kcsan_dir_add
+		echo '[   14.000000] ok 39'
+	} >log
+	run kcsan_filter log
+	assert_success
+	assert_output '[   14.000000] ok 39'
+}
+
+@test "the KCSAN report of a shared descriptor's position is kept whole" {
+	kcsan_f_pos >log
+	assert_kcsan_kept 'ksys_read / ksys_read'
+}
