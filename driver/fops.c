@@ -126,11 +126,15 @@ static int kbuf_open(struct inode *inode, struct file *filp)
 	/* Transfers honour IOCB_NOWAIT: see kbuf_io_lock(). */
 	filp->f_mode |= FMODE_NOWAIT;
 	/*
-	 * The VFS sets this for regular files only: with it, read(),
-	 * write() and lseek() on a descriptor shared by threads or
-	 * processes take f_pos_lock, so each moves the position at once
-	 * (POSIX XSI 2.9.7). Without it, two calls start at one position,
-	 * and one's update of f_pos is lost: a data race on f_pos.
+	 * The VFS sets this for regular files and directories only. With
+	 * it, read(), readv(), write(), writev() and lseek() of a shared
+	 * descriptor hold f_pos_lock, so each moves the position at once.
+	 * Without it two calls start at one position and one update of
+	 * f_pos is lost: a data race that KCSAN reported between two
+	 * read()s, and kbuf_llseek()'s store would be one side of it too.
+	 * The wait for f_pos_lock cannot be killed; it lasts as long as
+	 * the sharer's call, which may wait for io_rwsem, as an XFS read
+	 * waits for i_rwsem.
 	 */
 	filp->f_mode |= FMODE_ATOMIC_POS;
 

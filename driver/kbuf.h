@@ -3,9 +3,12 @@
  * kbuf: private declarations shared by the driver's files.
  *
  * Locking, outermost first:
- *   file->f_pos_lock    (the VFS's) held around read(), write() and
- *                       lseek() on a shared descriptor (FMODE_ATOMIC_POS,
- *                       set by kbuf_open()); never with kbuf_registry_lock
+ *   file->f_pos_lock    (the VFS's) held around read(), readv(), write(),
+ *                       writev() and lseek() while the file has more than
+ *                       one reference (FMODE_ATOMIC_POS, set by
+ *                       kbuf_open()); a mutex_lock(), not killable. Not
+ *                       taken by splice, sendfile or io_uring. Never with
+ *                       kbuf_registry_lock
  *   kbuf_registry_lock  the list of buffers, the names and minors, open,
  *                       create and destroy, and whether new buffers'
  *                       uevents are still held back (buffer.c)

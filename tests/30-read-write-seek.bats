@@ -336,13 +336,23 @@ except OSError as e:
 # The VFS locks a shared position (f_pos_lock) only for files marked
 # FMODE_ATOMIC_POS, which it sets for regular files; kbuf_open() sets it
 # too. Without it two calls can read the same position and store theirs
-# back, so records are written over or read twice.
+# back, so records are written over or read twice: in the stock guests
+# (one virtual CPU) 416 and 1046 of the 4096 were lost. The same run on a
+# regular file in the guest is the control.
 @test "threads sharing a descriptor write and read each record once, as in a regular file" {
-	check() {
-		run python3 "$KBUF_ROOT/tests/helpers/shared-pos.py" \
-			"$KBUF_DEV/$1" 4 1024
-		assert_output "wrote 4096, lost 0; read 4096, twice 0, missed 0"
+	local want="wrote 4096, lost 0; read 4096, twice 0, missed 0"
+	shared_pos() {
+		run python3 "$KBUF_ROOT/tests/helpers/shared-pos.py" "$1" 4 1024
+		assert_output "$want"
 	}
+	check() {
+		local cap
+		cap=$(cap_of "$1")
+		((cap >= 65536)) || fail "$1: capacity $cap, 65536 needed"
+		shared_pos "$KBUF_DEV/$1"
+	}
+	: >"$BATS_TEST_TMPDIR/regular"
+	shared_pos "$BATS_TEST_TMPDIR/regular"
 	kbuf_each_backend check
 }
 

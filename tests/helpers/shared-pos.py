@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # shared-pos.py NODE THREADS RECORDS: threads sharing one descriptor of
-# NODE (an empty buffer of at least THREADS * RECORDS * 16 bytes) first
-# write RECORDS 16-byte records each with write(), then, from position 0,
-# read the buffer back 16 bytes at a time with read() until the end. On a
-# regular file each call moves the shared position atomically, so every
-# record lands once and is read once. Prints
+# NODE (an empty buffer of at least THREADS * RECORDS * 16 bytes, or a
+# regular file) first write RECORDS 16-byte records each, by write() and
+# writev() in turn, then, from position 0, read the buffer back 16 bytes
+# at a time, by read() and readv() in turn, until the end. On a regular
+# file each call moves the shared position atomically, so every record
+# lands once and is read once. Prints
 #   "wrote N, lost L; read N, twice T, missed M"
 # and exits 0, or 1 on an unexpected error. The threads release the GIL in
 # each call, so their calls meet in the kernel.
@@ -29,7 +30,9 @@ def writer(fd, thread, count, errors):
     """Write thread's count records at the shared position."""
     try:
         for seq in range(count):
-            if os.write(fd, record(thread, seq)) != RECORD:
+            data = record(thread, seq)
+            done = os.writev(fd, [data]) if seq % 2 else os.write(fd, data)
+            if done != RECORD:
                 errors.append("short write")
                 return
     except OSError as err:
@@ -38,9 +41,13 @@ def writer(fd, thread, count, errors):
 
 def reader(fd, out, errors):
     """Read records at the shared position until the end of the buffer."""
+    vector = [bytearray(RECORD)]
     try:
         while True:
-            data = os.read(fd, RECORD)
+            if len(out) % 2:
+                data = bytes(vector[0][:os.readv(fd, vector)])
+            else:
+                data = os.read(fd, RECORD)
             if not data:
                 return
             out.append(data)
