@@ -187,7 +187,8 @@ kbuf_mut_one() {
 	kbuf_mut_announce "$@"
 	read -r taint0 </proc/sys/kernel/tainted
 	mark=$(dmesg | wc -l)
-	export KBUF_KO=$2
+	KBUF_KO=$(kbuf_ko_in_memory "$2")
+	export KBUF_KO
 	: >"$tap"
 	shift 2
 	why=$(kbuf_mut_run_specs "$id" "$tap" "$stop" "$@")

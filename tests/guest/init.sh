@@ -156,16 +156,8 @@ export_test_env() {
 		done
 	done
 	export PATH=$bins$dirs:$PATH
-	# The module, too: a load reads its file, and read over 9p that is
-	# the test bed's work, not the loader's. 91-fault.bats fails every
-	# allocation of a load in turn; in 6.12's debug kernel one of them,
-	# in 9p's read (netfs), made netfs_put_request() underflow a
-	# refcount, and panic_on_warn ended the guest.
-	if [[ -f $KBUF_KO ]]; then
-		mkdir -p /run/kbuf-ko
-		cp "$KBUF_KO" /run/kbuf-ko/
-		KBUF_KO=/run/kbuf-ko/kbuf.ko
-	fi
+	# The module, too (kbuf_ko_in_memory says why).
+	[[ ! -f $KBUF_KO ]] || KBUF_KO=$(kbuf_ko_in_memory "$KBUF_KO")
 	export HOME=/root TERM=dumb LANG=C.UTF-8
 }
 

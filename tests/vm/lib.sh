@@ -118,6 +118,23 @@ kbuf_log() {
 	printf '%s\n' "$*" >&2
 }
 
+# In a guest: print the path of a copy of module $1 in memory
+# (/run/kbuf-ko), or $1 itself, with a message, if it cannot be copied. A
+# load reads its file, and read over 9p that is the test bed's work, not
+# the loader's: 91-fault.bats fails every allocation of a load in turn,
+# and in 6.12's debug kernel one of them, in 9p's read (netfs), made
+# netfs_put_request() underflow a refcount, and panic_on_warn ended the
+# guest.
+kbuf_ko_in_memory() {
+	local dir=/run/kbuf-ko
+	if mkdir -p "$dir" && cp "$1" "$dir/kbuf.ko"; then
+		echo "$dir/kbuf.ko"
+	else
+		kbuf_log "could not copy $1 to $dir: loading it from where it is"
+		echo "$1"
+	fi
+}
+
 kbuf_die() {
 	kbuf_log "error: $*"
 	exit 1
