@@ -4,10 +4,11 @@
  *
  * Locking, outermost first:
  *   file->f_pos_lock    (the VFS's) held around read(), readv(), write(),
- *                       writev() and lseek() while the file has more than
- *                       one reference (FMODE_ATOMIC_POS, set by
- *                       kbuf_open()); a mutex_lock(), not killable. Not
- *                       taken by splice, sendfile or io_uring. Never with
+ *                       writev(), lseek(), and preadv2() and pwritev2()
+ *                       at offset -1, while the file has more than one
+ *                       reference (FMODE_ATOMIC_POS, set by kbuf_open());
+ *                       a mutex_lock(), not killable. Not taken by
+ *                       splice, sendfile or io_uring. Never with
  *                       kbuf_registry_lock
  *   kbuf_registry_lock  the list of buffers, the names and minors, open,
  *                       create and destroy, and whether new buffers'
