@@ -20,6 +20,7 @@ teardown_file() {
 
 setup() {
 	local nodes=/sys/devices/system/node/has_normal_memory
+	kbuf_test_setup
 	[[ -f $nodes ]] || skip "the guest's kernel has no NUMA"
 	[[ $(<"$nodes") == 0-1 ]] ||
 		skip "the guest does not have two nodes with memory ($nodes: $(<"$nodes"); tests/vm/boot.sh KBUF_VM_NODES)"
@@ -62,9 +63,13 @@ node_free() {
 
 # A create on a node takes another path through two of the allocators
 # (alloc_pages_node() for pages, and for vmalloc pages taken one by one
-# and joined with vmap()): its zeroing is checked apart. From the second
-# round on, the allocator hands back the 0xff bytes the last round left,
-# unless the driver zeroes them.
+# and joined with vmap()): its zeroing is checked apart. Each round
+# leaves 0xff in the memory it frees, and the next create on the node,
+# of this backend or the next one, is likely to get it back: 64 KiB of
+# pages (and of kmalloc) is an order-4 block, which skips the per-CPU
+# lists and returns to the head of the node's free list; vmalloc's
+# pages are order 0, handed back from the per-CPU list of the CPU that
+# freed them, so the rounds run on CPU 0 only.
 @test "buffers of each backend created on node 1 start as zeros where a destroyed one left 0xff" {
 	check() {
 		local i dev="$KBUF_DEV/nz-$1"
@@ -74,10 +79,13 @@ node_free() {
 			kbuf-ioctl "$dev" set-length 65536
 			cmp -n 65536 "$dev" /dev/zero ||
 				fail "round $i: a $1 buffer on node 1 shows old bytes"
-			kbuf-io "$dev" pfill 0 65536 255 >/dev/null
+			[[ $(kbuf-io "$dev" pfill 0 65536 255) == 65536 ]] ||
+				fail "round $i: the $1 buffer took less than 65536 bytes of 0xff"
 			kbuf_destroy "nz-$1"
 		done
 	}
+	# Each test is a process of its own: the pin ends with it.
+	taskset -cp 0 "$BASHPID" >/dev/null
 	kbuf_each_backend check
 }
 
