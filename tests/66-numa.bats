@@ -72,16 +72,12 @@ node_free() {
 # freed them, so the rounds run on CPU 0 only.
 @test "buffers of each backend created on node 1 start as zeros where a destroyed one left 0xff" {
 	check() {
-		local i dev="$KBUF_DEV/nz-$1"
+		local i
 		for ((i = 0; i < 3; i++)); do
 			kbufctl_create "nz-$1" --backend "$1" --size 65536 \
 				--node 1 >/dev/null
-			kbuf-ioctl "$dev" set-length 65536
-			cmp -n 65536 "$dev" /dev/zero ||
-				fail "round $i: a $1 buffer on node 1 shows old bytes"
-			[[ $(kbuf-io "$dev" pfill 0 65536 255) == 65536 ]] ||
-				fail "round $i: the $1 buffer took less than 65536 bytes of 0xff"
-			kbuf_destroy "nz-$1"
+			kbuf_fresh_zeros "nz-$1" 65536 \
+				"round $i: a $1 buffer on node 1"
 		done
 	}
 	# Each test is a process of its own: the pin ends with it.

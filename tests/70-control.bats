@@ -322,25 +322,6 @@ create() {
 	kbuf_bg_kill "$KBUF_BG_PID"
 }
 
-@test "buffers created and destroyed many times always start as zeros" {
-	# Each allocator hands freed memory straight back out (per-CPU page
-	# lists, slab free lists): from the second round on, a create gets the
-	# 0xff bytes the last round left, unless the driver zeroes them. Four
-	# rounds, not more: each costs seconds of udev under TCG.
-	check() {
-		local i dev="$KBUF_DEV/s-$1"
-		for ((i = 0; i < 4; i++)); do
-			kbuf_create "s-$1" "$1" 65536
-			kbuf-ioctl "$dev" set-length 65536
-			run cmp "$dev" <(head -c 65536 /dev/zero)
-			assert_success
-			head -c 65536 /dev/zero | tr '\0' '\377' >"$dev"
-			kbuf_destroy "s-$1"
-		done
-	}
-	kbuf_each_backend check
-}
-
 @test "a created buffer maps as zeros too" {
 	check() {
 		kbuf_create "m-$1" "$1" 65536

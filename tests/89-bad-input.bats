@@ -336,11 +336,8 @@ stale_create() {
 		size=${sizes[(i / 2) % ${#sizes[@]}]}
 		kbuf-ioctl "$KBUF_CONTROL" create "st-$1" "$1" "$size"
 		node_wait "$dev"
-		kbuf-ioctl "$dev" set-length "$size"
-		cmp -n "$size" "$dev" /dev/zero ||
-			fail "cycle $i: a fresh $1 buffer of $size bytes is not all zeros"
-		kbuf-io "$dev" pfill 0 "$size" 255 >/dev/null
-		kbuf-ioctl "$KBUF_CONTROL" destroy "st-$1"
+		kbuf_fresh_zeros "st-$1" "$size" \
+			"cycle $i: a fresh $1 buffer of $size bytes"
 	done
 }
 

@@ -446,6 +446,20 @@ kbuf_destroy() {
 	kbuf_settle
 }
 
+# kbuf_fresh_zeros NAME SIZE WHAT: buffer NAME, just created with at least
+# SIZE bytes, reads as SIZE zeros (WHAT names it when it does not); then
+# it is filled with 0xff and destroyed without waiting for udev, so that
+# the next create of a stale-data loop is likely to get those bytes back
+# from the allocator, unless the driver zeroes them.
+kbuf_fresh_zeros() {
+	local dev=$KBUF_DEV/$1
+	kbuf-ioctl "$dev" set-length "$2"
+	cmp -n "$2" "$dev" /dev/zero || fail "$3 shows old bytes"
+	[[ $(kbuf-io "$dev" pfill 0 "$2" 255) == "$2" ]] ||
+		fail "$3 took less than $2 bytes of 0xff"
+	kbuf-ioctl "$KBUF_CONTROL" destroy "$1"
+}
+
 # Destroy every buffer but the three made at load (teardown of a test).
 kbuf_destroy_extra() {
 	local d name destroyed=
