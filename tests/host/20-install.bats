@@ -64,6 +64,25 @@ kbuf_install() {
 	assert_file_exists "$STAGE/etc/modules-load.d/kbuf.conf"
 }
 
+@test "make install leaves out the module's debug information, as DKMS does" {
+	local ko
+	run kbuf_install
+	assert_success
+	ko=$STAGE/lib/modules/$KVER/extra/$(kbuf_ko_name)
+	case $ko in
+	*.xz) xz -dc "$ko" ;;
+	*.zst) zstd -qdc "$ko" ;;
+	*.gz) gzip -dc "$ko" ;;
+	*) cat "$ko" ;;
+	esac >"$BATS_TEST_TMPDIR/kbuf.ko"
+	run readelf -S --wide driver/kbuf.ko
+	assert_output --partial ' .debug_info '
+	run readelf -S --wide "$BATS_TEST_TMPDIR/kbuf.ko"
+	assert_success
+	assert_output --partial ' .modinfo '
+	refute_output --partial ' .debug_'
+}
+
 @test "the installed modprobe.d and modules-load.d examples are commented out" {
 	kbuf_install
 	run grep -v '^#' "$STAGE/etc/modprobe.d/kbuf.conf" \
