@@ -41,6 +41,9 @@ KVER ?= $(shell uname -r)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
 PREFIX ?= /usr/local
+# kbuild's own knob: 1 strips the installed module's debug information (as
+# DKMS does), empty keeps it (for crash, drgn or perf probe on the module).
+INSTALL_MOD_STRIP ?= 1
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 INCLUDEDIR ?= $(PREFIX)/include
@@ -121,12 +124,14 @@ SYSTEM_FILES = $(UDEVRULESDIR)/60-kbuf.rules
 # The checks first: a refusal must come before anything is installed.
 install: user-not-packaged install-module install-user
 
-# The module for KVER, without its debug information as DKMS and Debian's
-# own modules are (kbuf.ko is ten times smaller: 6.12 compresses it with
-# xz), and commented-out modprobe.d and modules-load.d examples.
+# The module for KVER, by default without its debug information as DKMS
+# and Debian's own modules are (kbuf.ko is a hundred times smaller: 6.12
+# compresses it with xz), and commented-out modprobe.d and modules-load.d
+# examples.
 install-module: module
 	$(MAKE) -C driver modules_install KVER=$(KVER) \
-		INSTALL_MOD_DIR=extra INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_STRIP=1
+		INSTALL_MOD_DIR=extra INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_STRIP=$(INSTALL_MOD_STRIP)
 	install -D -m 0644 udev/kbuf-modprobe.conf \
 		$(DESTDIR)$(SYSCONFDIR)/modprobe.d/kbuf.conf
 	install -D -m 0644 udev/kbuf-modules-load.conf \
