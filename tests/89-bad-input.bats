@@ -339,6 +339,7 @@ stale_create() {
 		kbuf_fresh_zeros "st-$1" "$size" \
 			"cycle $i: a fresh $1 buffer of $size bytes"
 	done
+	kbuf_settle
 }
 
 # stale_resize BACKEND: dirty, shrink, grow: the new bytes read as zeros.

@@ -452,12 +452,12 @@ kbuf_destroy() {
 # the next create of a stale-data loop is likely to get those bytes back
 # from the allocator, unless the driver zeroes them.
 kbuf_fresh_zeros() {
-	local dev=$KBUF_DEV/$1
-	kbuf-ioctl "$dev" set-length "$2"
+	local dev=$KBUF_DEV/$1 n
+	kbuf-ioctl "$dev" set-length "$2" || fail "$3: set-length failed"
 	cmp -n "$2" "$dev" /dev/zero || fail "$3 shows old bytes"
-	[[ $(kbuf-io "$dev" pfill 0 "$2" 255) == "$2" ]] ||
-		fail "$3 took less than $2 bytes of 0xff"
-	kbuf-ioctl "$KBUF_CONTROL" destroy "$1"
+	n=$(kbuf-io "$dev" pfill 0 "$2" 255) || fail "$3: the fill failed: $n"
+	[[ $n == "$2" ]] || fail "$3 took $n of $2 bytes of 0xff"
+	kbuf-ioctl "$KBUF_CONTROL" destroy "$1" || fail "$3: destroy failed"
 }
 
 # Destroy every buffer but the three made at load (teardown of a test).
