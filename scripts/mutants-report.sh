@@ -2,22 +2,33 @@
 # shellcheck shell=bash
 #
 # The report of make mutants, sourced by scripts/mutants.sh: its tables
-# from the run's files in $MUT_OUT (list.tsv from mutants-gen.py,
-# build.tsv, results.tsv and boots.tsv), written into
-# docs/templates/mutants.md. Defines no behaviour when sourced.
+# from every mutant of today's driver ($MUT_OUT/all.tsv) and the verdicts
+# stored for them (scripts/mutants-store.sh), with the last run's
+# timing from its files in $MUT_OUT (build-seconds, results.tsv and
+# boots.tsv), written into docs/templates/mutants.md. Defines no
+# behaviour when sourced.
 
 # Every mutant with its fate, tab-separated: id, file:line, operator,
-# before, after, verdict (killed, survived, nobuild, same or notrun),
-# seconds in the guest, how it was killed.
+# before, after, verdict (killed, survived, equivalent, nobuild, same or
+# notrun), seconds in the guest, how it was killed or, for an equivalent
+# mutant, why it survives (tests/mutants.equivalent), the commit it was
+# measured at.
 kbuf_mut_joined() {
+	kbuf_mut_stored "$MUT_OUT/all.tsv" "$(kbuf_mut_flavour)" >"$MUT_OUT/verdicts.tsv"
 	awk -F '\t' -v OFS='\t' '
-		FILENAME ~ /build.tsv$/ { built[$1] = $2; next }
-		FILENAME ~ /results.tsv$/ { v[$1] = $2; s[$1] = $3; why[$1] = $4; next }
+		FILENAME == ARGV[1] {
+			if (!/^#/ && NF == 5) eq[$1, $2, $3, $4] = $5
+			next
+		}
+		FILENAME == ARGV[2] { v[$1] = $2; s[$1] = $3; why[$1] = $4; c[$1] = $5; next }
 		{
-			b = built[$1]
-			fate = b == "built" ? ($1 in v ? v[$1] : "notrun") : (b == "" ? "notrun" : b)
-			print $1, $2, $3, $4, $5, fate, s[$1], why[$1]
-		}' "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv" "$MUT_OUT/list.tsv"
+			f = $2; sub(/:[0-9]+$/, "", f)
+			fate = $1 in v ? v[$1] : "notrun"
+			if (fate == "survived" && ($1, f, $4, $5) in eq) {
+				fate = "equivalent"; why[$1] = eq[$1, f, $4, $5]
+			}
+			print $1, $2, $3, $4, $5, fate, s[$1], why[$1], c[$1]
+		}' "$MUT_EQUIVALENT" "$MUT_OUT/verdicts.tsv" "$MUT_OUT/all.tsv"
 }
 
 # How many mutants have fate $1.
@@ -43,7 +54,8 @@ kbuf_mut_change() {
 }
 
 # Per file, then per operator: mutants, killed, survived, did not build,
-# same object code, killed per cent. $1 is the awk key of a row.
+# equivalent (same object code, or said why), not run yet, killed per
+# cent. $1 is the awk key of a row.
 kbuf_mut_tally() {
 	awk -F '\t' -v key="$1" '
 		{
@@ -54,9 +66,10 @@ kbuf_mut_tally() {
 		END {
 			for (k in n) {
 				run = c[k, "killed"] + c[k, "survived"]
-				printf "| %s | %d | %d | %d | %d | %d | %s |\n", k, n[k],
+				printf "| %s | %d | %d | %d | %d | %d | %d | %s |\n", k, n[k],
 					c[k, "killed"], c[k, "survived"], c[k, "nobuild"],
-					c[k, "same"], run ? sprintf("%.0f %%", 100 * c[k, "killed"] / run) : "-"
+					c[k, "same"] + c[k, "equivalent"], c[k, "notrun"],
+					run ? sprintf("%.0f %%", 100 * c[k, "killed"] / run) : "-"
 			}
 		}' "$MUT_JOINED" | LC_ALL=C sort
 }
@@ -79,66 +92,77 @@ kbuf_mut_table_survivors() {
 	done <"$MUT_JOINED"
 }
 
-# Every mutant, its verdict and what killed it.
-kbuf_mut_table_all() {
-	local id loc op before after fate secs why
-	while IFS=$'\t' read -r id loc op before after fate secs why; do
-		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$id" "$loc" \
-			"$op" "$(kbuf_mut_change "$before" "$after")" \
-			"$fate" "${secs:--}" "${why//|/\\|}"
+# The equivalent mutants and why each survives.
+kbuf_mut_table_equivalent() {
+	local id loc op before after fate why
+	while IFS=$'\t' read -r id loc op before after fate _ why _; do
+		[[ $fate == equivalent ]] || continue
+		printf '| %s | %s | %s | %s | %s |\n' "$id" "$loc" "$op" \
+			"$(kbuf_mut_change "$before" "$after")" "${why//|/\\|}"
 	done <"$MUT_JOINED"
 }
 
-# What the run covered, in one sentence.
-kbuf_mut_scope() {
-	if kbuf_mut_full_set; then
-		echo "The whole set: every mutant of every driver file."
-		return
-	fi
-	printf 'A part of the set, not the project'"'"'s score: files %s' \
-		"$(kbuf_mut_files | sed 's|^driver/||' | paste -sd ' ')"
-	[[ -z ${KBUF_MUTANTS_MAX:-} ]] ||
-		printf ', at most %s mutants a file (seed %s)' "$KBUF_MUTANTS_MAX" "${KBUF_MUTANTS_SEED:-1}"
-	[[ -z ${KBUF_MUTANTS_IDS:-} ]] || printf ', mutants %s' "$KBUF_MUTANTS_IDS"
-	echo "."
+# Every mutant, its verdict, what killed it and the commit of its run.
+kbuf_mut_table_all() {
+	local id loc op before after fate secs why commit
+	while IFS=$'\t' read -r id loc op before after fate secs why commit; do
+		[[ $fate != notrun ]] || fate="not run yet"
+		[[ $fate != equivalent ]] || why="why: see Equivalent mutants"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$id" "$loc" \
+			"$op" "$(kbuf_mut_change "$before" "$after")" \
+			"$fate" "${secs:--}" "${why//|/\\|}" "${commit:--}"
+	done <"$MUT_JOINED"
 }
 
-# The timing figures, NAME value a line: the builds' minutes, guest
-# boots, the minutes QEMU ran and the mean guest uptime when the script
-# started, the baseline's seconds, mean seconds per killed and per
-# surviving mutant.
+# What the verdicts cover, in one sentence.
+kbuf_mut_scope() {
+	local left
+	left=$(kbuf_mut_count notrun)
+	if ((left == 0)); then
+		echo "The whole set: every mutant of every driver file has a verdict."
+		return
+	fi
+	printf 'A part of the set, not yet the project'"'"'s score: %s of the %s mutants of today'"'"'s driver have no verdict yet.\n' \
+		"$left" "$(wc -l <"$MUT_JOINED")"
+}
+
+# The timing figures, NAME value a line: of the last run, the builds'
+# minutes, guest boots, the minutes QEMU ran and the mean guest uptime
+# when the script started, the baseline's seconds and its verdicts; of
+# every stored verdict, mean seconds per killed and per surviving mutant.
 kbuf_mut_timing() {
 	awk '{ s += $1 } END { printf "BUILD_MIN %.0f\n", s / 60 }' \
 		"$MUT_OUT/build-seconds" 2>/dev/null || echo "BUILD_MIN 0"
 	awk -F '\t' '{ q += $2 } $3 != "-" { n++; s += $3 } END {
 		printf "BOOTS %d\nGUEST_MIN %.0f\nBOOT_S %.0f\n", NR, q / 60, n ? s / n : 0
 	}' "$MUT_OUT/boots.tsv"
-	awk -F '\t' '
-		$1 == "orig" { base = $3; next }
-		{ n[$2]++; s[$2] += $3 }
+	awk -F '\t' '$1 == "orig" { base = $3; next } { n++ }
+		END { printf "BASE_S %d\nLAST_RUN %d\n", base, n }' "$MUT_OUT/results.tsv"
+	awk -F '\t' '{ n[$6]++; s[$6] += $7 }
 		END {
-			printf "BASE_S %d\n", base
 			printf "KILLED_S %.0f\n", n["killed"] ? s["killed"] / n["killed"] : 0
 			printf "SURVIVED_S %.0f\n", n["survived"] ? s["survived"] / n["survived"] : 0
-		}' "$MUT_OUT/results.tsv"
+		}' "$MUT_JOINED"
 }
 
-# Write the report to KBUF_MUTANTS_DOC (default: docs/mutants.md for the
-# whole set, $MUT_OUT/mutants.md for a part).
+# Write the report to KBUF_MUTANTS_DOC (default: docs/mutants.md for
+# Debian's 6.12, $MUT_OUT/mutants.md for another kernel).
 # shellcheck disable=SC2034 # vars is read by kbuf_render_template
 kbuf_mut_report() {
 	local doc=${KBUF_MUTANTS_DOC:-} killed survived name value
 	local -A vars
-	[[ -n $doc ]] || { kbuf_mut_full_set && doc=$KBUF_ROOT/docs/mutants.md; } ||
-		doc=$MUT_OUT/mutants.md
 	MUT_JOINED=$MUT_OUT/joined.tsv
 	kbuf_mut_joined >"$MUT_JOINED"
+	[[ -n $doc ]] || { [[ $(kbuf_mut_flavour) == 6.12 ]] && doc=$KBUF_ROOT/docs/mutants.md; } ||
+		doc=$MUT_OUT/mutants.md
 	killed=$(kbuf_mut_count killed) survived=$(kbuf_mut_count survived)
 	vars=([TOTAL]=$(wc -l <"$MUT_JOINED") [KILLED]=$killed [SURVIVED]=$survived
 		[RUN]=$((killed + survived))
 		[NOBUILD]=$(kbuf_mut_count nobuild) [SAME]=$(kbuf_mut_count same)
-		[NOTRUN]=$(kbuf_mut_count notrun) [KERNEL]=$KVER
-		[FLAVOUR]=${KBUF_MUTANTS_KERNEL:-6.12} [SCOPE]=$(kbuf_mut_scope)
+		[EQUIVALENT]=$(kbuf_mut_count equivalent)
+		[NOTRUN]=$(kbuf_mut_count notrun) [KERNEL]=$KVER_RELEASE
+		[FLAVOUR]=$(kbuf_mut_flavour) [SCOPE]=$(kbuf_mut_scope)
+		[STORE]=${MUT_STORE#"$KBUF_ROOT"/docs/}
 		[SCORE]=$(awk -v k="$killed" -v s="$survived" \
 			'BEGIN { printf "%.1f", k + s ? 100 * k / (k + s) : 0 }'))
 	while read -r name value; do

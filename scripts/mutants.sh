@@ -7,8 +7,11 @@
 # bats files that cover the mutated file (tests/mutants.map) run against
 # it in a test-bed guest (scripts/mutants-guest.sh). A mutant is killed
 # when a test fails, the guest panics or hangs, or the kernel reports a
-# problem; it survives when every test passes. The score (killed out of
-# killed + survived) and the survivors go to docs/mutants.md.
+# problem; it survives when every test passes. Verdicts are kept in
+# docs/mutants-verdicts.tsv (scripts/mutants-store.sh) and runs add to
+# them: a mutant with a verdict for the same text of its file is not run
+# again. The score (killed out of killed + survived) of every stored
+# verdict and the survivors go to docs/mutants.md.
 #
 # One guest runs many mutants: a boot costs 30 to 60 s under TCG. The
 # first guest of a run tests the unmutated module first (the baseline):
@@ -25,15 +28,21 @@
 #                          default every driver/*.c
 #   KBUF_MUTANTS_MAX=N     at most N mutants of each file, a sample drawn
 #                          with seed KBUF_MUTANTS_SEED (default 1)
-#   KBUF_MUTANTS_IDS       only these mutant ids ("ioctl-003 mmap-007")
+#   KBUF_MUTANTS_IDS       only these mutant ids ("ioctl-003 mmap-007"),
+#                          run again even if they have a verdict
+#   KBUF_MUTANTS_RERUN     none (default: a mutant with a stored verdict is
+#                          not run), survived (survivors run again, after
+#                          a test was added for them) or all
 #   KBUF_MUTANTS_KERNEL    6.12 (default: the newest 6.12 in /boot), 6.1,
 #                          a release in /boot, or a debug kernel of make
 #                          check-debug (6.1-kasan, 6.12-kasan, 6.12-kcsan),
 #                          which adds the map's debug rows and a kmemleak
 #                          scan after each mutant
 #   KBUF_MUTANTS_OUT       results (default tests/out/mutants)
-#   KBUF_MUTANTS_DOC       the report: default docs/mutants.md for the full
-#                          set, OUT/mutants.md for a part of it
+#   KBUF_MUTANTS_STORE     the verdicts kept from run to run (default
+#                          docs/mutants-verdicts.tsv)
+#   KBUF_MUTANTS_DOC       the report: default docs/mutants.md for the 6.12
+#                          stock kernel, OUT/mutants.md for another
 #   KBUF_MUTANTS_RESUME=1  keep the builds and results of an earlier run
 #                          in OUT with the same list: only the rest runs
 #   KBUF_MUTANTS_BASE_LIMIT  seconds each bats file may take in the
@@ -44,11 +53,15 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/vm/lib.sh"
 # shellcheck source=mutants-report.sh
 . "$KBUF_ROOT/scripts/mutants-report.sh"
+# shellcheck source=mutants-store.sh
+. "$KBUF_ROOT/scripts/mutants-store.sh"
 
 MUT_GEN=$KBUF_ROOT/scripts/mutants-gen.py
 MUT_MAP=$KBUF_ROOT/tests/mutants.map
 MUT_OUT=${KBUF_MUTANTS_OUT:-$KBUF_OUTROOT/mutants}
 MUT_GUEST=$MUT_OUT/guest
+MUT_STORE=${KBUF_MUTANTS_STORE:-$KBUF_ROOT/docs/mutants-verdicts.tsv}
+MUT_EQUIVALENT=$KBUF_ROOT/tests/mutants.equivalent
 # A guest that has not started its first mutant after this long is stuck.
 MUT_BOOT_LIMIT=900
 # Slack the host gives a guest past the time its mutant may take, for
@@ -84,12 +97,6 @@ kbuf_mut_list() {
 		awk -F '\t' -v ids="$ids" 'ids ~ /^ *$/ || index(ids, " " $1 " ")'
 }
 
-# Whether this run is the whole set: only then is docs/mutants.md the
-# project's score.
-kbuf_mut_full_set() {
-	[[ -z ${KBUF_MUTANTS_FILES:-}${KBUF_MUTANTS_MAX:-}${KBUF_MUTANTS_IDS:-} ]]
-}
-
 # The map's rows for driver file $1 in a guest of kind $2 (stock or
 # debug): "BATS[=REGEX]" a line, in the map's order.
 kbuf_mut_map_rows() {
@@ -101,6 +108,17 @@ kbuf_mut_map_rows() {
 			sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", re)
 			print $3 (re == "" ? "" : "=" re)
 		}' "$MUT_MAP"
+}
+
+# The kind of kernel a verdict holds for: 6.12 or 6.1 for Debian's
+# kernels, the debug flavour's name (6.1-kasan...), else the release.
+kbuf_mut_flavour() {
+	case $KVER in
+	debug) echo "$KBUF_MUTANTS_KERNEL" ;;
+	6.1.*) echo 6.1 ;;
+	6.12.*) echo 6.12 ;;
+	*) echo "$KVER" ;;
+	esac
 }
 
 # "stock" or "debug": the guest kind of KBUF_MUTANTS_KERNEL.
@@ -206,7 +224,7 @@ kbuf_mut_build_all() {
 	[[ -f $MUT_OUT/ko/orig.ko ]] || kbuf_mut_build_base
 	touch "$MUT_OUT/build.tsv"
 	while IFS=$'\t' read -r id loc _; do
-		grep -q "^$id	" "$MUT_OUT/build.tsv" && continue
+		grep -q "^$id	" "$MUT_OUT/build.tsv" "$MUT_OUT/stored.tsv" && continue
 		kbuf_mut_build_one "$id" "${loc%%:*}"
 		n=$((n + 1))
 	done <"$MUT_OUT/list.tsv"
@@ -256,18 +274,20 @@ kbuf_mut_done() {
 }
 
 # Write the guest's queue: the baseline unless it passed already, then
-# every built mutant without a verdict. Fails if there is nothing to run.
+# every built mutant without a verdict. Fails if no mutant is left.
 kbuf_mut_write_queue() {
 	local id loc status q=$MUT_GUEST/queue.tsv
-	: >"$q"
-	kbuf_mut_done orig || kbuf_mut_baseline_line >>"$q"
+	: >"$q.mutants"
 	while IFS=$'\t' read -r id loc _; do
 		status=$(awk -F '\t' -v id="$id" '$1 == id { print $2 }' "$MUT_OUT/build.tsv")
 		[[ $status == built ]] || continue
 		kbuf_mut_done "$id" || kbuf_mut_queue_line "$id" "${loc%%:*}" \
-			"$MUT_OUT/ko/$id.ko" >>"$q"
+			"$MUT_OUT/ko/$id.ko" >>"$q.mutants"
 	done <"$MUT_OUT/list.tsv"
-	[[ -s $q ]]
+	[[ -s $q.mutants ]] || return 1
+	: >"$q"
+	kbuf_mut_done orig || kbuf_mut_baseline_line >>"$q"
+	cat "$q.mutants" >>"$q"
 }
 
 # Kill the process group $1 if the guest's mutant (its "current" file:
@@ -355,6 +375,16 @@ kbuf_mut_boot() {
 	((after > before))
 }
 
+# Whether any mutant of the list still needs a guest.
+kbuf_mut_queue_some() {
+	mkdir -p "$MUT_GUEST"
+	touch "$MUT_OUT/results.tsv" "$MUT_OUT/boots.tsv"
+	kbuf_mut_write_queue || {
+		kbuf_log "mutants: every mutant of the list has a verdict: no guest to boot"
+		return 1
+	}
+}
+
 # Boot guests until every queued mutant has a verdict. The baseline must
 # pass; a guest that gives no verdict at all twice in a row stops the run.
 kbuf_mut_run_all() {
@@ -376,11 +406,42 @@ kbuf_mut_run_all() {
 
 # ---- main ---------------------------------------------------------------
 
+# The commit the tree is at, with a + when the driver, the tests or these
+# scripts differ from it; - outside git.
+kbuf_mut_commit() {
+	local c
+	c=$(git -C "$KBUF_ROOT" rev-parse --short=12 HEAD 2>/dev/null) || {
+		echo -
+		return
+	}
+	[[ -z $(git -C "$KBUF_ROOT" status --porcelain -- driver tests scripts 2>/dev/null) ]] ||
+		c+=+
+	echo "$c"
+}
+
+# Add this run's verdicts to the store (once; also when the run is
+# stopped, with the verdicts given so far).
+MUT_SAVED=
+kbuf_mut_save() {
+	[[ -z $MUT_SAVED && -s $MUT_OUT/keyed.tsv ]] || return 0
+	MUT_SAVED=1
+	touch "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv"
+	kbuf_mut_fresh "$MUT_OUT/keyed.tsv" "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv" \
+		"$(kbuf_mut_flavour)" "$KVER_RELEASE" "$(kbuf_mut_commit)" |
+		kbuf_mut_merge "$MUT_OUT/all.tsv"
+}
+
 # The guest runs in a session of its own (so that the watchdog can stop
-# QEMU with it): stop it when this script ends or is interrupted.
+# QEMU with it): stop it when this script ends or is interrupted, and
+# keep the verdicts it gave.
 MUT_BOOT_PGID=
 kbuf_mut_stop_guest() {
-	[[ -z $MUT_BOOT_PGID ]] || kill -KILL -- "-$MUT_BOOT_PGID" 2>/dev/null || true
+	if [[ -n $MUT_BOOT_PGID ]]; then
+		kill -KILL -- "-$MUT_BOOT_PGID" 2>/dev/null || true
+		[[ ! -f $MUT_GUEST/results.tsv ]] ||
+			cat "$MUT_GUEST/results.tsv" >>"$MUT_OUT/results.tsv"
+	fi
+	kbuf_mut_save
 }
 
 # Start afresh unless KBUF_MUTANTS_RESUME=1 and the list is the same.
@@ -396,6 +457,33 @@ kbuf_mut_prepare() {
 			"$MUT_OUT/build-seconds"
 	fi
 	rm -f "$old"
+	kbuf_mut_keyed "$MUT_OUT/list.tsv" >"$MUT_OUT/keyed.tsv"
+	kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
+	kbuf_mut_reuse >"$MUT_OUT/stored.tsv"
+	[[ ! -s $MUT_OUT/stored.tsv ]] ||
+		kbuf_log "mutants: $(wc -l <"$MUT_OUT/stored.tsv") have a verdict in ${MUT_STORE#"$KBUF_ROOT"/}: not run again"
+}
+
+# Every mutant of every driver file, keyed: what the report covers.
+kbuf_mut_all_keyed() {
+	local -a files
+	mapfile -t files < <(cd "$KBUF_ROOT" && python3 "$MUT_GEN" sources driver)
+	(cd "$KBUF_ROOT" && python3 "$MUT_GEN" list "${files[@]}") >"$MUT_OUT/all-list.tsv"
+	kbuf_mut_keyed "$MUT_OUT/all-list.tsv"
+}
+
+# The stored verdicts this run uses instead of running the mutant: none
+# for KBUF_MUTANTS_IDS or KBUF_MUTANTS_RERUN=all, no survivor for
+# KBUF_MUTANTS_RERUN=survived.
+kbuf_mut_reuse() {
+	local rerun=${KBUF_MUTANTS_RERUN:-none}
+	case $rerun in
+	none | survived | all) ;;
+	*) kbuf_die "KBUF_MUTANTS_RERUN=$rerun: none, survived or all" ;;
+	esac
+	[[ -z ${KBUF_MUTANTS_IDS:-} && $rerun != all ]] || return 0
+	kbuf_mut_stored "$MUT_OUT/keyed.tsv" "$(kbuf_mut_flavour)" |
+		awk -F '\t' -v rerun="$rerun" 'rerun != "survived" || $2 != "survived"'
 }
 
 main() {
@@ -415,12 +503,17 @@ main() {
 	[[ -n $KVER ]] || kbuf_die "no kernel for KBUF_MUTANTS_KERNEL=${KBUF_MUTANTS_KERNEL:-6.12}"
 	KDIR=$(kbuf_mut_kdir "$KVER")
 	VMLINUZ=
-	[[ $KVER != debug ]] || VMLINUZ=$KDIR/arch/x86/boot/bzImage
+	KVER_RELEASE=$KVER
+	if [[ $KVER == debug ]]; then
+		VMLINUZ=$KDIR/arch/x86/boot/bzImage
+		KVER_RELEASE=$(<"$KDIR/include/config/kernel.release")
+	fi
 	kbuf_mut_prepare
 	make -s -C "$KBUF_ROOT/user"
 	make -s -C "$KBUF_ROOT/tests/helpers"
 	kbuf_mut_build_all
-	kbuf_mut_run_all
+	kbuf_mut_queue_some && kbuf_mut_run_all
+	kbuf_mut_save
 	kbuf_mut_report
 }
 

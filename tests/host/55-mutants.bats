@@ -159,3 +159,116 @@ sys.exit(bad)
 			grep -qE -- "$re" || fail "'$re' chooses no test of $bats"
 	done < <(grep -v -e '^#' -e '^[[:space:]]*$' tests/mutants.map)
 }
+
+# A tree for the verdict store (scripts/mutants-store.sh): driver files
+# a.c and b.c, a list of three mutants, and the store's functions.
+store_setup() {
+	KBUF_ROOT=$BATS_TEST_TMPDIR/tree KBUF_OUTROOT=$BATS_TEST_TMPDIR
+	MUT_STORE=$KBUF_ROOT/docs/mutants-verdicts.tsv
+	mkdir -p "$KBUF_ROOT/driver" "$KBUF_ROOT/docs"
+	echo 'int a;' >"$KBUF_ROOT/driver/a.c"
+	echo 'int b;' >"$KBUF_ROOT/driver/b.c"
+	printf '%s\t%s\t%s\t%s\t%s\n' \
+		a-001 driver/a.c:3 errno 'return -EINVAL;' 'return 0;' \
+		a-002 driver/a.c:9 check 'return -EINVAL;' ';' \
+		b-001 driver/b.c:4 zero 'kzalloc(n)' 'kmalloc(n)' >"$BATS_TEST_TMPDIR/list.tsv"
+	# shellcheck source=../../scripts/mutants-store.sh
+	. "$TREE/scripts/mutants-store.sh"
+	kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
+}
+
+# Store the verdicts "ID VERDICT" ... of a run on kernel kind $1.
+store_run() {
+	local kind=$1 id v
+	shift
+	: >"$BATS_TEST_TMPDIR/build.tsv"
+	: >"$BATS_TEST_TMPDIR/results.tsv"
+	printf 'orig\tpassed\t100\t\n' >>"$BATS_TEST_TMPDIR/results.tsv"
+	while (($#)); do
+		id=$1 v=$2
+		shift 2
+		case $v in
+		nobuild | same) printf '%s\t%s\n' "$id" "$v" >>"$BATS_TEST_TMPDIR/build.tsv" ;;
+		*)
+			printf '%s\tbuilt\n' "$id" >>"$BATS_TEST_TMPDIR/build.tsv"
+			printf '%s\t%s\t7\tby %s\n' "$id" "$v" "$kind" >>"$BATS_TEST_TMPDIR/results.tsv"
+			;;
+		esac
+	done
+	kbuf_mut_fresh "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/build.tsv" \
+		"$BATS_TEST_TMPDIR/results.tsv" "$kind" 6.12.1 c0ffee |
+		kbuf_mut_merge "$BATS_TEST_TMPDIR/keyed.tsv"
+}
+
+@test "stored verdicts come back for the same file text and kernel kind, a new one replaces the old" {
+	store_setup
+	store_run 6.12 a-001 killed a-002 survived b-001 same
+	store_run 6.1 a-001 survived
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\n' \
+		a-001 killed 7 'by 6.12' c0ffee \
+		a-002 survived 7 'by 6.12' c0ffee \
+		b-001 same '' '' c0ffee)"
+	store_run 6.12 a-002 killed
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+	assert_line -n 1 "$(printf 'a-002\tkilled\t7\tby 6.12\tc0ffee')"
+	assert_equal "${#lines[@]}" 3
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.1
+	assert_output "$(printf 'a-001\tsurvived\t7\tby 6.1\tc0ffee')"
+	assert_equal "$(wc -l <"$MUT_STORE")" 4
+}
+
+@test "a changed driver file's verdicts are not used, and go at the next save; the other file's stay" {
+	store_setup
+	store_run 6.12 a-001 killed b-001 killed
+	echo 'int a2;' >"$KBUF_ROOT/driver/a.c"
+	kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+	assert_output "$(printf 'b-001\tkilled\t7\tby 6.12\tc0ffee')"
+	assert_equal "$(wc -l <"$MUT_STORE")" 2
+	store_run 6.12 a-002 survived
+	run -0 cut -f2,4,8 "$MUT_STORE"
+	assert_output "$(printf '%s\t%s\t%s\n' driver/a.c a-002 survived driver/b.c b-001 killed)"
+}
+
+@test "a stored verdict is used only for the same change of the same mutant id" {
+	store_setup
+	store_run 6.12 a-001 killed
+	sed -i 's/return 0;/return 1;/' "$BATS_TEST_TMPDIR/list.tsv"
+	kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+	assert_output ''
+}
+
+@test "every line of tests/mutants.equivalent names a mutant of today's driver, with a reason" {
+	local id file before after why n=0
+	gen list "${SRCS[@]}" >"$BATS_TEST_TMPDIR/list.tsv"
+	while IFS=$'\t' read -r id file before after why; do
+		[[ -n $id && $id != '#'* ]] || continue
+		[[ -n $why ]] || fail "$id: no reason"
+		awk -F '\t' -v id="$id" -v f="$file" -v b="$before" -v a="$after" '
+			$1 == id && index($2, f ":") == 1 && $4 == b && $5 == a { ok = 1 }
+			END { exit !ok }' "$BATS_TEST_TMPDIR/list.tsv" ||
+			fail "$id ($file: '$before' -> '$after') is not a mutant of today's driver"
+		n=$((n + 1))
+	done <tests/mutants.equivalent
+	((n > 0)) || fail "no line read"
+}
+
+@test "an equivalent survivor is left out of the score and shown with its reason" {
+	store_setup
+	store_run 6.12 a-001 survived a-002 survived b-001 killed
+	printf 'a-001\tdriver/a.c\treturn -EINVAL;\treturn 0;\tno test can tell\n' \
+		>"$BATS_TEST_TMPDIR/equivalent"
+	# The same id with another change does not apply.
+	printf 'a-002\tdriver/a.c\treturn -EINVAL;\treturn 0;\twrong\n' \
+		>>"$BATS_TEST_TMPDIR/equivalent"
+	# shellcheck source=../../scripts/mutants-report.sh
+	. "$TREE/scripts/mutants-report.sh"
+	MUT_OUT=$BATS_TEST_TMPDIR MUT_EQUIVALENT=$BATS_TEST_TMPDIR/equivalent
+	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
+	kbuf_mut_flavour() { echo 6.12; }
+	run -0 kbuf_mut_joined
+	assert_equal "$(cut -f1,6,8 <<<"$output")" "$(printf '%s\t%s\t%s\n' \
+		a-001 equivalent 'no test can tell' a-002 survived 'by 6.12' b-001 killed 'by 6.12')"
+}
