@@ -126,18 +126,25 @@ kbuf_mut_scope() {
 		"$left" "$(wc -l <"$MUT_JOINED")"
 }
 
-# The timing figures, NAME value a line: of the last run, the builds'
-# minutes, guest boots, the minutes QEMU ran and the mean guest uptime
-# when the script started, the baseline's seconds and its verdicts; of
-# every stored verdict, mean seconds per killed and per surviving mutant.
+# What this run took, for the log (the report holds only what the
+# stored verdicts say): its verdicts, the baseline's seconds, the
+# builds' minutes, guest boots, the minutes QEMU ran and the mean guest
+# uptime when the script started.
+kbuf_mut_run_figures() {
+	local build base boots
+	build=$(awk '{ s += $1 } END { printf "%.0f", s / 60 }' "$MUT_OUT/build-seconds" 2>/dev/null)
+	base=$(awk -F '\t' '$1 == "orig" { b = $3 } $1 != "orig" { n++ }
+		END { printf "%d verdicts; the unmutated module took %d s", n, b }' \
+		"$MUT_OUT/results.tsv" 2>/dev/null)
+	boots=$(awk -F '\t' '{ q += $2 } $3 != "-" { n++; s += $3 } END {
+		printf "%d guest boots, %.0f min in all, each script started %.0f s after power-on",
+			NR, q / 60, n ? s / n : 0 }' "$MUT_OUT/boots.tsv" 2>/dev/null)
+	kbuf_log "mutants: this run: ${base:-0 verdicts}; builds ${build:-0} min; ${boots:-0 guest boots}"
+}
+
+# Mean seconds in the guest per killed and per surviving mutant, of
+# every stored verdict, NAME value a line.
 kbuf_mut_timing() {
-	awk '{ s += $1 } END { printf "BUILD_MIN %.0f\n", s / 60 }' \
-		"$MUT_OUT/build-seconds" 2>/dev/null || echo "BUILD_MIN 0"
-	awk -F '\t' '{ q += $2 } $3 != "-" { n++; s += $3 } END {
-		printf "BOOTS %d\nGUEST_MIN %.0f\nBOOT_S %.0f\n", NR, q / 60, n ? s / n : 0
-	}' "$MUT_OUT/boots.tsv"
-	awk -F '\t' '$1 == "orig" { base = $3; next } { n++ }
-		END { printf "BASE_S %d\nLAST_RUN %d\n", base, n }' "$MUT_OUT/results.tsv"
 	awk -F '\t' '{ n[$6]++; s[$6] += $7 }
 		END {
 			printf "KILLED_S %.0f\n", n["killed"] ? s["killed"] / n["killed"] : 0
@@ -160,7 +167,7 @@ kbuf_mut_report() {
 		[RUN]=$((killed + survived))
 		[NOBUILD]=$(kbuf_mut_count nobuild) [SAME]=$(kbuf_mut_count same)
 		[EQUIVALENT]=$(kbuf_mut_count equivalent)
-		[NOTRUN]=$(kbuf_mut_count notrun) [KERNEL]=$KVER_RELEASE
+		[NOTRUN]=$(kbuf_mut_count notrun)
 		[FLAVOUR]=$(kbuf_mut_flavour) [SCOPE]=$(kbuf_mut_scope)
 		[STORE]=${MUT_STORE#"$KBUF_ROOT"/docs/}
 		[SCORE]=$(awk -v k="$killed" -v s="$survived" \

@@ -41,6 +41,8 @@
 #   KBUF_MUTANTS_OUT       results (default tests/out/mutants)
 #   KBUF_MUTANTS_STORE     the verdicts kept from run to run (default
 #                          docs/mutants-verdicts.tsv)
+#   KBUF_MUTANTS_REPORT=1  only write the report from the stored
+#                          verdicts: build and run nothing
 #   KBUF_MUTANTS_DOC       the report: default docs/mutants.md for the 6.12
 #                          stock kernel, OUT/mutants.md for another
 #   KBUF_MUTANTS_RESUME=1  keep the builds and results of an earlier run
@@ -496,6 +498,12 @@ main() {
 	fi
 	mkdir -p "$MUT_OUT"
 	kbuf_lock "$MUT_OUT/.mutants.lock"
+	if [[ ${KBUF_MUTANTS_REPORT:-0} == 1 ]]; then
+		KVER=$(kbuf_mut_kver)
+		kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
+		kbuf_mut_report
+		return
+	fi
 	trap kbuf_mut_stop_guest EXIT
 	trap 'exit 130' INT TERM
 	[[ -n ${KBUF_SKIP_DEPS:-} ]] || bash "$KBUF_ROOT/tests/deps.sh"
@@ -514,6 +522,7 @@ main() {
 	kbuf_mut_build_all
 	kbuf_mut_queue_some && kbuf_mut_run_all
 	kbuf_mut_save
+	kbuf_mut_run_figures
 	kbuf_mut_report
 }
 

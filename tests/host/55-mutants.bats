@@ -272,3 +272,9 @@ store_run() {
 	assert_equal "$(cut -f1,6,8 <<<"$output")" "$(printf '%s\t%s\t%s\n' \
 		a-001 equivalent 'no test can tell' a-002 survived 'by 6.12' b-001 killed 'by 6.12')"
 }
+
+@test "docs/mutants.md is what make mutants KBUF_MUTANTS_REPORT=1 makes of the stored verdicts" {
+	run -0 env KBUF_MUTANTS_REPORT=1 KBUF_SKIP_DEPS=1 KBUF_MUTANTS_OUT="$BATS_TEST_TMPDIR/out" \
+		KBUF_MUTANTS_DOC="$BATS_TEST_TMPDIR/mutants.md" bash scripts/mutants.sh
+	run -0 diff -u docs/mutants.md "$BATS_TEST_TMPDIR/mutants.md"
+}
