@@ -278,18 +278,19 @@ kbuf_mut_done() {
 # Write the guest's queue: the baseline unless it passed already, then
 # every built mutant without a verdict. Fails if no mutant is left.
 kbuf_mut_write_queue() {
-	local id loc status q=$MUT_GUEST/queue.tsv
-	: >"$q.mutants"
+	local id loc status m=$MUT_OUT/queue-mutants.tsv
+	: >"$m"
 	while IFS=$'\t' read -r id loc _; do
 		status=$(awk -F '\t' -v id="$id" '$1 == id { print $2 }' "$MUT_OUT/build.tsv")
 		[[ $status == built ]] || continue
 		kbuf_mut_done "$id" || kbuf_mut_queue_line "$id" "${loc%%:*}" \
-			"$MUT_OUT/ko/$id.ko" >>"$q.mutants"
+			"$MUT_OUT/ko/$id.ko" >>"$m"
 	done <"$MUT_OUT/list.tsv"
-	[[ -s $q.mutants ]] || return 1
-	: >"$q"
-	kbuf_mut_done orig || kbuf_mut_baseline_line >>"$q"
-	cat "$q.mutants" >>"$q"
+	[[ -s $m ]] || return 1
+	{
+		kbuf_mut_done orig || kbuf_mut_baseline_line
+		cat "$m"
+	} >"$MUT_GUEST/queue.tsv"
 }
 
 # Kill the process group $1 if the guest's mutant (its "current" file:
