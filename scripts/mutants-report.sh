@@ -27,8 +27,10 @@ kbuf_mut_joined() {
 			if (fate == "survived" && ($1, f, $4, $5) in eq) {
 				fate = "equivalent"; why[$1] = eq[$1, f, $4, $5]
 			}
-			print $1, $2, $3, $4, $5, fate, s[$1], why[$1], c[$1]
-		}' "$MUT_EQUIVALENT" "$MUT_OUT/verdicts.tsv" "$MUT_OUT/all.tsv"
+			# Never an empty field: read with IFS=tab would merge it.
+			print $1, $2, $3, $4, $5, fate, filled(s[$1]), filled(why[$1]), filled(c[$1])
+		}
+		function filled(x) { return x == "" ? "-" : x }' "$MUT_EQUIVALENT" "$MUT_OUT/verdicts.tsv" "$MUT_OUT/all.tsv"
 }
 
 # How many mutants have fate $1.
@@ -153,15 +155,18 @@ kbuf_mut_timing() {
 }
 
 # Write the report to KBUF_MUTANTS_DOC (default: docs/mutants.md for
-# Debian's 6.12, $MUT_OUT/mutants.md for another kernel).
+# Debian's 6.12 and the project's store, else $MUT_OUT/mutants.md).
 # shellcheck disable=SC2034 # vars is read by kbuf_render_template
 kbuf_mut_report() {
 	local doc=${KBUF_MUTANTS_DOC:-} killed survived name value
 	local -A vars
 	MUT_JOINED=$MUT_OUT/joined.tsv
 	kbuf_mut_joined >"$MUT_JOINED"
-	[[ -n $doc ]] || { [[ $(kbuf_mut_flavour) == 6.12 ]] && doc=$KBUF_ROOT/docs/mutants.md; } ||
+	if [[ -z $doc ]]; then
 		doc=$MUT_OUT/mutants.md
+		[[ $(kbuf_mut_flavour) != 6.12 || $MUT_STORE != "$KBUF_ROOT/docs/mutants-verdicts.tsv" ]] ||
+			doc=$KBUF_ROOT/docs/mutants.md
+	fi
 	killed=$(kbuf_mut_count killed) survived=$(kbuf_mut_count survived)
 	vars=([TOTAL]=$(wc -l <"$MUT_JOINED") [KILLED]=$killed [SURVIVED]=$survived
 		[RUN]=$((killed + survived))

@@ -6,53 +6,91 @@
 # verdicts to docs/mutants-verdicts.tsv, and the score is of every
 # mutant with a verdict there. Defines no behaviour when sourced.
 #
-# A verdict holds for one text of one driver file: it is stored with the
-# file's checksum and the mutant's change, and used again only while the
-# file and the change are the same. When a file changes, its verdicts
-# are left out of the score and dropped at the next save; the other
-# files' stay. A verdict also holds for one kind of kernel (6.12, 6.1,
-# 6.1-kasan...: KBUF_MUTANTS_KERNEL). It is not measured again when the
-# tests change: a new test for a survivor is checked with
-# KBUF_MUTANTS_RERUN=survived (or KBUF_MUTANTS_IDS), and
-# KBUF_MUTANTS_RERUN=all measures everything again.
+# A verdict holds for one text of the driver: it is stored with a
+# checksum of the mutated file and of every header and the Kbuild file
+# the driver builds with, and with the mutant's place and change (file,
+# line, the line before and after), and used again only while all of
+# them are the same. When a file changes, its verdicts are left out of
+# the score and dropped at the next save (a header or Kbuild change
+# drops them all); the other files' stay. A verdict also holds for one
+# kind of kernel (6.12, 6.1, 6.1-kasan...: KBUF_MUTANTS_KERNEL). It is
+# not measured again when the tests change: KBUF_MUTANTS_RERUN says what
+# runs again.
 #
-# The store, one verdict a line, tab-separated: kernel kind, file,
+# The store, one verdict a line, tab-separated: kernel kind, file:line,
 # checksum, id, operator, before, after, verdict (killed, survived,
 # nobuild or same), seconds in the guest, how it was killed, the kernel
-# release, the commit the run was of. Sorted by file and id.
+# release, the commit the run was of. Sorted by file and line.
 
-# The checksum of a driver file's text: 16 hex digits of its SHA-256.
+# The checksum of what the headers and Kbuild give every driver file.
+kbuf_mut_common_sum() {
+	(
+		cd "$KBUF_ROOT" &&
+			find driver -name '*.h' -o -name Kbuild | LC_ALL=C sort |
+			while read -r f; do
+				printf '%s\n' "$f"
+				cat "$f"
+			done
+	) | sha256sum | cut -c1-16
+}
+
+# The checksum of driver file $1 (from the tree) with the common part
+# $2: 16 hex digits.
 kbuf_mut_sum() {
-	sha256sum "$1" | cut -c1-16
+	{
+		printf '%s\n' "$2"
+		cat "$KBUF_ROOT/$1"
+	} | sha256sum | cut -c1-16
+}
+
+# "file checksum" a line for each driver file of list $1 (column 2 is
+# file:line), as the tree is now.
+kbuf_mut_sums() {
+	local f common
+	common=$(kbuf_mut_common_sum)
+	cut -f2 "$1" | sed 's/:[0-9]*$//' | sort -u | while read -r f; do
+		if [[ -f $KBUF_ROOT/$f ]]; then
+			printf '%s\t%s\n' "$f" "$(kbuf_mut_sum "$f" "$common")"
+		fi
+	done
 }
 
 # Mutant list $1 (mutants-gen.py's columns: id, file:line, operator,
-# before, after) with each file's checksum added as a sixth column.
+# before, after) with its file's checksum added as a sixth column.
 kbuf_mut_keyed() {
-	local f
-	cut -f2 "$1" | sed 's/:[0-9]*$//' | sort -u | while read -r f; do
-		printf '%s\t%s\n' "$f" "$(kbuf_mut_sum "$KBUF_ROOT/$f")"
-	done | awk -F '\t' -v OFS='\t' '
+	kbuf_mut_sums "$1" | awk -F '\t' -v OFS='\t' '
 		FILENAME == "-" { sum[$1] = $2; next }
 		{ f = $2; sub(/:[0-9]+$/, "", f); print $0, sum[f] }' - "$1"
 }
 
 # The stored verdicts of kernel kind $2 for the mutants of keyed list
-# $1, as a run's results: id, verdict, seconds, how it was killed,
-# commit.
+# $1, as a run's results: id (today's), verdict, seconds, how it was
+# killed, commit.
 kbuf_mut_stored() {
 	[[ -f $MUT_STORE ]] || return 0
 	awk -F '\t' -v OFS='\t' -v kind="$2" '
 		FILENAME == ARGV[1] {
 			if ($1 == kind)
-				v[$2, $3, $4, $6, $7] = $4 OFS $8 OFS $9 OFS $10 OFS $12
+				v[$2, $3, $6, $7] = $8 OFS $9 OFS $10 OFS $12
 			next
 		}
-		{
-			f = $2; sub(/:[0-9]+$/, "", f)
-			k = f SUBSEP $6 SUBSEP $1 SUBSEP $4 SUBSEP $5
-			if (k in v) print v[k]
-		}' "$MUT_STORE" "$1"
+		($2, $6, $4, $5) in v { print $1, v[$2, $6, $4, $5] }' "$MUT_STORE" "$1"
+}
+
+# The stored verdicts this run uses instead of running the mutant: none
+# for KBUF_MUTANTS_IDS or KBUF_MUTANTS_RERUN=all; for
+# KBUF_MUTANTS_RERUN=survived, neither a survivor nor a mutant killed
+# only by a guest that hung (a loaded host can make a guest slow).
+kbuf_mut_reuse() {
+	local rerun=${KBUF_MUTANTS_RERUN:-none}
+	case $rerun in
+	none | survived | all) ;;
+	*) kbuf_die "KBUF_MUTANTS_RERUN=$rerun: none, survived or all" ;;
+	esac
+	[[ -z ${KBUF_MUTANTS_IDS:-} && $rerun != all ]] || return 0
+	kbuf_mut_stored "$MUT_OUT/keyed.tsv" "$(kbuf_mut_flavour)" |
+		awk -F '\t' -v rerun="$rerun" 'rerun != "survived" ||
+			($2 != "survived" && $4 !~ /^guest hung/)'
 }
 
 # This run's verdicts as store lines: for each mutant of keyed list $1,
@@ -64,8 +102,7 @@ kbuf_mut_fresh() {
 		FILENAME == ARGV[1] { built[$1] = $2; next }
 		FILENAME == ARGV[2] { if ($1 != "orig") r[$1] = $2 OFS $3 OFS $4; next }
 		{
-			f = $2; sub(/:[0-9]+$/, "", f)
-			head = kind OFS f OFS $6 OFS $1 OFS $3 OFS $4 OFS $5
+			head = kind OFS $2 OFS $6 OFS $1 OFS $3 OFS $4 OFS $5
 			if (built[$1] == "nobuild" || built[$1] == "same")
 				print head, built[$1], "", "", rel, commit
 			else if ($1 in r)
@@ -74,25 +111,27 @@ kbuf_mut_fresh() {
 }
 
 # Merge store lines on stdin into the store. A new line replaces the
-# stored one of the same kind, file, checksum and mutant; the lines of
-# a file whose checksum is not its current one ($1, a keyed list of every
-# mutant) are dropped. A lock keeps two runs from losing each other's.
+# stored one of the same kind, place, checksum and change; a line whose
+# checksum is not its file's as the tree is now is dropped (the tree's
+# text is read now, not when the run started). A lock on the store's
+# directory keeps two runs from losing each other's lines.
 kbuf_mut_merge() {
-	local new
+	local new dir=${MUT_STORE%/*}
 	new=$(mktemp)
 	cat >"$new"
 	(
 		flock 9
 		touch "$MUT_STORE"
+		cat "$new" "$MUT_STORE" >"$MUT_STORE.all"
+		kbuf_mut_sums "$MUT_STORE.all" >"$MUT_STORE.sums"
 		awk -F '\t' -v OFS='\t' '
-			FILENAME == ARGV[1] {
-				f = $2; sub(/:[0-9]+$/, "", f); cur[f] = $6; next
-			}
-			FILENAME == ARGV[2] { seen[$1, $2, $3, $4, $6, $7] = 1; print; next }
-			(($1, $2, $3, $4, $6, $7) in seen) || cur[$2] != $3 { next }
-			{ print }' "$1" "$new" "$MUT_STORE" |
-			LC_ALL=C sort -t $'\t' -k2,2 -k4,4V -k1,1 >"$MUT_STORE.tmp"
+			FILENAME == ARGV[1] { cur[$1] = $2; next }
+			{ f = $2; sub(/:[0-9]+$/, "", f) }
+			($1, $2, $3, $6, $7) in seen || cur[f] != $3 { next }
+			{ seen[$1, $2, $3, $6, $7] = 1; print }' "$MUT_STORE.sums" "$MUT_STORE.all" |
+			LC_ALL=C sort -t $'\t' -k2,2V -k1,1 >"$MUT_STORE.tmp"
 		mv "$MUT_STORE.tmp" "$MUT_STORE"
-	) 9>>"$KBUF_OUTROOT/.mutants-store.lock"
+		rm -f "$MUT_STORE.all" "$MUT_STORE.sums"
+	) 9<"$dir"
 	rm -f "$new"
 }

@@ -31,7 +31,8 @@
 #   KBUF_MUTANTS_IDS       only these mutant ids ("ioctl-003 mmap-007"),
 #                          run again even if they have a verdict
 #   KBUF_MUTANTS_RERUN     none (default: a mutant with a stored verdict is
-#                          not run), survived (survivors run again, after
+#                          not run), survived (survivors and mutants killed
+#                          only by a hung guest run again, after
 #                          a test was added for them) or all
 #   KBUF_MUTANTS_KERNEL    6.12 (default: the newest 6.12 in /boot), 6.1,
 #                          a release in /boot, or a debug kernel of make
@@ -223,10 +224,10 @@ kbuf_mut_build_one() {
 kbuf_mut_build_all() {
 	local id loc start n=0
 	start=$(kbuf_now)
-	[[ -f $MUT_OUT/ko/orig.ko ]] || kbuf_mut_build_base
 	touch "$MUT_OUT/build.tsv"
 	while IFS=$'\t' read -r id loc _; do
 		grep -q "^$id	" "$MUT_OUT/build.tsv" "$MUT_OUT/stored.tsv" && continue
+		[[ -f $MUT_OUT/ko/orig.ko ]] || kbuf_mut_build_base
 		kbuf_mut_build_one "$id" "${loc%%:*}"
 		n=$((n + 1))
 	done <"$MUT_OUT/list.tsv"
@@ -258,12 +259,10 @@ kbuf_mut_queue_line() {
 }
 
 # The baseline's queue line: the unmutated module against every bats file
-# and test any mutant of this run meets.
+# and test the mutants of queue $1 meet (their lines' third field on).
 kbuf_mut_baseline_line() {
 	local -a rows
-	mapfile -t rows < <(kbuf_mut_files | while read -r f; do
-		kbuf_mut_map_rows "$f" "$(kbuf_mut_kind)"
-	done | awk '!seen[$0]++')
+	mapfile -t rows < <(cut -f3- "$1" | tr '\t' '\n' | awk '!seen[$0]++')
 	(
 		IFS=$'\t'
 		printf '%s\n' "orig	$MUT_OUT/ko/orig.ko	${rows[*]}"
@@ -288,7 +287,7 @@ kbuf_mut_write_queue() {
 	done <"$MUT_OUT/list.tsv"
 	[[ -s $m ]] || return 1
 	{
-		kbuf_mut_done orig || kbuf_mut_baseline_line
+		kbuf_mut_done orig || kbuf_mut_baseline_line "$m"
 		cat "$m"
 	} >"$MUT_GUEST/queue.tsv"
 }
@@ -422,49 +421,55 @@ kbuf_mut_commit() {
 	echo "$c"
 }
 
-# Add this run's verdicts to the store (once; also when the run is
-# stopped, with the verdicts given so far).
-MUT_SAVED=
+# Add this run's verdicts to the store, once kbuf_mut_prepare has made
+# this run's files (MUT_READY), and only once: also when the run is
+# stopped, with the verdicts given so far.
+MUT_READY=''
+MUT_SAVED=''
 kbuf_mut_save() {
-	[[ -z $MUT_SAVED && -s $MUT_OUT/keyed.tsv ]] || return 0
-	MUT_SAVED=1
+	[[ -n $MUT_READY && -z $MUT_SAVED ]] || return 0
 	touch "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv"
 	kbuf_mut_fresh "$MUT_OUT/keyed.tsv" "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv" \
-		"$(kbuf_mut_flavour)" "$KVER_RELEASE" "$(kbuf_mut_commit)" |
-		kbuf_mut_merge "$MUT_OUT/all.tsv"
+		"$(kbuf_mut_flavour)" "$KVER_RELEASE" "$MUT_COMMIT" | kbuf_mut_merge
+	MUT_SAVED=1
 }
 
 # The guest runs in a session of its own (so that the watchdog can stop
-# QEMU with it): stop it when this script ends or is interrupted, and
-# keep the verdicts it gave.
+# QEMU with it): stop it when this script ends or is interrupted, keep
+# the verdicts it gave, and end with the script's own status.
 MUT_BOOT_PGID=
-kbuf_mut_stop_guest() {
+kbuf_mut_on_exit() {
+	local rc=$?
 	if [[ -n $MUT_BOOT_PGID ]]; then
 		kill -KILL -- "-$MUT_BOOT_PGID" 2>/dev/null || true
 		[[ ! -f $MUT_GUEST/results.tsv ]] ||
 			cat "$MUT_GUEST/results.tsv" >>"$MUT_OUT/results.tsv"
 	fi
-	kbuf_mut_save
+	(kbuf_mut_save) || kbuf_log "mutants: the verdicts could not be saved to $MUT_STORE"
+	exit "$rc"
 }
 
-# Start afresh unless KBUF_MUTANTS_RESUME=1 and the list is the same.
+# Start afresh unless KBUF_MUTANTS_RESUME=1 and the list and the text
+# of the driver are the same (keyed.tsv holds both).
 kbuf_mut_prepare() {
-	local old=$MUT_OUT/list.tsv.old
-	[[ -f $MUT_OUT/list.tsv ]] && mv "$MUT_OUT/list.tsv" "$old"
+	local old=$MUT_OUT/keyed.tsv.old
+	[[ -f $MUT_OUT/keyed.tsv ]] && mv "$MUT_OUT/keyed.tsv" "$old"
 	kbuf_mut_list >"$MUT_OUT/list.tsv"
 	[[ -s $MUT_OUT/list.tsv ]] || kbuf_die "no mutant to run"
-	if [[ ${KBUF_MUTANTS_RESUME:-0} == 1 && -f $old ]] && cmp -s "$old" "$MUT_OUT/list.tsv"; then
+	kbuf_mut_keyed "$MUT_OUT/list.tsv" >"$MUT_OUT/keyed.tsv"
+	if [[ ${KBUF_MUTANTS_RESUME:-0} == 1 && -f $old ]] && cmp -s "$old" "$MUT_OUT/keyed.tsv"; then
 		kbuf_log "mutants: resuming the run in $MUT_OUT"
 	else
 		rm -rf "$MUT_OUT"/{build,base,ko,log,guest} "$MUT_OUT"/{build,results,boots}.tsv \
 			"$MUT_OUT/build-seconds"
 	fi
 	rm -f "$old"
-	kbuf_mut_keyed "$MUT_OUT/list.tsv" >"$MUT_OUT/keyed.tsv"
+	MUT_COMMIT=$(kbuf_mut_commit)
 	kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
 	kbuf_mut_reuse >"$MUT_OUT/stored.tsv"
 	[[ ! -s $MUT_OUT/stored.tsv ]] ||
 		kbuf_log "mutants: $(wc -l <"$MUT_OUT/stored.tsv") have a verdict in ${MUT_STORE#"$KBUF_ROOT"/}: not run again"
+	MUT_READY=1
 }
 
 # Every mutant of every driver file, keyed: what the report covers.
@@ -473,20 +478,6 @@ kbuf_mut_all_keyed() {
 	mapfile -t files < <(cd "$KBUF_ROOT" && python3 "$MUT_GEN" sources driver)
 	(cd "$KBUF_ROOT" && python3 "$MUT_GEN" list "${files[@]}") >"$MUT_OUT/all-list.tsv"
 	kbuf_mut_keyed "$MUT_OUT/all-list.tsv"
-}
-
-# The stored verdicts this run uses instead of running the mutant: none
-# for KBUF_MUTANTS_IDS or KBUF_MUTANTS_RERUN=all, no survivor for
-# KBUF_MUTANTS_RERUN=survived.
-kbuf_mut_reuse() {
-	local rerun=${KBUF_MUTANTS_RERUN:-none}
-	case $rerun in
-	none | survived | all) ;;
-	*) kbuf_die "KBUF_MUTANTS_RERUN=$rerun: none, survived or all" ;;
-	esac
-	[[ -z ${KBUF_MUTANTS_IDS:-} && $rerun != all ]] || return 0
-	kbuf_mut_stored "$MUT_OUT/keyed.tsv" "$(kbuf_mut_flavour)" |
-		awk -F '\t' -v rerun="$rerun" 'rerun != "survived" || $2 != "survived"'
 }
 
 main() {
@@ -505,7 +496,10 @@ main() {
 		kbuf_mut_report
 		return
 	fi
-	trap kbuf_mut_stop_guest EXIT
+	KVER=''
+	KVER_RELEASE=''
+	MUT_COMMIT=''
+	trap kbuf_mut_on_exit EXIT
 	trap 'exit 130' INT TERM
 	[[ -n ${KBUF_SKIP_DEPS:-} ]] || bash "$KBUF_ROOT/tests/deps.sh"
 	KVER=$(kbuf_mut_kver)

@@ -163,8 +163,11 @@ sys.exit(bad)
 # A tree for the verdict store (scripts/mutants-store.sh): driver files
 # a.c and b.c, a list of three mutants, and the store's functions.
 store_setup() {
-	KBUF_ROOT=$BATS_TEST_TMPDIR/tree KBUF_OUTROOT=$BATS_TEST_TMPDIR
+	KBUF_ROOT=$BATS_TEST_TMPDIR/tree
 	MUT_STORE=$KBUF_ROOT/docs/mutants-verdicts.tsv
+	MUT_OUT=$BATS_TEST_TMPDIR MUT_JOINED=$BATS_TEST_TMPDIR/joined.tsv
+	MUT_EQUIVALENT=$BATS_TEST_TMPDIR/equivalent
+	touch "$MUT_EQUIVALENT"
 	mkdir -p "$KBUF_ROOT/driver" "$KBUF_ROOT/docs"
 	echo 'int a;' >"$KBUF_ROOT/driver/a.c"
 	echo 'int b;' >"$KBUF_ROOT/driver/b.c"
@@ -196,8 +199,7 @@ store_run() {
 		esac
 	done
 	kbuf_mut_fresh "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/build.tsv" \
-		"$BATS_TEST_TMPDIR/results.tsv" "$kind" 6.12.1 c0ffee |
-		kbuf_mut_merge "$BATS_TEST_TMPDIR/keyed.tsv"
+		"$BATS_TEST_TMPDIR/results.tsv" "$kind" 6.12.1 c0ffee | kbuf_mut_merge
 }
 
 @test "stored verdicts come back for the same file text and kernel kind, a new one replaces the old" {
@@ -228,16 +230,121 @@ store_run() {
 	assert_equal "$(wc -l <"$MUT_STORE")" 2
 	store_run 6.12 a-002 survived
 	run -0 cut -f2,4,8 "$MUT_STORE"
-	assert_output "$(printf '%s\t%s\t%s\n' driver/a.c a-002 survived driver/b.c b-001 killed)"
+	assert_output "$(printf '%s\t%s\t%s\n' driver/a.c:9 a-002 survived driver/b.c:4 b-001 killed)"
 }
 
-@test "a stored verdict is used only for the same change of the same mutant id" {
+@test "a stored verdict is used only for the same change at the same line, whatever its id is today" {
 	store_setup
 	store_run 6.12 a-001 killed
-	sed -i 's/return 0;/return 1;/' "$BATS_TEST_TMPDIR/list.tsv"
+	# The same change on another line (a generator that numbers anew).
+	sed -i 's/driver\/a.c:3/driver\/a.c:4/' "$BATS_TEST_TMPDIR/list.tsv"
 	kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
 	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
 	assert_output ''
+	# Another change at the same line.
+	sed -i 's/driver\/a.c:4/driver\/a.c:3/; s/return 0;/return 1;/' "$BATS_TEST_TMPDIR/list.tsv"
+	kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+	assert_output ''
+	# Another line before.
+	sed -i 's/return 1;/return 0;/; s/return -EINVAL;\treturn 0;/return -ENOMEM;\treturn 0;/' \
+		"$BATS_TEST_TMPDIR/list.tsv"
+	kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+	assert_output ''
+	# The same place and change under another id: today's id.
+	sed -i 's/return -ENOMEM;\treturn 0;/return -EINVAL;\treturn 0;/; s/^a-001/a-007/' \
+		"$BATS_TEST_TMPDIR/list.tsv"
+	kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+	assert_output "$(printf 'a-007\tkilled\t7\tby 6.12\tc0ffee')"
+}
+
+@test "a change to a driver header or to Kbuild takes every stored verdict out" {
+	local f
+	for f in kbuf.h uapi/linux/kbuf.h Kbuild; do
+		store_setup
+		rm -f "$MUT_STORE"
+		store_run 6.12 a-001 killed b-001 killed
+		mkdir -p "$(dirname "$KBUF_ROOT/driver/$f")"
+		echo '/* new */' >>"$KBUF_ROOT/driver/$f"
+		kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
+		run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+		[[ -z $output ]] || fail "after a change to driver/$f: $output"
+		rm -rf "$KBUF_ROOT"
+	done
+}
+
+@test "a save drops what the tree's text is no longer, read at the save, not at the run's start" {
+	store_setup
+	# A run starts on the first text of a.c and keys its list then ...
+	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/keyed-old.tsv"
+	# ... a.c changes, and another run stores a verdict for the new text.
+	echo 'int a2;' >"$KBUF_ROOT/driver/a.c"
+	kbuf_mut_keyed "$BATS_TEST_TMPDIR/list.tsv" >"$BATS_TEST_TMPDIR/keyed.tsv"
+	store_run 6.12 a-002 survived
+	# The first run saves its verdicts of the old text at its end.
+	cp "$BATS_TEST_TMPDIR/keyed-old.tsv" "$BATS_TEST_TMPDIR/keyed.tsv"
+	store_run 6.12 a-001 killed b-001 killed
+	run -0 cut -f2,4,8 "$MUT_STORE"
+	assert_output "$(printf '%s\t%s\t%s\n' driver/a.c:9 a-002 survived driver/b.c:4 b-001 killed)"
+}
+
+@test "what runs again: KBUF_MUTANTS_RERUN and KBUF_MUTANTS_IDS" {
+	store_setup
+	kbuf_mut_flavour() { echo 6.12; }
+	kbuf_die() {
+		echo "error: $*"
+		exit 1
+	}
+	store_run 6.12 a-001 killed a-002 survived b-001 killed
+	awk -F '\t' -v OFS='\t' '$4 == "a-001" { $10 = "not ok 1 x" }
+		$4 == "b-001" { $10 = "guest hung: no test ended" } { print }' \
+		"$MUT_STORE" >"$MUT_STORE.new"
+	mv "$MUT_STORE.new" "$MUT_STORE"
+	run -0 kbuf_mut_reuse
+	assert_equal "$(cut -f1,2 <<<"$output" | paste -sd ' ')" \
+		"$(printf 'a-001\tkilled a-002\tsurvived b-001\tkilled')"
+	KBUF_MUTANTS_RERUN=survived run -0 kbuf_mut_reuse
+	assert_output "$(printf 'a-001\tkilled\t7\tnot ok 1 x\tc0ffee')"
+	KBUF_MUTANTS_RERUN=all run -0 kbuf_mut_reuse
+	assert_output ''
+	KBUF_MUTANTS_IDS=a-001 run -0 kbuf_mut_reuse
+	assert_output ''
+	KBUF_MUTANTS_RERUN=some run -1 kbuf_mut_reuse
+	assert_output 'error: KBUF_MUTANTS_RERUN=some: none, survived or all'
+}
+
+# shellcheck disable=SC2016 # the table's backquotes are Markdown
+@test "the report's table of every mutant keeps its columns when a field is empty" {
+	store_setup
+	store_run 6.12 a-001 survived b-001 same
+	# shellcheck source=../../scripts/mutants-report.sh
+	. "$TREE/scripts/mutants-report.sh"
+	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
+	kbuf_mut_flavour() { echo 6.12; }
+	kbuf_mut_joined >"$MUT_JOINED"
+	run -0 kbuf_mut_table_all
+	assert_line -n 0 '| a-001 | driver/a.c:3 | errno | `return -EINVAL;` → `return 0;` | survived | 7 | by 6.12 | c0ffee |'
+	assert_line -n 1 '| a-002 | driver/a.c:9 | check | `return -EINVAL;` → `;` | not run yet | - | - | - |'
+	assert_line -n 2 '| b-001 | driver/b.c:4 | zero | `kzalloc(n)` → `kmalloc(n)` | same | - | - | c0ffee |'
+}
+
+@test "a run stopped before its list is made saves nothing, and ends with its own status" {
+	local out=$BATS_TEST_TMPDIR/out store=$BATS_TEST_TMPDIR/store.tsv
+	# An earlier run's files, as a finished run leaves them.
+	mkdir -p "$out"
+	gen list driver/ioctl.c >"$out/all-list.tsv"
+	head -n 2 "$out/all-list.tsv" >"$out/list.tsv"
+	store_setup
+	KBUF_ROOT=$TREE kbuf_mut_keyed "$out/list.tsv" >"$out/keyed.tsv"
+	cp "$out/keyed.tsv" "$out/all.tsv"
+	cut -f1 "$out/list.tsv" | sed 's/$/\tbuilt/' >"$out/build.tsv"
+	cut -f1 "$out/list.tsv" | sed 's/$/\tkilled\t9\tx/' >"$out/results.tsv"
+	run -1 env KBUF_MUTANTS_KERNEL=6.1 KBUF_MUTANTS_IDS=ioctl-0001 KBUF_SKIP_DEPS=1 \
+		KBUF_MUTANTS_OUT="$out" KBUF_MUTANTS_STORE="$store" bash scripts/mutants.sh
+	assert_output --partial 'no mutant to run'
+	[[ ! -s $store ]] || fail "the store has: $(cat "$store")"
 }
 
 @test "every line of tests/mutants.equivalent names a mutant of today's driver, with a reason" {
@@ -245,7 +352,7 @@ store_run() {
 	gen list "${SRCS[@]}" >"$BATS_TEST_TMPDIR/list.tsv"
 	while IFS=$'\t' read -r id file before after why; do
 		[[ -n $id && $id != '#'* ]] || continue
-		[[ -n $why ]] || fail "$id: no reason"
+		[[ -n $why && $why != *$'\t'* ]] || fail "$id: no reason, or a tab in it"
 		awk -F '\t' -v id="$id" -v f="$file" -v b="$before" -v a="$after" '
 			$1 == id && index($2, f ":") == 1 && $4 == b && $5 == a { ok = 1 }
 			END { exit !ok }' "$BATS_TEST_TMPDIR/list.tsv" ||
@@ -265,7 +372,6 @@ store_run() {
 		>>"$BATS_TEST_TMPDIR/equivalent"
 	# shellcheck source=../../scripts/mutants-report.sh
 	. "$TREE/scripts/mutants-report.sh"
-	MUT_OUT=$BATS_TEST_TMPDIR MUT_EQUIVALENT=$BATS_TEST_TMPDIR/equivalent
 	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
 	kbuf_mut_flavour() { echo 6.12; }
 	run -0 kbuf_mut_joined
