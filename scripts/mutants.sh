@@ -27,7 +27,9 @@
 #   KBUF_MUTANTS_FILES     driver files to mutate ("ioctl.c mmap.c");
 #                          default every driver/*.c
 #   KBUF_MUTANTS_MAX=N     at most N mutants of each file, a sample drawn
-#                          with seed KBUF_MUTANTS_SEED (default 1)
+#                          with seed KBUF_MUTANTS_SEED (default 1) from
+#                          every mutant, with a verdict or not: another
+#                          seed draws others
 #   KBUF_MUTANTS_IDS       only these mutant ids ("ioctl-003 mmap-007"),
 #                          run again even if they have a verdict
 #   KBUF_MUTANTS_RERUN     none (default: a mutant with a stored verdict is
