@@ -114,24 +114,27 @@ kbuf_mut_fresh() {
 # stored one of the same kind, place, checksum and change; a line whose
 # checksum is not its file's as the tree is now is dropped (the tree's
 # text is read now, not when the run started). A lock on the store's
-# directory keeps two runs from losing each other's lines.
+# directory keeps two runs from losing each other's lines. Fails, and
+# leaves the store as it was, if a step fails.
 kbuf_mut_merge() {
-	local new dir=${MUT_STORE%/*}
-	new=$(mktemp)
-	cat >"$new"
+	local tmp dir
+	dir=$(dirname "$MUT_STORE")
+	tmp=$(mktemp -d)
+	cat >"$tmp/new" || return 1
 	(
-		flock 9
-		touch "$MUT_STORE"
-		cat "$new" "$MUT_STORE" >"$MUT_STORE.all"
-		kbuf_mut_sums "$MUT_STORE.all" >"$MUT_STORE.sums"
+		flock 9 || exit 1
+		touch "$MUT_STORE" || exit 1
+		cat "$tmp/new" "$MUT_STORE" >"$tmp/all" || exit 1
+		kbuf_mut_sums "$tmp/all" >"$tmp/sums" || exit 1
 		awk -F '\t' -v OFS='\t' '
 			FILENAME == ARGV[1] { cur[$1] = $2; next }
 			{ f = $2; sub(/:[0-9]+$/, "", f) }
 			($1, $2, $3, $6, $7) in seen || cur[f] != $3 { next }
-			{ seen[$1, $2, $3, $6, $7] = 1; print }' "$MUT_STORE.sums" "$MUT_STORE.all" |
-			LC_ALL=C sort -t $'\t' -k2,2V -k1,1 >"$MUT_STORE.tmp"
-		mv "$MUT_STORE.tmp" "$MUT_STORE"
-		rm -f "$MUT_STORE.all" "$MUT_STORE.sums"
+			{ seen[$1, $2, $3, $6, $7] = 1; print }' "$tmp/sums" "$tmp/all" |
+			LC_ALL=C sort -t $'\t' -k2,2V -k1,1 >"$tmp/merged" || exit 1
+		cp "$tmp/merged" "$MUT_STORE.new" && mv "$MUT_STORE.new" "$MUT_STORE"
 	) 9<"$dir"
-	rm -f "$new"
+	local rc=$?
+	rm -rf "$tmp"
+	return "$rc"
 }

@@ -118,11 +118,11 @@ kbuf_mut_map_rows() {
 # The kind of kernel a verdict holds for: 6.12 or 6.1 for Debian's
 # kernels, the debug flavour's name (6.1-kasan...), else the release.
 kbuf_mut_flavour() {
-	case $KVER in
-	debug) echo "$KBUF_MUTANTS_KERNEL" ;;
+	local k=${KBUF_MUTANTS_KERNEL:-6.12}
+	case $k in
 	6.1.*) echo 6.1 ;;
 	6.12.*) echo 6.12 ;;
-	*) echo "$KVER" ;;
+	*) echo "$k" ;;
 	esac
 }
 
@@ -432,7 +432,7 @@ kbuf_mut_save() {
 	[[ -n $MUT_READY && -z $MUT_SAVED ]] || return 0
 	touch "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv"
 	kbuf_mut_fresh "$MUT_OUT/keyed.tsv" "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv" \
-		"$(kbuf_mut_flavour)" "$KVER_RELEASE" "$MUT_COMMIT" | kbuf_mut_merge
+		"$(kbuf_mut_flavour)" "$KVER_RELEASE" "$MUT_COMMIT" | kbuf_mut_merge || return 1
 	MUT_SAVED=1
 }
 
@@ -447,23 +447,25 @@ kbuf_mut_on_exit() {
 		[[ ! -f $MUT_GUEST/results.tsv ]] ||
 			cat "$MUT_GUEST/results.tsv" >>"$MUT_OUT/results.tsv"
 	fi
-	(kbuf_mut_save) || kbuf_log "mutants: the verdicts could not be saved to $MUT_STORE"
+	kbuf_mut_save || kbuf_log "mutants: the verdicts could not be saved to $MUT_STORE"
 	exit "$rc"
 }
 
-# Start afresh unless KBUF_MUTANTS_RESUME=1 and the list and the text
-# of the driver are the same (keyed.tsv holds both).
+# Start afresh unless KBUF_MUTANTS_RESUME=1 and the list, the text of
+# the driver (keyed.tsv holds both) and the kernel are the same.
 kbuf_mut_prepare() {
 	local old=$MUT_OUT/keyed.tsv.old
 	[[ -f $MUT_OUT/keyed.tsv ]] && mv "$MUT_OUT/keyed.tsv" "$old"
 	kbuf_mut_list >"$MUT_OUT/list.tsv"
 	[[ -s $MUT_OUT/list.tsv ]] || kbuf_die "no mutant to run"
 	kbuf_mut_keyed "$MUT_OUT/list.tsv" >"$MUT_OUT/keyed.tsv"
-	if [[ ${KBUF_MUTANTS_RESUME:-0} == 1 && -f $old ]] && cmp -s "$old" "$MUT_OUT/keyed.tsv"; then
+	if [[ ${KBUF_MUTANTS_RESUME:-0} == 1 && -f $old ]] && cmp -s "$old" "$MUT_OUT/keyed.tsv" &&
+		[[ $(cat "$MUT_OUT/kernel" 2>/dev/null) == "$KVER_RELEASE" ]]; then
 		kbuf_log "mutants: resuming the run in $MUT_OUT"
 	else
 		rm -rf "$MUT_OUT"/{build,base,ko,log,guest} "$MUT_OUT"/{build,results,boots}.tsv \
 			"$MUT_OUT/build-seconds"
+		echo "$KVER_RELEASE" >"$MUT_OUT/kernel"
 	fi
 	rm -f "$old"
 	MUT_COMMIT=$(kbuf_mut_commit)
@@ -493,7 +495,6 @@ main() {
 	mkdir -p "$MUT_OUT"
 	kbuf_lock "$MUT_OUT/.mutants.lock"
 	if [[ ${KBUF_MUTANTS_REPORT:-0} == 1 ]]; then
-		KVER=$(kbuf_mut_kver)
 		kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
 		kbuf_mut_report
 		return
@@ -520,6 +521,8 @@ main() {
 	kbuf_mut_queue_some && kbuf_mut_run_all
 	kbuf_mut_save
 	kbuf_mut_run_figures
+	# The tree as the save read it, not as it was at the start.
+	kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
 	kbuf_mut_report
 }
 

@@ -290,6 +290,17 @@ store_run() {
 	assert_output "$(printf '%s\t%s\t%s\n' driver/a.c:9 a-002 survived driver/b.c:4 b-001 killed)"
 }
 
+@test "a merge that fails on the way leaves the store as it was, and says so" {
+	local before
+	store_setup
+	store_run 6.12 a-001 killed b-001 killed
+	before=$(cat "$MUT_STORE")
+	kbuf_mut_sums() { return 1; }
+	run -1 store_run 6.12 a-002 survived
+	assert_equal "$(cat "$MUT_STORE")" "$before"
+	[[ -z $(find "$KBUF_ROOT/docs" -name 'mutants-verdicts.tsv?*') ]] || fail "left: $(ls "$KBUF_ROOT/docs")"
+}
+
 @test "what runs again: KBUF_MUTANTS_RERUN and KBUF_MUTANTS_IDS" {
 	store_setup
 	kbuf_mut_flavour() { echo 6.12; }
