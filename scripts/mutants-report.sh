@@ -160,6 +160,8 @@ kbuf_mut_timing() {
 kbuf_mut_report() {
 	local doc=${KBUF_MUTANTS_DOC:-} killed survived name value
 	local -A vars
+	# Every mutant of the tree as it is now, as the save read it.
+	kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
 	MUT_JOINED=$MUT_OUT/joined.tsv
 	kbuf_mut_joined >"$MUT_JOINED"
 	if [[ -z $doc ]]; then

@@ -47,9 +47,11 @@
 #   KBUF_MUTANTS_REPORT=1  only write the report from the stored
 #                          verdicts: build and run nothing
 #   KBUF_MUTANTS_DOC       the report: default docs/mutants.md for the 6.12
-#                          stock kernel, OUT/mutants.md for another
+#                          stock kernel and the default store, else
+#                          OUT/mutants.md
 #   KBUF_MUTANTS_RESUME=1  keep the builds and results of an earlier run
-#                          in OUT with the same list: only the rest runs
+#                          in OUT with the same list, driver text and
+#                          kernel: only the rest runs
 #   KBUF_MUTANTS_BASE_LIMIT  seconds each bats file may take in the
 #                          baseline (default 1800; 7200 in a debug kernel)
 set -euo pipefail
@@ -469,7 +471,6 @@ kbuf_mut_prepare() {
 	fi
 	rm -f "$old"
 	MUT_COMMIT=$(kbuf_mut_commit)
-	kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
 	kbuf_mut_reuse >"$MUT_OUT/stored.tsv"
 	[[ ! -s $MUT_OUT/stored.tsv ]] ||
 		kbuf_log "mutants: $(wc -l <"$MUT_OUT/stored.tsv") have a verdict in ${MUT_STORE#"$KBUF_ROOT"/}: not run again"
@@ -495,7 +496,6 @@ main() {
 	mkdir -p "$MUT_OUT"
 	kbuf_lock "$MUT_OUT/.mutants.lock"
 	if [[ ${KBUF_MUTANTS_REPORT:-0} == 1 ]]; then
-		kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
 		kbuf_mut_report
 		return
 	fi
@@ -521,8 +521,6 @@ main() {
 	kbuf_mut_queue_some && kbuf_mut_run_all
 	kbuf_mut_save
 	kbuf_mut_run_figures
-	# The tree as the save read it, not as it was at the start.
-	kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
 	kbuf_mut_report
 }
 
