@@ -176,6 +176,29 @@ kbuf_sweep() {
 	kbuf_sweep create fa-pages pages 16384 atomic
 }
 
+# Bad input is refused before anything is allocated: else a failed
+# allocation on the way would answer ENOMEM for it, and what the driver
+# allocated for a request it was going to refuse is work for nothing.
+@test "a refused create allocates nothing before it gets EINVAL" {
+	local args
+	local -a cases=(
+		"vmalloc 16384 atomic"
+		"kmalloc 0"
+		"pages 0"
+		"vmalloc 0"
+		"kmalloc 1099511627776"
+		"pages 18446744073709551615"
+		"vmalloc 9223372036854775808"
+		"kmalloc 4096 kernel 1023"
+	)
+	for args in "${cases[@]}"; do
+		# shellcheck disable=SC2086 # $args is a list of arguments
+		run kbuf-fault refused create fr $args
+		assert_output "EINVAL, no allocation"
+		assert_success
+	done
+}
+
 @test "every allocation of a resize fails once and keeps size and data" {
 	check() {
 		kbuf_create "r-$1" "$1" 8192

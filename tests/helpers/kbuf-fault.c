@@ -11,6 +11,7 @@
  *   kbuf-fault export NAME   (KBUF_IOC_EXPORT_DMABUF of /dev/kbuf/NAME)
  *   kbuf-fault import NAME   (a dma-buf of /dev/kbuf/NAME imported into
  *                            vgem: the exporter's attach and map_dma_buf)
+ *   kbuf-fault refused OP ARGS...
  *
  * For N = 1, 2, ... it writes N to /proc/thread-self/fail-nth, which makes
  * the N-th fault-injection point this thread passes fail (an allocation
@@ -34,6 +35,13 @@
  * Prints one line per N ("N ENOMEM", "N ok", or a load's errno name), then
  * "allocations M enomem E ok K". Exits 0 if every run was clean, 1 at the
  * first that was not (the line says why), 2 on usage errors.
+ *
+ * refused runs an operation the driver must refuse (bad input) once, with
+ * the first allocation armed to fail: a refusal must come before anything
+ * is allocated, so that no injected failure can turn it into ENOMEM (or
+ * leave anything behind). Prints "ERRNO, no allocation" and exits 0 if the
+ * operation failed with nothing allocated and nothing changed; else prints
+ * what happened and exits 1.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -838,6 +846,35 @@ static int kf_sweep(const struct kf_op *op, char **argv)
 	return 1;
 }
 
+static int kf_refused(const struct kf_op *op, char **argv)
+{
+	const char *why;
+	bool injected;
+	int e;
+
+	kf_nth_write(1);
+	e = op->run(argv);
+	injected = kf_nth_read() == 0;
+	kf_nth_write(0);
+	if (!e) {
+		op->undo(argv);
+		printf("ok: the operation was not refused\n");
+		return 1;
+	}
+	if (injected) {
+		printf("%s: an allocation was made before the refusal\n",
+		       kt_errname(e));
+		return 1;
+	}
+	why = op->check_failed(argv);
+	if (why) {
+		printf("%s: %s\n", kt_errname(e), why);
+		return 1;
+	}
+	printf("%s, no allocation\n", kt_errname(e));
+	return 0;
+}
+
 static const struct kf_op *kf_find(int argc, char **argv)
 {
 	unsigned int i;
@@ -851,18 +888,22 @@ static const struct kf_op *kf_find(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct kf_op *op;
+	bool refused;
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	refused = argc > 1 && !strcmp(argv[1], "refused");
+	argc -= refused;
+	argv += refused;
 	if (argc < 2)
-		errx(KT_USAGE, "usage: kbuf-fault OP ARGS...");
+		errx(KT_USAGE, "usage: kbuf-fault [refused] OP ARGS...");
 	op = kf_find(argc, argv);
 	kf_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (kf_nth_fd < 0)
 		err(KT_USAGE,
 		    "/proc/thread-self/fail-nth (no CONFIG_FAULT_INJECTION?)");
 	op->prepare(argv + 2);
-	ret = kf_sweep(op, argv + 2);
+	ret = refused ? kf_refused(op, argv + 2) : kf_sweep(op, argv + 2);
 	kf_opener_stop();
 	return ret;
 }
