@@ -8,34 +8,85 @@
 # boots.tsv), written into docs/templates/mutants.md. Defines no
 # behaviour when sourced.
 
+# The kinds of debug kernel (KBUF_MUTANTS_KERNEL=6.1-kasan...) with
+# verdicts in the store, but the one being reported: a line each.
+kbuf_mut_debug_kinds() {
+	[[ -f $MUT_STORE ]] || return 0
+	cut -f1 "$MUT_STORE" | LC_ALL=C sort -u |
+		awk -v self="$(kbuf_mut_flavour)" '/-(kasan|kcsan)$/ && $0 != self'
+}
+
+# The stored verdicts of the debug kinds for today's mutants, as
+# kbuf_mut_stored gives them with the kind in front.
+kbuf_mut_debug_verdicts() {
+	local kind
+	kbuf_mut_debug_kinds | while read -r kind; do
+		kbuf_mut_stored "$MUT_OUT/all.tsv" "$kind" | sed "s/^/$kind\t/"
+	done
+}
+
 # Every mutant with its fate, tab-separated: id, file:line, operator,
-# before, after, verdict (killed, survived, equivalent, nobuild, same or
+# before, after, fate (killed, survived, equivalent, nobuild, same or
 # notrun), seconds in the guest, how it was killed or, for an equivalent
 # mutant, why it survives (tests/mutants.equivalent), the commit it was
-# measured at.
+# measured at, its verdict in the reported kernel kind alone, and in
+# the debug kernels ("killed in 6.1-kasan", "-" for none). The fate is
+# of every kind together: a mutant a debug kernel kills is killed (the
+# faults only KASAN, kmemleak or fault injection can see); the seconds,
+# how and commit are of the verdict that decided it.
 kbuf_mut_joined() {
 	kbuf_mut_stored "$MUT_OUT/all.tsv" "$(kbuf_mut_flavour)" >"$MUT_OUT/verdicts.tsv"
+	kbuf_mut_debug_verdicts >"$MUT_OUT/debug-verdicts.tsv"
 	awk -F '\t' -v OFS='\t' '
 		FILENAME == ARGV[1] {
 			if (!/^#/ && NF == 5) eq[$1, $2, $3, $4] = $5
 			next
 		}
 		FILENAME == ARGV[2] { v[$1] = $2; s[$1] = $3; why[$1] = $4; c[$1] = $5; next }
+		FILENAME == ARGV[3] {
+			# A kill in any debug kind decides; else a survival.
+			if (!($2 in dv) || $3 == "killed" ||
+			    (dv[$2] != "killed" && $3 == "survived")) {
+				dv[$2] = $3; dk[$2] = $1; ds[$2] = $4
+				dwhy[$2] = $5 == "" ? "" : $1 ": " $5; dc[$2] = $6
+			}
+			next
+		}
 		{
-			f = $2; sub(/:[0-9]+$/, "", f)
-			fate = $1 in v ? v[$1] : "notrun"
-			if (fate == "survived" && ($1, f, $4, $5) in eq) {
-				fate = "equivalent"; why[$1] = eq[$1, f, $4, $5]
+			id = $1; f = $2; sub(/:[0-9]+$/, "", f)
+			own = id in v ? v[id] : "notrun"
+			dbg = id in dv ? dv[id] : ""
+			fate = own
+			if (own != "killed" && dbg == "killed" ||
+			    own == "notrun" && dbg != "") {
+				fate = dbg; s[id] = ds[id]; why[id] = dwhy[id]; c[id] = dc[id]
+			}
+			if (fate == "survived" && (id, f, $4, $5) in eq) {
+				fate = "equivalent"; why[id] = eq[id, f, $4, $5]
 			}
 			# Never an empty field: read with IFS=tab would merge it.
-			print $1, $2, $3, $4, $5, fate, filled(s[$1]), filled(why[$1]), filled(c[$1])
+			print id, $2, $3, $4, $5, fate, filled(s[id]), filled(why[id]),
+				filled(c[id]), own, dbg == "" ? "-" : dbg " in " dk[id]
 		}
-		function filled(x) { return x == "" ? "-" : x }' "$MUT_EQUIVALENT" "$MUT_OUT/verdicts.tsv" "$MUT_OUT/all.tsv"
+		function filled(x) { return x == "" ? "-" : x }' "$MUT_EQUIVALENT" \
+		"$MUT_OUT/verdicts.tsv" "$MUT_OUT/debug-verdicts.tsv" "$MUT_OUT/all.tsv"
 }
 
-# How many mutants have fate $1.
+# How many mutants have fate $1 (of every kind together; column $2 of
+# the joined list instead: 10 for the reported kind alone).
 kbuf_mut_count() {
-	awk -F '\t' -v f="$1" '$6 == f { n++ } END { print n + 0 }' "$MUT_JOINED"
+	awk -F '\t' -v f="$1" -v col="${2:-6}" '$col == f { n++ } END { print n + 0 }' "$MUT_JOINED"
+}
+
+# "K R" of the debug kinds: how many mutants they killed, and ran.
+kbuf_mut_debug_counts() {
+	awk -F '\t' '$11 ~ /^killed / { k++ } $11 ~ /^(killed|survived) / { r++ }
+		END { print k + 0, r + 0 }' "$MUT_JOINED"
+}
+
+# Per cent $1 of $2, one decimal.
+kbuf_mut_pc() {
+	awk -v k="$1" -v n="$2" 'BEGIN { printf "%.1f", n ? 100 * k / n : 0 }'
 }
 
 # Text $1 for a Markdown table cell: | escaped, in backquotes.
@@ -104,15 +155,16 @@ kbuf_mut_table_equivalent() {
 	done <"$MUT_JOINED"
 }
 
-# Every mutant, its verdict, what killed it and the commit of its run.
+# Every mutant, its verdict, what killed it, the commit of its run and
+# its verdict in the debug kernels.
 kbuf_mut_table_all() {
-	local id loc op before after fate secs why commit
-	while IFS=$'\t' read -r id loc op before after fate secs why commit; do
+	local id loc op before after fate secs why commit debug
+	while IFS=$'\t' read -r id loc op before after fate secs why commit _ debug; do
 		[[ $fate != notrun ]] || fate="not run yet"
 		[[ $fate != equivalent ]] || why="why: see Equivalent mutants"
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$id" "$loc" \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$id" "$loc" \
 			"$op" "$(kbuf_mut_change "$before" "$after")" \
-			"$fate" "${secs:--}" "${why//|/\\|}" "${commit:--}"
+			"$fate" "${secs:--}" "${why//|/\\|}" "${commit:--}" "$debug"
 	done <"$MUT_JOINED"
 }
 
@@ -145,20 +197,21 @@ kbuf_mut_run_figures() {
 }
 
 # Mean seconds in the guest per killed and per surviving mutant, of
-# every stored verdict, NAME value a line.
+# every stored verdict of the reported kind, NAME value a line.
 kbuf_mut_timing() {
-	awk -F '\t' '{ n[$6]++; s[$6] += $7 }
+	awk -F '\t' '{ n[$2]++; s[$2] += $3 }
 		END {
 			printf "KILLED_S %.0f\n", n["killed"] ? s["killed"] / n["killed"] : 0
 			printf "SURVIVED_S %.0f\n", n["survived"] ? s["survived"] / n["survived"] : 0
-		}' "$MUT_JOINED"
+		}' "$MUT_OUT/verdicts.tsv"
 }
 
 # Write the report to KBUF_MUTANTS_DOC (default: docs/mutants.md for
 # Debian's 6.12 and the project's store, else $MUT_OUT/mutants.md).
 # shellcheck disable=SC2034 # vars is read by kbuf_render_template
 kbuf_mut_report() {
-	local doc=${KBUF_MUTANTS_DOC:-} killed survived name value
+	local doc=${KBUF_MUTANTS_DOC:-} killed survived own_k own_r dbg_k dbg_r
+	local name value kinds
 	local -A vars
 	# Every mutant of the tree as it is now, as the save read it.
 	kbuf_mut_all_keyed >"$MUT_OUT/all.tsv"
@@ -170,6 +223,10 @@ kbuf_mut_report() {
 			doc=$KBUF_ROOT/docs/mutants.md
 	fi
 	killed=$(kbuf_mut_count killed) survived=$(kbuf_mut_count survived)
+	own_k=$(kbuf_mut_count killed 10)
+	own_r=$((own_k + $(kbuf_mut_count survived 10)))
+	read -r dbg_k dbg_r < <(kbuf_mut_debug_counts)
+	kinds=$(kbuf_mut_debug_kinds | paste -sd ' ')
 	vars=([TOTAL]=$(wc -l <"$MUT_JOINED") [KILLED]=$killed [SURVIVED]=$survived
 		[RUN]=$((killed + survived))
 		[NOBUILD]=$(kbuf_mut_count nobuild) [SAME]=$(kbuf_mut_count same)
@@ -177,8 +234,10 @@ kbuf_mut_report() {
 		[NOTRUN]=$(kbuf_mut_count notrun)
 		[FLAVOUR]=$(kbuf_mut_flavour) [SCOPE]=$(kbuf_mut_scope)
 		[STORE]=${MUT_STORE#"$KBUF_ROOT"/docs/}
-		[SCORE]=$(awk -v k="$killed" -v s="$survived" \
-			'BEGIN { printf "%.1f", k + s ? 100 * k / (k + s) : 0 }'))
+		[SCORE]=$(kbuf_mut_pc "$killed" $((killed + survived)))
+		[OWN_KILLED]=$own_k [OWN_RUN]=$own_r
+		[OWN_SCORE]=$(kbuf_mut_pc "$own_k" "$own_r")
+		[DEBUG_KILLED]=$dbg_k [DEBUG_RUN]=$dbg_r [DEBUG_KINDS]=${kinds:-none yet})
 	while read -r name value; do
 		vars[$name]=$value
 	done < <(kbuf_mut_timing)

@@ -390,6 +390,26 @@ store_run() {
 		a-001 equivalent 'no test can tell' a-002 survived 'by 6.12' b-001 killed 'by 6.12')"
 }
 
+@test "a mutant a debug kernel kills is killed; the kind's own verdict is kept beside it" {
+	store_setup
+	store_run 6.12 a-001 survived a-002 survived
+	store_run 6.1-kasan a-001 killed b-001 survived
+	store_run 6.12-kcsan a-001 survived a-002 survived
+	# shellcheck source=../../scripts/mutants-report.sh
+	. "$TREE/scripts/mutants-report.sh"
+	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
+	kbuf_mut_flavour() { echo 6.12; }
+	run -0 kbuf_mut_joined
+	assert_equal "$(cut -f1,6,8,10,11 <<<"$output")" "$(printf '%s\t%s\t%s\t%s\t%s\n' \
+		a-001 killed '6.1-kasan: by 6.1-kasan' survived 'killed in 6.1-kasan' \
+		a-002 survived 'by 6.12' survived 'survived in 6.12-kcsan' \
+		b-001 survived '6.1-kasan: by 6.1-kasan' notrun 'survived in 6.1-kasan')"
+	# A debug kind's own report counts the other debug kinds, not itself.
+	kbuf_mut_flavour() { echo 6.1-kasan; }
+	run -0 kbuf_mut_debug_kinds
+	assert_output 6.12-kcsan
+}
+
 @test "docs/mutants.md is what make mutants KBUF_MUTANTS_REPORT=1 makes of the stored verdicts" {
 	run -0 env KBUF_MUTANTS_REPORT=1 KBUF_SKIP_DEPS=1 KBUF_MUTANTS_OUT="$BATS_TEST_TMPDIR/out" \
 		KBUF_MUTANTS_DOC="$BATS_TEST_TMPDIR/mutants.md" bash scripts/mutants.sh
