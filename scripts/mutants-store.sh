@@ -93,6 +93,21 @@ kbuf_mut_reuse() {
 			($2 != "survived" && $4 !~ /^guest hung/)'
 }
 
+# In a debug kernel, only the mutants a stock kernel let survive: the
+# debug guest is for the faults only KASAN, kmemleak and fault
+# injection can see, and takes several times as long; a mutant a stock
+# kernel killed is killed (the score counts either). Prints "ID stock"
+# for each of the others (KBUF_MUTANTS_IDS runs any).
+kbuf_mut_debug_skip() {
+	[[ $(kbuf_mut_kind) == debug && -z ${KBUF_MUTANTS_IDS:-} ]] || return 0
+	{
+		kbuf_mut_stored "$MUT_OUT/keyed.tsv" 6.12
+		kbuf_mut_stored "$MUT_OUT/keyed.tsv" 6.1
+	} | awk -F '\t' -v OFS='\t' '
+		FILENAME == "-" { if ($2 == "survived") through[$1] = 1; next }
+		!($1 in through) { print $1, "stock" }' - "$MUT_OUT/keyed.tsv"
+}
+
 # This run's verdicts as store lines: for each mutant of keyed list $1,
 # its build status when it did not build or built the same object
 # (build.tsv, $2), else its verdict in the guest (results.tsv, $3).

@@ -105,7 +105,8 @@ kbuf_mut_list() {
 }
 
 # The map's rows for driver file $1 in a guest of kind $2 (stock or
-# debug): "BATS[=REGEX]" a line, in the map's order.
+# debug): "BATS[=REGEX]" a line, in the map's order, but a debug guest's
+# own rows first: what it runs a mutant for (kbuf_mut_debug_skip).
 kbuf_mut_map_rows() {
 	awk -v file="${1#driver/}" -v kind="$2" '
 		/^#/ || NF < 3 || $1 != file { next }
@@ -113,8 +114,10 @@ kbuf_mut_map_rows() {
 		{
 			re = $0
 			sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", re)
-			print $3 (re == "" ? "" : "=" re)
-		}' "$MUT_MAP"
+			row = $3 (re == "" ? "" : "=" re)
+			if ($2 == "debug") print row; else rows[++n] = row
+		}
+		END { for (i = 1; i <= n; i++) print rows[i] }' "$MUT_MAP"
 }
 
 # The kind of kernel a verdict holds for: 6.12 or 6.1 for Debian's
@@ -230,7 +233,8 @@ kbuf_mut_build_all() {
 	start=$(kbuf_now)
 	touch "$MUT_OUT/build.tsv"
 	while IFS=$'\t' read -r id loc _; do
-		grep -q "^$id	" "$MUT_OUT/build.tsv" "$MUT_OUT/stored.tsv" && continue
+		grep -q "^$id	" "$MUT_OUT/build.tsv" "$MUT_OUT/stored.tsv" \
+			"$MUT_OUT/skipped.tsv" && continue
 		[[ -f $MUT_OUT/ko/orig.ko ]] || kbuf_mut_build_base
 		kbuf_mut_build_one "$id" "${loc%%:*}"
 		n=$((n + 1))
@@ -474,6 +478,9 @@ kbuf_mut_prepare() {
 	kbuf_mut_reuse >"$MUT_OUT/stored.tsv"
 	[[ ! -s $MUT_OUT/stored.tsv ]] ||
 		kbuf_log "mutants: $(wc -l <"$MUT_OUT/stored.tsv") have a verdict in ${MUT_STORE#"$KBUF_ROOT"/}: not run again"
+	kbuf_mut_debug_skip >"$MUT_OUT/skipped.tsv"
+	[[ ! -s $MUT_OUT/skipped.tsv ]] ||
+		kbuf_log "mutants: $(wc -l <"$MUT_OUT/skipped.tsv") not let through by a stock kernel yet: not run in a debug one"
 	MUT_READY=1
 }
 

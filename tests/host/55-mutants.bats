@@ -410,6 +410,22 @@ store_run() {
 	assert_output 6.12-kcsan
 }
 
+@test "a debug kernel runs only what a stock kernel let survive, unless ids are given" {
+	store_setup
+	store_run 6.12 a-001 survived a-002 killed
+	store_run 6.1 a-002 survived
+	store_run 6.1-kasan b-001 survived
+	MUT_OUT=$BATS_TEST_TMPDIR
+	kbuf_mut_kind() { echo debug; }
+	run -0 kbuf_mut_debug_skip
+	assert_output "$(printf 'b-001\tstock')"
+	KBUF_MUTANTS_IDS=b-001 run -0 kbuf_mut_debug_skip
+	assert_output ""
+	kbuf_mut_kind() { echo stock; }
+	run -0 kbuf_mut_debug_skip
+	assert_output ""
+}
+
 @test "docs/mutants.md is what make mutants KBUF_MUTANTS_REPORT=1 makes of the stored verdicts" {
 	run -0 env KBUF_MUTANTS_REPORT=1 KBUF_SKIP_DEPS=1 KBUF_MUTANTS_OUT="$BATS_TEST_TMPDIR/out" \
 		KBUF_MUTANTS_DOC="$BATS_TEST_TMPDIR/mutants.md" bash scripts/mutants.sh
