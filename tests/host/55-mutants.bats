@@ -330,15 +330,16 @@ store_run() {
 @test "the report's table of every mutant keeps its columns when a field is empty" {
 	store_setup
 	store_run 6.12 a-001 survived b-001 same
+	store_run 6.1-kasan b-001 killed
 	# shellcheck source=../../scripts/mutants-report.sh
 	. "$TREE/scripts/mutants-report.sh"
 	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
 	kbuf_mut_flavour() { echo 6.12; }
 	kbuf_mut_joined >"$MUT_JOINED"
 	run -0 kbuf_mut_table_all
-	assert_line -n 0 '| a-001 | driver/a.c:3 | errno | `return -EINVAL;` → `return 0;` | survived | 7 | by 6.12 | c0ffee |'
-	assert_line -n 1 '| a-002 | driver/a.c:9 | check | `return -EINVAL;` → `;` | not run yet | - | - | - |'
-	assert_line -n 2 '| b-001 | driver/b.c:4 | zero | `kzalloc(n)` → `kmalloc(n)` | same | - | - | c0ffee |'
+	assert_line -n 0 '| a-001 | driver/a.c:3 | errno | `return -EINVAL;` → `return 0;` | survived | 7 | by 6.12 | c0ffee | - |'
+	assert_line -n 1 '| a-002 | driver/a.c:9 | check | `return -EINVAL;` → `;` | not run yet | - | - | - | - |'
+	assert_line -n 2 '| b-001 | driver/b.c:4 | zero | `kzalloc(n)` → `kmalloc(n)` | killed | 7 | 6.1-kasan: by 6.1-kasan | c0ffee | killed in 6.1-kasan |'
 }
 
 @test "a run stopped before its list is made saves nothing, and ends with its own status" {
