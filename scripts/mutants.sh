@@ -39,8 +39,9 @@
 #   KBUF_MUTANTS_KERNEL    6.12 (default: the newest 6.12 in /boot), 6.1,
 #                          a release in /boot, or a debug kernel of make
 #                          check-debug (6.1-kasan, 6.12-kasan, 6.12-kcsan),
-#                          which adds the map's debug rows and a kmemleak
-#                          scan after each mutant
+#                          which runs the mutants a stock kind let
+#                          survive, the map's debug rows first, and a
+#                          kmemleak scan after each mutant
 #   KBUF_MUTANTS_OUT       results (default tests/out/mutants)
 #   KBUF_MUTANTS_STORE     the verdicts kept from run to run (default
 #                          docs/mutants-verdicts.tsv)
