@@ -21,7 +21,8 @@ kbuf_mut_debug_kinds() {
 kbuf_mut_debug_verdicts() {
 	local kind
 	kbuf_mut_debug_kinds | while read -r kind; do
-		kbuf_mut_stored "$MUT_OUT/all.tsv" "$kind" | sed "s/^/$kind\t/"
+		kbuf_mut_stored "$MUT_OUT/all.tsv" "$kind" |
+			awk -v kind="$kind" -v OFS='\t' '{ print kind, $0 }'
 	done
 }
 
@@ -30,10 +31,12 @@ kbuf_mut_debug_verdicts() {
 # notrun), seconds in the guest, how it was killed or, for an equivalent
 # mutant, why it survives (tests/mutants.equivalent), the commit it was
 # measured at, its verdict in the reported kernel kind alone, and in
-# the debug kernels ("killed in 6.1-kasan", "-" for none). The fate is
-# of every kind together: a mutant a debug kernel kills is killed (the
-# faults only KASAN, kmemleak or fault injection can see); the seconds,
-# how and commit are of the verdict that decided it.
+# the debug kernels ("killed in 6.1-kasan", "-" for none). A survivor
+# of the reported kind that a debug kernel kills is killed (the faults
+# only KASAN, kmemleak or fault injection can see), with the seconds,
+# how and commit of that kill; a mutant the reported kind has not run,
+# or built the same or not at all, keeps that fate whatever a debug
+# kernel says.
 kbuf_mut_joined() {
 	kbuf_mut_stored "$MUT_OUT/all.tsv" "$(kbuf_mut_flavour)" >"$MUT_OUT/verdicts.tsv"
 	kbuf_mut_debug_verdicts >"$MUT_OUT/debug-verdicts.tsv"
@@ -57,8 +60,7 @@ kbuf_mut_joined() {
 			own = id in v ? v[id] : "notrun"
 			dbg = id in dv ? dv[id] : ""
 			fate = own
-			if (own != "killed" && dbg == "killed" ||
-			    own == "notrun" && dbg != "") {
+			if (own == "survived" && dbg == "killed") {
 				fate = dbg; s[id] = ds[id]; why[id] = dwhy[id]; c[id] = dc[id]
 			}
 			if (fate == "survived" && (id, f, $4, $5) in eq) {
@@ -72,15 +74,24 @@ kbuf_mut_joined() {
 		"$MUT_OUT/verdicts.tsv" "$MUT_OUT/debug-verdicts.tsv" "$MUT_OUT/all.tsv"
 }
 
-# How many mutants have fate $1 (of every kind together; column $2 of
-# the joined list instead: 10 for the reported kind alone).
+# How many mutants have fate $1.
 kbuf_mut_count() {
-	awk -F '\t' -v f="$1" -v col="${2:-6}" '$col == f { n++ } END { print n + 0 }' "$MUT_JOINED"
+	awk -F '\t' -v f="$1" '$6 == f { n++ } END { print n + 0 }' "$MUT_JOINED"
 }
 
-# "K R" of the debug kinds: how many mutants they killed, and ran.
+# "K R" of the debug kinds: how many of the reported kind's survivors
+# they killed, and how many they ran.
 kbuf_mut_debug_counts() {
-	awk -F '\t' '$11 ~ /^killed / { k++ } $11 ~ /^(killed|survived) / { r++ }
+	awk -F '\t' '$10 == "survived" && $11 ~ /^killed / { k++ }
+		$10 == "survived" && $11 ~ /^(killed|survived) / { r++ }
+		END { print k + 0, r + 0 }' "$MUT_JOINED"
+}
+
+# "K R" of the reported kind alone: killed, and run but for the
+# equivalent mutants.
+kbuf_mut_own_counts() {
+	awk -F '\t' '$10 == "killed" { k++ }
+		$10 == "killed" || ($10 == "survived" && $6 != "equivalent") { r++ }
 		END { print k + 0, r + 0 }' "$MUT_JOINED"
 }
 
@@ -223,8 +234,7 @@ kbuf_mut_report() {
 			doc=$KBUF_ROOT/docs/mutants.md
 	fi
 	killed=$(kbuf_mut_count killed) survived=$(kbuf_mut_count survived)
-	own_k=$(kbuf_mut_count killed 10)
-	own_r=$((own_k + $(kbuf_mut_count survived 10)))
+	read -r own_k own_r < <(kbuf_mut_own_counts)
 	read -r dbg_k dbg_r < <(kbuf_mut_debug_counts)
 	kinds=$(kbuf_mut_debug_kinds | paste -sd ' ')
 	vars=([TOTAL]=$(wc -l <"$MUT_JOINED") [KILLED]=$killed [SURVIVED]=$survived
