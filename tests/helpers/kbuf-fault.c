@@ -41,7 +41,9 @@
  * is allocated, so that no injected failure can turn it into ENOMEM (or
  * leave anything behind). Prints "ERRNO, no allocation" and exits 0 if the
  * operation failed with nothing allocated and nothing changed; else prints
- * what happened and exits 1.
+ * what happened and exits 1. "No allocation" means no fault-injection
+ * point passed in this thread: the per-CPU allocator, __GFP_NOFAIL and
+ * other tasks' allocations are not seen.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -893,8 +895,10 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	refused = argc > 1 && !strcmp(argv[1], "refused");
-	argc -= refused;
-	argv += refused;
+	if (refused) {
+		argc--;
+		argv++;
+	}
 	if (argc < 2)
 		errx(KT_USAGE, "usage: kbuf-fault [refused] OP ARGS...");
 	op = kf_find(argc, argv);
