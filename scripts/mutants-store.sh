@@ -93,11 +93,12 @@ kbuf_mut_reuse() {
 			($2 != "survived" && $4 !~ /^guest hung/)'
 }
 
-# In a debug kernel, only the mutants a stock kernel let survive: the
-# debug guest is for the faults only KASAN, kmemleak and fault
-# injection can see, and takes several times as long; a mutant a stock
-# kernel killed is killed (the score counts either). Prints "ID stock"
-# for each of the others (KBUF_MUTANTS_IDS runs any).
+# In a debug kernel, only the mutants a stock kernel (6.12 or 6.1) let
+# survive: the debug guest is for the faults only KASAN, kmemleak and
+# fault injection can see, and takes several times as long, and a
+# stock report counts a debug verdict only for its own survivors
+# (scripts/mutants-report.sh). Prints "ID stock" for each of the
+# others (KBUF_MUTANTS_IDS runs any).
 kbuf_mut_debug_skip() {
 	[[ $(kbuf_mut_kind) == debug && -z ${KBUF_MUTANTS_IDS:-} ]] || return 0
 	{

@@ -291,6 +291,8 @@ kbuf_mut_write_queue() {
 	while IFS=$'\t' read -r id loc _; do
 		status=$(awk -F '\t' -v id="$id" '$1 == id { print $2 }' "$MUT_OUT/build.tsv")
 		[[ $status == built ]] || continue
+		# A resumed run keeps builds the store now has no use for.
+		! grep -q "^$id	" "$MUT_OUT/skipped.tsv" || continue
 		kbuf_mut_done "$id" || kbuf_mut_queue_line "$id" "${loc%%:*}" \
 			"$MUT_OUT/ko/$id.ko" >>"$m"
 	done <"$MUT_OUT/list.tsv"
@@ -391,7 +393,7 @@ kbuf_mut_queue_some() {
 	mkdir -p "$MUT_GUEST"
 	touch "$MUT_OUT/results.tsv" "$MUT_OUT/boots.tsv"
 	kbuf_mut_write_queue || {
-		kbuf_log "mutants: every mutant of the list has a verdict: no guest to boot"
+		kbuf_log "mutants: no mutant of the list to run (each has a verdict or, in a debug kernel, waits for a stock kernel's): no guest to boot"
 		return 1
 	}
 }
