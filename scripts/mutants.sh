@@ -447,10 +447,13 @@ kbuf_mut_save() {
 
 # The guest runs in a session of its own (so that the watchdog can stop
 # QEMU with it): stop it when this script ends or is interrupted, keep
-# the verdicts it gave, and end with the script's own status.
+# the verdicts it gave, and end with the script's own status. A second
+# signal must not cut this short: make passes its SIGTERM on to us, so
+# stopping make's process group sends us two.
 MUT_BOOT_PGID=
 kbuf_mut_on_exit() {
 	local rc=$?
+	trap '' INT TERM
 	if [[ -n $MUT_BOOT_PGID ]]; then
 		kill -KILL -- "-$MUT_BOOT_PGID" 2>/dev/null || true
 		[[ ! -f $MUT_GUEST/results.tsv ]] ||
@@ -458,6 +461,13 @@ kbuf_mut_on_exit() {
 	fi
 	kbuf_mut_save || kbuf_log "mutants: the verdicts could not be saved to $MUT_STORE"
 	exit "$rc"
+}
+
+# From here on, however the script ends, the guest is stopped and the
+# verdicts are saved (kbuf_mut_on_exit). INT or TERM ends it with 130.
+kbuf_mut_traps() {
+	trap kbuf_mut_on_exit EXIT
+	trap 'trap "" INT TERM; exit 130' INT TERM
 }
 
 # Start afresh unless KBUF_MUTANTS_RESUME=1 and the list, the text of
@@ -512,8 +522,7 @@ main() {
 	KVER=''
 	KVER_RELEASE=''
 	MUT_COMMIT=''
-	trap kbuf_mut_on_exit EXIT
-	trap 'exit 130' INT TERM
+	kbuf_mut_traps
 	[[ -n ${KBUF_SKIP_DEPS:-} ]] || bash "$KBUF_ROOT/tests/deps.sh"
 	KVER=$(kbuf_mut_kver)
 	[[ -n $KVER ]] || kbuf_die "no kernel for KBUF_MUTANTS_KERNEL=${KBUF_MUTANTS_KERNEL:-6.12}"
@@ -534,4 +543,5 @@ main() {
 	kbuf_mut_report
 }
 
-main "$@"
+# Sourced (tests/host/55-mutants.bats), it only defines the functions.
+[[ ${BASH_SOURCE[0]} != "$0" ]] || main "$@"

@@ -360,6 +360,63 @@ store_run() {
 	[[ ! -s $store ]] || fail "the store has: $(cat "$store")"
 }
 
+# A run stopped while its guest runs: make passes its SIGTERM on to the
+# script, so stopping make's process group sends the script two. The
+# second comes while kbuf_mut_on_exit is stopping the guest; here that
+# step waits on fifo "go" (a kill that takes long) until the test has
+# sent it, so the test does not depend on timing.
+stop_harness() {
+	cat >"$BATS_TEST_TMPDIR/stop.sh" <<'HARNESS'
+. "$1/scripts/mutants.sh"
+MUT_OUT=$2 MUT_GUEST=$2/guest MUT_STORE=$3
+KVER_RELEASE=6.1.0-test MUT_COMMIT=c0ffee MUT_READY=1
+kill() {
+	touch "$MUT_OUT/stopping"
+	cat "$MUT_OUT/go" >/dev/null
+	command kill "$@"
+}
+kbuf_mut_traps
+setsid sleep 600 &
+MUT_BOOT_PGID=$!
+echo "$!" >"$MUT_OUT/guest.pid"
+wait "$MUT_BOOT_PGID"
+HARNESS
+}
+
+@test "a run stopped twice while its guest runs stops the guest, saves its verdicts and the guest's, and ends with 130" {
+	local out=$BATS_TEST_TMPDIR/out store=$BATS_TEST_TMPDIR/store.tsv pid rc=0 i
+	mkdir -p "$out/guest"
+	gen list driver/ioctl.c | head -n 2 >"$out/list.tsv"
+	# shellcheck source=../../scripts/mutants-store.sh
+	. "$TREE/scripts/mutants-store.sh"
+	KBUF_ROOT=$TREE kbuf_mut_keyed "$out/list.tsv" >"$out/keyed.tsv"
+	cut -f1 "$out/list.tsv" | sed 's/$/\tbuilt/' >"$out/build.tsv"
+	# One verdict from an earlier guest, one from the guest now running.
+	head -n 1 "$out/list.tsv" | cut -f1 | sed 's/$/\tkilled\t9\tx/' >"$out/results.tsv"
+	tail -n 1 "$out/list.tsv" | cut -f1 | sed 's/$/\tsurvived\t8\t/' >"$out/guest/results.tsv"
+	mkfifo "$out/go"
+	stop_harness
+	KBUF_MUTANTS_KERNEL=6.1 setsid bash "$BATS_TEST_TMPDIR/stop.sh" "$TREE" "$out" "$store" &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $out/guest.pid ]] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $out/stopping ]] && break
+		sleep 0.1
+	done
+	[[ -e $out/stopping ]] || fail "the first SIGTERM did not reach kbuf_mut_on_exit"
+	kill -TERM "$pid"
+	echo go >"$out/go"
+	wait "$pid" || rc=$?
+	kill -KILL "$(cat "$out/guest.pid")" 2>/dev/null && fail "the guest was left running"
+	((rc == 130)) || fail "exit status $rc, not 130"
+	run -0 cut -f 4,8 "$store"
+	assert_output "$(printf '%s\t%s\n' ioctl-001 killed ioctl-002 survived)"
+}
+
 @test "every line of tests/mutants.equivalent names a mutant of today's driver, with a reason" {
 	local id file before after why n=0
 	gen list "${SRCS[@]}" >"$BATS_TEST_TMPDIR/list.tsv"
