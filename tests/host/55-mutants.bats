@@ -499,6 +499,31 @@ tree_verdicts() {
 		$1 in v { print kind, $2, $6, $1, $3, $4, $5, v[$1], 9, "x", "r", "c" }'
 }
 
+# The wiring of a debug run, by mutants.sh's own functions, up to the
+# guest's queue. No kernel tree is given: a mutant it tried to build
+# would end the run.
+@test "a debug run neither builds nor queues what no stock kernel let survive, and queues its own rows first" {
+	local out=$BATS_TEST_TMPDIR/out store=$BATS_TEST_TMPDIR/store.tsv
+	mkdir -p "$out"
+	tree_verdicts 6.12 buffer-001 killed buffer-002 killed \
+		buffer-006 survived buffer-007 survived >"$store"
+	cat >"$BATS_TEST_TMPDIR/debug.sh" <<'HARNESS'
+. "$1/scripts/mutants.sh"
+MUT_OUT=$2 MUT_GUEST=$2/guest MUT_STORE=$3 KVER_RELEASE=6.1.192-test KDIR=
+kbuf_mut_prepare
+# Builds an earlier run left: buffer-002's from before 6.12 killed it.
+printf '%s\tbuilt\n' buffer-002 buffer-006 buffer-007 >"$MUT_OUT/build.tsv"
+kbuf_mut_build_all
+kbuf_mut_queue_some
+HARNESS
+	run -0 env KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_FILES=buffer.c KBUF_SKIP_DEPS=1 \
+		bash "$BATS_TEST_TMPDIR/debug.sh" "$TREE" "$out" "$store"
+	assert_line 'mutants: 38 not let through by a stock kernel yet: not run in a debug one'
+	assert_line --regexp '^mutants: built 0 mutants in [0-9.]+ s \( +3 built\)$'
+	run -0 cut -f 1,3,4 "$out/guest/queue.tsv"
+	assert_output "$(printf '%s\t91-fault=create|resize\t50-ioctl\n' orig buffer-006 buffer-007)"
+}
+
 @test "the report's summary: the joint score, the kind's own without its equivalents, the debug kernels'" {
 	local store=$BATS_TEST_TMPDIR/store.tsv doc=$BATS_TEST_TMPDIR/mutants.md
 	{
