@@ -7,8 +7,10 @@
 # (resize, destroy and rmmod refused while a descriptor, a mapping or an
 # importer holds a dma-buf, a forked child's copies included; the buffer
 # outlives its node), the export from a 32-bit process, and vgem, a
-# driver nobody here wrote, importing the buffer (twice at once) and
-# fencing it. kbuf-dmabuf (and kbuf-dmabuf32) is the client.
+# driver nobody here wrote, importing the buffer (twice at once), within
+# its DMA segment limit and in as few entries as the limit allows (the
+# DMA API checker of the debug kernels shows them), and fencing it.
+# kbuf-dmabuf (and kbuf-dmabuf32) is the client.
 
 load 'helpers/common'
 
@@ -406,6 +408,42 @@ closed"
 	}
 	kbuf_each_backend check
 	[[ -z $before ]] || assert_equal "$(<"$errors")" "$before"
+}
+
+# The entries of vgem's live DMA mappings in the DMA API checker's
+# dma-api/dump, one line each: offset from the lowest, then length, in
+# bytes, in address order.
+vgem_entries() {
+	local p l first=
+	awk '$1 == "vgem" { sub(/^P=/, "", $6); sub(/^L=/, "", $9); print $6, $9 }' \
+		/sys/kernel/debug/dma-api/dump |
+		while read -r p l; do echo "$((16#$p)) $((16#$l))"; done | sort -n |
+		while read -r p l; do
+			: "${first:=$p}"
+			echo "$((p - first)) $l"
+		done
+}
+
+# A buffer of one physically contiguous block (kmalloc, pages) reaches
+# vgem, whose DMA segments are 64 KiB at most, in as few entries as that
+# limit allows: 64 KiB each, one after the other. The DMA API checker of
+# the debug kernels lists them; Debian's kernels have no checker.
+@test "vgem maps a 1 MiB buffer of one block as 16 adjacent entries of 64 KiB" {
+	require_vgem
+	[[ -r /sys/kernel/debug/dma-api/dump ]] ||
+		skip "no DMA API checker in this kernel (CONFIG_DMA_API_DEBUG): the debug kernels have one"
+	local b i want=
+	for ((i = 0; i < 16; i++)); do
+		want+="$((i * 65536)) 65536"$'\n'
+	done
+	for b in kmalloc pages; do
+		kbuf_create "big-$b" "$b" $((256 * KBUF_PAGE))
+		hold "$KBUF_DEV/big-$b" export rdwr vgem-open vgem-import
+		run -0 vgem_entries
+		kbuf_bg_kill "$KBUF_BG_PID"
+		assert_output "${want%$'\n'}"
+		kbuf_destroy "big-$b"
+	done
 }
 
 @test "a vgem write fence holds back poll() on the dma-buf until it is signalled" {
