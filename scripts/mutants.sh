@@ -449,11 +449,14 @@ kbuf_mut_save() {
 # QEMU with it): stop it when this script ends or is interrupted, keep
 # the verdicts it gave, and end with the script's own status. A second
 # signal must not cut this short: make passes its SIGTERM on to us, so
-# stopping make's process group sends us two.
+# stopping make's process group sends us two (a hangup, two SIGHUPs), and
+# a second Ctrl-C is ignored on purpose. Only the script itself saves: a
+# signal that comes while bash forks can run the trap in the child.
 MUT_BOOT_PGID=
 kbuf_mut_on_exit() {
 	local rc=$?
-	trap '' INT TERM
+	trap '' INT TERM HUP
+	[[ $BASHPID == "$$" ]] || exit "$rc"
 	if [[ -n $MUT_BOOT_PGID ]]; then
 		kill -KILL -- "-$MUT_BOOT_PGID" 2>/dev/null || true
 		[[ ! -f $MUT_GUEST/results.tsv ]] ||
@@ -464,10 +467,12 @@ kbuf_mut_on_exit() {
 }
 
 # From here on, however the script ends, the guest is stopped and the
-# verdicts are saved (kbuf_mut_on_exit). INT or TERM ends it with 130.
+# verdicts are saved (kbuf_mut_on_exit). INT or TERM ends it with 130,
+# HUP with 129.
 kbuf_mut_traps() {
 	trap kbuf_mut_on_exit EXIT
-	trap 'trap "" INT TERM; exit 130' INT TERM
+	trap 'trap "" INT TERM HUP; exit 130' INT TERM
+	trap 'trap "" INT TERM HUP; exit 129' HUP
 }
 
 # Start afresh unless KBUF_MUTANTS_RESUME=1 and the list, the text of
@@ -543,5 +548,7 @@ main() {
 	kbuf_mut_report
 }
 
-# Sourced (tests/host/55-mutants.bats), it only defines the functions.
+# Sourced (tests/host/55-mutants.bats), main does not run: the functions
+# are defined, the globals above set from the environment, and set -euo
+# pipefail is on in the shell that sourced it.
 [[ ${BASH_SOURCE[0]} != "$0" ]] || main "$@"
