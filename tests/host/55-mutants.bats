@@ -360,6 +360,13 @@ store_run() {
 	[[ ! -s $store ]] || fail "the store has: $(cat "$store")"
 }
 
+# Run "$@" without what would make a harness that sources mutants.sh
+# act on another tree or another selection of mutants than the test's.
+harness_env() {
+	env -u KBUF_ROOT -u KBUF_OUTROOT -u KBUF_MUTANTS_IDS -u KBUF_MUTANTS_MAX \
+		-u KBUF_MUTANTS_SEED -u KBUF_MUTANTS_RERUN -u KBUF_MUTANTS_FILES "$@"
+}
+
 # A run that ends while its guest runs: stopping make's process group
 # sends the script two SIGTERMs (make passes its own on), a hangup two
 # SIGHUPs; a run can also end by itself and be stopped while it saves.
@@ -415,7 +422,7 @@ stop_run() {
 	tail -n 1 "$out/list.tsv" | cut -f1 | sed 's/$/\tsurvived\t8\t/' >"$out/guest/results.tsv"
 	mkfifo "$out/go"
 	stop_harness
-	env -u KBUF_ROOT -u KBUF_OUTROOT KBUF_MUTANTS_KERNEL=6.1 \
+	harness_env KBUF_MUTANTS_KERNEL=6.1 \
 		setsid bash "$BATS_TEST_TMPDIR/stop.sh" "$TREE" "$out" "$BATS_TEST_TMPDIR/store.tsv" "$1" 2>"$out/stderr" 3>&- &
 	pid=$!
 	wait_file "$out/guest.pid" || echo "the harness did not start its guest"
@@ -554,8 +561,7 @@ printf '%s\tbuilt\n' buffer-002 buffer-006 buffer-007 >"$MUT_OUT/build.tsv"
 kbuf_mut_build_all
 kbuf_mut_queue_some
 HARNESS
-	run -0 env -u KBUF_ROOT -u KBUF_OUTROOT -u KBUF_MUTANTS_IDS -u KBUF_MUTANTS_MAX \
-		-u KBUF_MUTANTS_RERUN KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_FILES=buffer.c \
+	run -0 harness_env KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_FILES=buffer.c \
 		KBUF_SKIP_DEPS=1 bash "$BATS_TEST_TMPDIR/debug.sh" "$TREE" "$out" "$store"
 	# Every mutant of buffer.c but the two stock survivors.
 	assert_line "mutants: $(($(gen list driver/buffer.c | wc -l) - 2)) not let through by a stock kernel yet: not run in a debug one"
