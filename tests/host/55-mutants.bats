@@ -360,12 +360,13 @@ store_run() {
 	[[ ! -s $store ]] || fail "the store has: $(cat "$store")"
 }
 
-# Run "$@" without what would make a harness that sources mutants.sh
-# act on another tree or another selection of mutants than the test's.
-harness_env() {
-	env -u KBUF_ROOT -u KBUF_OUTROOT -u KBUF_MUTANTS_IDS -u KBUF_MUTANTS_MAX \
-		-u KBUF_MUTANTS_SEED -u KBUF_MUTANTS_RERUN -u KBUF_MUTANTS_FILES "$@"
-}
+# The command that runs a harness that sources mutants.sh without what
+# would make it act on another tree or another selection of mutants than
+# the test's. An array, not a function: "${HARNESS_ENV[@]}" ... & makes
+# $! the harness itself (a function in the background would be a subshell
+# of its own, and a signal sent to $! would miss the harness).
+HARNESS_ENV=(env -u KBUF_ROOT -u KBUF_OUTROOT -u KBUF_MUTANTS_IDS -u KBUF_MUTANTS_MAX
+	-u KBUF_MUTANTS_SEED -u KBUF_MUTANTS_RERUN -u KBUF_MUTANTS_FILES)
 
 # A run that ends while its guest runs: stopping make's process group
 # sends the script two SIGTERMs (make passes its own on), a hangup two
@@ -382,7 +383,8 @@ MUT_OUT=$2 MUT_GUEST=$2/guest MUT_STORE=$3
 KVER_RELEASE=6.1.0-test MUT_COMMIT=c0ffee MUT_READY=1
 kill() {
 	touch "$MUT_OUT/stopping"
-	cat "$MUT_OUT/go" >/dev/null
+	# SIGKILL: cat inherits the handler's ignored TERM.
+	timeout -s KILL 30 cat "$MUT_OUT/go" >/dev/null || true
 	command kill "$@"
 }
 kbuf_mut_traps
@@ -404,11 +406,31 @@ wait_file() {
 	return 1
 }
 
+# Whether process $1 runs (a zombie does not).
+running() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) && [[ $state != Z ]]
+}
+
+# Wait up to 60 s for process $1 to end.
+wait_gone() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		running "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Start the harness (how it ends: $1), send it signal $2 unless it ends
 # by itself, then signal $3 while its exit handler is stopping the guest.
-# Prints its exit status; fails if the guest is left running.
+# Prints its exit status; fails if the guest is left running. The harness
+# starts with INT, TERM and HUP at their defaults: a shell cannot trap a
+# signal it was started ignoring, and a background job starts with INT
+# ignored, a job under nohup (as CI may run us) with HUP ignored. Every
+# wait is bounded: a harness that does not end fails the test, not bats.
 stop_run() {
-	local out=$BATS_TEST_TMPDIR/out pid rc=0 guest state
+	local out=$BATS_TEST_TMPDIR/out pid rc=0 guest
 	rm -rf "$out"
 	mkdir -p "$out/guest"
 	gen list driver/ioctl.c >"$out/all.tsv"
@@ -422,7 +444,7 @@ stop_run() {
 	tail -n 1 "$out/list.tsv" | cut -f1 | sed 's/$/\tsurvived\t8\t/' >"$out/guest/results.tsv"
 	mkfifo "$out/go"
 	stop_harness
-	harness_env KBUF_MUTANTS_KERNEL=6.1 \
+	"${HARNESS_ENV[@]}" --default-signal=INT,TERM,HUP KBUF_MUTANTS_KERNEL=6.1 \
 		setsid bash "$BATS_TEST_TMPDIR/stop.sh" "$TREE" "$out" "$BATS_TEST_TMPDIR/store.tsv" "$1" 2>"$out/stderr" 3>&- &
 	pid=$!
 	wait_file "$out/guest.pid" || echo "the harness did not start its guest"
@@ -433,9 +455,12 @@ stop_run() {
 	# The handler may be gone already: then nobody reads the fifo.
 	# shellcheck disable=SC2016 # $1 is the inner shell's
 	timeout 10 bash -c 'echo go >"$1"' _ "$out/go" || true
+	if ! wait_gone "$pid"; then
+		echo "the harness did not end"
+		command kill -KILL -- "-$pid"
+	fi
 	wait "$pid" || rc=$?
-	state=$(awk '{ print $3 }' "/proc/$guest/stat" 2>/dev/null) || state=gone
-	if [[ $state != gone && $state != Z ]]; then
+	if running "$guest"; then
 		echo "the guest was left running"
 		command kill -KILL "$guest"
 	fi
@@ -444,8 +469,7 @@ stop_run() {
 
 @test "a run stopped twice while its guest runs stops the guest, saves its verdicts and the guest's, and ends with its signal's status" {
 	local how first second code
-	# (INT cannot be tested so: a background job starts with it ignored.)
-	for how in "TERM TERM 130" "HUP HUP 129"; do
+	for how in "TERM TERM 130" "HUP HUP 129" "INT INT 130" "INT TERM 130"; do
 		read -r first second code <<<"$how"
 		run -0 stop_run signal "$first" "$second"
 		assert_output "status $code"
@@ -561,7 +585,7 @@ printf '%s\tbuilt\n' buffer-002 buffer-006 buffer-007 >"$MUT_OUT/build.tsv"
 kbuf_mut_build_all
 kbuf_mut_queue_some
 HARNESS
-	run -0 harness_env KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_FILES=buffer.c \
+	run -0 "${HARNESS_ENV[@]}" KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_FILES=buffer.c \
 		KBUF_SKIP_DEPS=1 bash "$BATS_TEST_TMPDIR/debug.sh" "$TREE" "$out" "$store"
 	# Every mutant of buffer.c but the two stock survivors.
 	assert_line "mutants: $(($(gen list driver/buffer.c | wc -l) - 2)) not let through by a stock kernel yet: not run in a debug one"
