@@ -14,7 +14,8 @@
 # Environment: KBUF_KERNELS="kver ..." (default: newest 6.1 and 6.12; an
 # entry KVER%I/N boots KVER for shard I of N of the bats files only),
 # KBUF_FILTER=STR[,STR...] (only tests/*STR*.bats), KBUF_VM_TIMEOUT (s per guest,
-# default 3600), KBUF_SKIP_STATIC=1 and KBUF_SKIP_DEPS=1 (developer loops).
+# default 3600), KBUF_HOST_TIMEOUT (s per tests/host file, default 1200),
+# KBUF_SKIP_STATIC=1 and KBUF_SKIP_DEPS=1 (developer loops).
 set -euo pipefail
 
 # shellcheck source=vm/lib.sh
@@ -220,9 +221,11 @@ dmesg_clean() {
 # Host-side suites around the guests: tests/host/NN-*.bats run as root on
 # this machine (DKMS installs the module for the test kernels before the
 # guests boot and removes it after). $1 is a glob of file names. Skipped
-# when KBUF_FILTER names something else.
+# when KBUF_FILTER names something else. A file gets KBUF_HOST_TIMEOUT
+# seconds (default 1200; each takes two minutes at most): one that hangs
+# fails with the tests it did not report, and the guests still run.
 host_suites() {
-	local f log p fl s
+	local f log p fl s rc limit=${KBUF_HOST_TIMEOUT:-1200}
 	# DKMS builds for Debian's kernels, not for the debug kernel's tree.
 	[[ " ${kernels[*]} " != *" debug"[\ %]* ]] || return 0
 	for f in "$KBUF_ROOT"/tests/host/$1.bats; do
@@ -230,9 +233,16 @@ host_suites() {
 		kbuf_filter_match "$f" "${KBUF_FILTER:-}" || [[ $KBUF_FILTER == dkms ]] ||
 			continue
 		log="$KBUF_OUTROOT/host-$(basename "$f" .bats).tap"
-		KBUF_TEST_KERNELS="${kernels[*]}" bats --tap "$f" >"$log" 2>&1 || true
+		rc=0
+		KBUF_TEST_KERNELS="${kernels[*]}" timeout --foreground -k 30 "$limit" \
+			bats --tap "$f" </dev/null >"$log" 2>&1 || rc=$?
 		sed 's/^/host: /' "$log"
 		read -r p fl s < <(tap_counts "$log")
+		if ((rc == 124 || rc == 137)); then
+			echo "host: ${f#"$KBUF_ROOT"/} did not finish in $limit s"
+			# Its unreported tests failed; if all reported, the file did.
+			((fl > 0)) || fl=1
+		fi
 		count "$p" "$fl" "$s"
 	done
 }
