@@ -24,6 +24,19 @@ setup() {
 	mapfile -t SRCS < <(gen sources driver)
 }
 
+# A stop test interrupted (or failed) between starting its harness and
+# reaping it leaves nothing running: the harness and its guest each lead
+# a session of their own, out of reach of bats' own clean-up.
+teardown() {
+	local f pid
+	for f in "$BATS_TEST_TMPDIR"/out/{harness,guest}.pid; do
+		pid=$(cat "$f" 2>/dev/null) || continue
+		if [[ $pid =~ ^[0-9]+$ ]]; then
+			command kill -KILL -- "-$pid" 2>/dev/null || true
+		fi
+	done
+}
+
 gen() {
 	python3 scripts/mutants-gen.py "$@"
 }
@@ -383,14 +396,14 @@ MUT_OUT=$2 MUT_GUEST=$2/guest MUT_STORE=$3
 KVER_RELEASE=6.1.0-test MUT_COMMIT=c0ffee MUT_READY=1
 kill() {
 	touch "$MUT_OUT/stopping"
-	# SIGKILL: cat inherits the handler's ignored TERM.
-	timeout -s KILL 30 cat "$MUT_OUT/go" >/dev/null || true
+	timeout 30 cat "$MUT_OUT/go" >/dev/null || true
 	command kill "$@"
 }
 kbuf_mut_traps
 setsid sleep 600 &
 MUT_BOOT_PGID=$!
-echo "$!" >"$MUT_OUT/guest.pid"
+echo "$!" >"$MUT_OUT/guest.pid.new"
+mv "$MUT_OUT/guest.pid.new" "$MUT_OUT/guest.pid"
 [[ $4 != exit ]] || exit 3
 wait "$MUT_BOOT_PGID"
 HARNESS
@@ -428,7 +441,8 @@ wait_gone() {
 # starts with INT, TERM and HUP at their defaults: a shell cannot trap a
 # signal it was started ignoring, and a background job starts with INT
 # ignored, a job under nohup (as CI may run us) with HUP ignored. Every
-# wait is bounded: a harness that does not end fails the test, not bats.
+# wait is bounded: a harness that does not end fails the test in about
+# two minutes, and teardown ends whatever is left.
 stop_run() {
 	local out=$BATS_TEST_TMPDIR/out pid rc=0 guest
 	rm -rf "$out"
@@ -447,6 +461,7 @@ stop_run() {
 	"${HARNESS_ENV[@]}" --default-signal=INT,TERM,HUP KBUF_MUTANTS_KERNEL=6.1 \
 		setsid bash "$BATS_TEST_TMPDIR/stop.sh" "$TREE" "$out" "$BATS_TEST_TMPDIR/store.tsv" "$1" 2>"$out/stderr" 3>&- &
 	pid=$!
+	echo "$pid" >"$out/harness.pid"
 	wait_file "$out/guest.pid" || echo "the harness did not start its guest"
 	guest=$(cat "$out/guest.pid")
 	[[ $1 == exit ]] || kill "-$2" "$pid"
