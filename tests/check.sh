@@ -218,26 +218,67 @@ dmesg_clean() {
 	return 1
 }
 
+# Wait up to $2 seconds for process $1 to end (a zombie has ended).
+host_wait_exit() {
+	local i state
+	for ((i = 0; i < $2 * 4; i++)); do
+		state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+		[[ $state != Z ]] || return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+# End what is left in session $1 once its leader is reaped: INT, as a
+# Ctrl-C would (bats runs its teardowns), then TERM, then KILL, each
+# after up to 5 s for the session to empty.
+host_end_session() {
+	local sig i
+	for sig in INT TERM KILL; do
+		for ((i = 0; i < 20; i++)); do
+			pgrep -s "$1" >/dev/null || return 0
+			((i > 0)) || pkill "-$sig" -s "$1" || true
+			sleep 0.25
+		done
+	done
+}
+
+# make check interrupted while host file's session $1 runs: end the
+# session as a Ctrl-C would, and exit with status $2.
+host_abort() {
+	trap '' INT TERM HUP
+	if [[ -n $1 ]]; then
+		pkill -INT -s "$1" || true
+		host_wait_exit "$1" 10 || pkill -KILL -s "$1" || true
+		wait "$1" 2>/dev/null || true
+		host_end_session "$1"
+	fi
+	exit "$2"
+}
+
 # Run bats on host file $1, its TAP output to $2, for at most $3 seconds,
-# in a session of its own: at the end every process it started in that
-# session ends too, and an interrupt of make check ends them with it.
-# Returns bats' status, or 124 if the time ran out.
+# in a session of its own. At the end nothing it started in that session
+# runs: past the limit, or when make check is interrupted, the session
+# gets an INT (bats' own interrupt: it runs its teardowns), and what is
+# left 30 s later is killed. Returns bats' status, or 124 past the limit.
 host_bats() {
-	local f=$1 log=$2 limit=$3 pid timer rc=0
-	rm -f "$log.late"
-	setsid bats --tap "$f" </dev/null >"$log" 2>&1 &
+	local f=$1 log=$2 limit=$3 pid='' rc=0 late=0
+	trap 'host_abort "$pid" 130' INT
+	trap 'host_abort "$pid" 143' TERM
+	trap 'host_abort "$pid" 129' HUP
+	# A background job starts with INT ignored: bats needs it.
+	env --default-signal=INT setsid bats --tap "$f" </dev/null >"$log" 2>&1 &
 	pid=$!
-	# shellcheck disable=SC2016 # the inner shell's arguments
-	setsid bash -c 'sleep "$1"; : >"$2"; kill -TERM -- "-$3"; sleep 30; kill -KILL -- "-$3"' \
-		_ "$limit" "$log.late" "$pid" >/dev/null 2>&1 &
-	timer=$!
-	trap 'kill -KILL -- "-$pid" "-$timer" 2>/dev/null; exit 130' INT TERM
+	if ! host_wait_exit "$pid" "$limit"; then
+		late=1
+		pkill -INT -s "$pid" || true
+		host_wait_exit "$pid" 30 || pkill -KILL -s "$pid" || true
+	fi
 	wait "$pid" || rc=$?
-	trap - INT TERM
-	kill -KILL -- "-$timer" "-$pid" 2>/dev/null || true
-	[[ -e $log.late ]] || return "$rc"
-	rm -f "$log.late"
-	return 124
+	trap - INT TERM HUP
+	host_end_session "$pid"
+	((late == 0)) || return 124
+	return "$rc"
 }
 
 # Host-side suites around the guests: tests/host/NN-*.bats run as root on
@@ -249,6 +290,7 @@ host_bats() {
 # still run. So does one that bats ended with an error no test reported.
 host_suites() {
 	local f log p fl s rc limit=${KBUF_HOST_TIMEOUT:-600}
+	[[ $limit =~ ^[1-9][0-9]*$ ]] || kbuf_die "KBUF_HOST_TIMEOUT: seconds, not '$limit'"
 	# DKMS builds for Debian's kernels, not for the debug kernel's tree.
 	[[ " ${kernels[*]} " != *" debug"[\ %]* ]] || return 0
 	for f in "$KBUF_ROOT"/tests/host/$1.bats; do

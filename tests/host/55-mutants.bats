@@ -400,7 +400,7 @@ kill() {
 	command kill "$@"
 }
 kbuf_mut_traps
-setsid sleep 600 &
+setsid sleep 150 &
 MUT_BOOT_PGID=$!
 echo "$!" >"$MUT_OUT/guest.pid.new"
 mv "$MUT_OUT/guest.pid.new" "$MUT_OUT/guest.pid"
