@@ -112,11 +112,17 @@ kbuf_mut_debug_skip() {
 # This run's verdicts as store lines: for each mutant of keyed list $1,
 # its build status when it did not build or built the same object
 # (build.tsv, $2), else its verdict in the guest (results.tsv, $3).
-# Kernel kind $4, release $5, commit $6.
+# Kernel kind $4, release $5, commit $6. The rows run, $7: "all", or
+# "debug" when only the map's debug rows ran (KBUF_MUTANTS_ROWS), whose
+# survivors are no verdict: the rows they did not run might kill them.
 kbuf_mut_fresh() {
-	awk -F '\t' -v OFS='\t' -v kind="$4" -v rel="$5" -v commit="$6" '
+	awk -F '\t' -v OFS='\t' -v kind="$4" -v rel="$5" -v commit="$6" -v rows="${7:-all}" '
 		FILENAME == ARGV[1] { built[$1] = $2; next }
-		FILENAME == ARGV[2] { if ($1 != "orig") r[$1] = $2 OFS $3 OFS $4; next }
+		FILENAME == ARGV[2] {
+			if ($1 != "orig" && (rows == "all" || $2 != "survived"))
+				r[$1] = $2 OFS $3 OFS $4
+			next
+		}
 		{
 			head = kind OFS $2 OFS $6 OFS $1 OFS $3 OFS $4 OFS $5
 			if (built[$1] == "nobuild" || built[$1] == "same")

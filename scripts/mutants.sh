@@ -42,6 +42,11 @@
 #                          which runs the mutants a stock kind let
 #                          survive, the map's debug rows first, and a
 #                          kmemleak scan after each mutant
+#   KBUF_MUTANTS_ROWS      all (default) or, in a debug kernel, debug:
+#                          only the map's debug rows run, which a stock
+#                          kernel cannot (minutes, not hours, of
+#                          baseline); what they kill is killed, what
+#                          they let survive keeps its stock verdict
 #   KBUF_MUTANTS_OUT       results (default tests/out/mutants)
 #   KBUF_MUTANTS_STORE     the verdicts kept from run to run (default
 #                          docs/mutants-verdicts.tsv)
@@ -107,11 +112,13 @@ kbuf_mut_list() {
 
 # The map's rows for driver file $1 in a guest of kind $2 (stock or
 # debug): "BATS[=REGEX]" a line, in the map's order, but a debug guest's
-# own rows first: what it runs a mutant for (kbuf_mut_debug_skip).
+# own rows first: what it runs a mutant for (kbuf_mut_debug_skip); with
+# KBUF_MUTANTS_ROWS=debug, only those.
 kbuf_mut_map_rows() {
-	awk -v file="${1#driver/}" -v kind="$2" '
+	awk -v file="${1#driver/}" -v kind="$2" -v only="$(kbuf_mut_rows)" '
 		/^#/ || NF < 3 || $1 != file { next }
 		$2 == "debug" && kind != "debug" { next }
+		$2 != "debug" && only == "debug" { next }
 		{
 			re = $0
 			sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", re)
@@ -136,6 +143,20 @@ kbuf_mut_flavour() {
 kbuf_mut_kind() {
 	[[ ${KBUF_MUTANTS_KERNEL:-} == *-kasan || ${KBUF_MUTANTS_KERNEL:-} == *-kcsan ]] &&
 		echo debug || echo stock
+}
+
+# Which rows of the map run: "all" or "debug" (KBUF_MUTANTS_ROWS).
+kbuf_mut_rows() {
+	local rows=${KBUF_MUTANTS_ROWS:-all}
+	case $rows in
+	all) ;;
+	debug)
+		[[ $(kbuf_mut_kind) == debug ]] ||
+			kbuf_die "KBUF_MUTANTS_ROWS=debug: only in a debug kernel (KBUF_MUTANTS_KERNEL=6.1-kasan...)"
+		;;
+	*) kbuf_die "KBUF_MUTANTS_ROWS=$rows: all or debug" ;;
+	esac
+	echo "$rows"
 }
 
 # KBUF_MUTANTS_LIST=1: every mutant and the bats files it would meet.
@@ -260,7 +281,9 @@ kbuf_mut_base_limit() {
 kbuf_mut_queue_line() {
 	local -a rows
 	mapfile -t rows < <(kbuf_mut_map_rows "$2" "$(kbuf_mut_kind)")
-	((${#rows[@]})) || kbuf_die "tests/mutants.map has no row for $2"
+	local what=row
+	[[ $(kbuf_mut_rows) == all ]] || what="debug row (KBUF_MUTANTS_ROWS=debug)"
+	((${#rows[@]})) || kbuf_die "tests/mutants.map has no $what for $2"
 	(
 		IFS=$'\t'
 		printf '%s\n' "$1	$3	${rows[*]}"
@@ -441,7 +464,8 @@ kbuf_mut_save() {
 	[[ -n $MUT_READY && -z $MUT_SAVED ]] || return 0
 	touch "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv"
 	kbuf_mut_fresh "$MUT_OUT/keyed.tsv" "$MUT_OUT/build.tsv" "$MUT_OUT/results.tsv" \
-		"$(kbuf_mut_flavour)" "$KVER_RELEASE" "$MUT_COMMIT" | kbuf_mut_merge || return 1
+		"$(kbuf_mut_flavour)" "$KVER_RELEASE" "$MUT_COMMIT" "$(kbuf_mut_rows)" |
+		kbuf_mut_merge || return 1
 	MUT_SAVED=1
 }
 
@@ -476,7 +500,8 @@ kbuf_mut_traps() {
 }
 
 # Start afresh unless KBUF_MUTANTS_RESUME=1 and the list, the text of
-# the driver (keyed.tsv holds both) and the kernel are the same.
+# the driver (keyed.tsv holds both), the kernel and the rows run are the
+# same.
 kbuf_mut_prepare() {
 	local old=$MUT_OUT/keyed.tsv.old
 	[[ -f $MUT_OUT/keyed.tsv ]] && mv "$MUT_OUT/keyed.tsv" "$old"
@@ -484,12 +509,12 @@ kbuf_mut_prepare() {
 	[[ -s $MUT_OUT/list.tsv ]] || kbuf_die "no mutant to run"
 	kbuf_mut_keyed "$MUT_OUT/list.tsv" >"$MUT_OUT/keyed.tsv"
 	if [[ ${KBUF_MUTANTS_RESUME:-0} == 1 && -f $old ]] && cmp -s "$old" "$MUT_OUT/keyed.tsv" &&
-		[[ $(cat "$MUT_OUT/kernel" 2>/dev/null) == "$KVER_RELEASE" ]]; then
+		[[ $(cat "$MUT_OUT/kernel" 2>/dev/null) == "$KVER_RELEASE rows=$(kbuf_mut_rows)" ]]; then
 		kbuf_log "mutants: resuming the run in $MUT_OUT"
 	else
 		rm -rf "$MUT_OUT"/{build,base,ko,log,guest} "$MUT_OUT"/{build,results,boots}.tsv \
 			"$MUT_OUT/build-seconds"
-		echo "$KVER_RELEASE" >"$MUT_OUT/kernel"
+		echo "$KVER_RELEASE rows=$(kbuf_mut_rows)" >"$MUT_OUT/kernel"
 	fi
 	rm -f "$old"
 	MUT_COMMIT=$(kbuf_mut_commit)
@@ -514,6 +539,7 @@ main() {
 	kbuf_require_no_space
 	# Here, not in the subshells that read the list, a bad name stops us.
 	kbuf_mut_files >/dev/null
+	kbuf_mut_rows >/dev/null
 	if [[ ${KBUF_MUTANTS_LIST:-0} == 1 ]]; then
 		kbuf_mut_print_list
 		return

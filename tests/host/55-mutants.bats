@@ -212,7 +212,8 @@ store_run() {
 		esac
 	done
 	kbuf_mut_fresh "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/build.tsv" \
-		"$BATS_TEST_TMPDIR/results.tsv" "$kind" 6.12.1 c0ffee | kbuf_mut_merge
+		"$BATS_TEST_TMPDIR/results.tsv" "$kind" 6.12.1 c0ffee "${STORE_ROWS:-all}" |
+		kbuf_mut_merge
 }
 
 @test "stored verdicts come back for the same file text and kernel kind, a new one replaces the old" {
@@ -379,7 +380,7 @@ store_run() {
 # $! the harness itself (a function in the background would be a subshell
 # of its own, and a signal sent to $! would miss the harness).
 HARNESS_ENV=(env -u KBUF_ROOT -u KBUF_OUTROOT -u KBUF_MUTANTS_IDS -u KBUF_MUTANTS_MAX
-	-u KBUF_MUTANTS_SEED -u KBUF_MUTANTS_RERUN -u KBUF_MUTANTS_FILES)
+	-u KBUF_MUTANTS_SEED -u KBUF_MUTANTS_RERUN -u KBUF_MUTANTS_FILES -u KBUF_MUTANTS_ROWS)
 
 # A run that ends while its guest runs: stopping make's process group
 # sends the script two SIGTERMs (make passes its own on), a hangup two
@@ -553,6 +554,18 @@ stop_run() {
 	assert_output 6.12-kcsan
 }
 
+@test "a run of the debug rows only stores what they killed: a survivor keeps its stock verdict" {
+	store_setup
+	store_run 6.12 a-001 survived a-002 survived
+	STORE_ROWS=debug store_run 6.1-kasan a-001 killed a-002 survived b-001 nobuild
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.1-kasan
+	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\n' \
+		a-001 killed 7 'by 6.1-kasan' c0ffee \
+		b-001 nobuild '' '' c0ffee)"
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
+	assert_line "$(printf 'a-002\tsurvived\t7\tby 6.12\tc0ffee')"
+}
+
 @test "a debug kernel runs only what a stock kernel let survive, unless ids are given" {
 	store_setup
 	store_run 6.12 a-001 survived a-002 killed
@@ -586,7 +599,11 @@ tree_verdicts() {
 # The wiring of a debug run, by mutants.sh's own functions, up to the
 # guest's queue. No kernel tree is given: a mutant it tried to build
 # would end the run.
-@test "a debug run neither builds nor queues what no stock kernel let survive, and queues its own rows first" {
+# Run mutants.sh's own functions for a debug run of buffer.c, up to the
+# guest's queue, with the environment "NAME=VALUE"... given, against a
+# store where 6.12 killed buffer-001 and -002 and let -006 and -007
+# survive.
+debug_queue() {
 	local out=$BATS_TEST_TMPDIR/out store=$BATS_TEST_TMPDIR/store.tsv
 	mkdir -p "$out"
 	tree_verdicts 6.12 buffer-001 killed buffer-002 killed \
@@ -594,19 +611,39 @@ tree_verdicts() {
 	cat >"$BATS_TEST_TMPDIR/debug.sh" <<'HARNESS'
 . "$1/scripts/mutants.sh"
 MUT_OUT=$2 MUT_GUEST=$2/guest MUT_STORE=$3 KVER_RELEASE=6.1.192-test KDIR=
+kbuf_mut_rows >/dev/null
 kbuf_mut_prepare
 # Builds an earlier run left: buffer-002's from before 6.12 killed it.
 printf '%s\tbuilt\n' buffer-002 buffer-006 buffer-007 >"$MUT_OUT/build.tsv"
 kbuf_mut_build_all
 kbuf_mut_queue_some
 HARNESS
-	run -0 "${HARNESS_ENV[@]}" KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_FILES=buffer.c \
-		KBUF_SKIP_DEPS=1 bash "$BATS_TEST_TMPDIR/debug.sh" "$TREE" "$out" "$store"
+	"${HARNESS_ENV[@]}" KBUF_MUTANTS_FILES=buffer.c KBUF_SKIP_DEPS=1 "$@" \
+		bash "$BATS_TEST_TMPDIR/debug.sh" "$TREE" "$out" "$store"
+}
+
+@test "a debug run neither builds nor queues what no stock kernel let survive, and queues its own rows first" {
+	run -0 debug_queue KBUF_MUTANTS_KERNEL=6.1-kasan
 	# Every mutant of buffer.c but the two stock survivors.
 	assert_line "mutants: $(($(gen list driver/buffer.c | wc -l) - 2)) not let through by a stock kernel yet: not run in a debug one"
 	assert_line --regexp '^mutants: built 0 mutants in [0-9.]+ s \( +3 built\)$'
-	run -0 cut -f 1,3,4 "$out/guest/queue.tsv"
+	run -0 cut -f 1,3,4 "$BATS_TEST_TMPDIR/out/guest/queue.tsv"
 	assert_output "$(printf '%s\t91-fault=create|resize\t50-ioctl\n' orig buffer-006 buffer-007)"
+}
+
+@test "KBUF_MUTANTS_ROWS=debug queues only the map's debug rows, and only in a debug kernel" {
+	run -0 debug_queue KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_ROWS=debug
+	run -0 cat "$BATS_TEST_TMPDIR/out/guest/queue.tsv"
+	assert_output "$(printf '%s\t%s\t91-fault=create|resize\n' \
+		orig "$BATS_TEST_TMPDIR/out/ko/orig.ko" \
+		buffer-006 "$BATS_TEST_TMPDIR/out/ko/buffer-006.ko" \
+		buffer-007 "$BATS_TEST_TMPDIR/out/ko/buffer-007.ko")"
+	# What a resumed run must match: not the results of all the rows.
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out/kernel")" '6.1.192-test rows=debug'
+	run -1 debug_queue KBUF_MUTANTS_KERNEL=6.12 KBUF_MUTANTS_ROWS=debug
+	assert_output 'error: KBUF_MUTANTS_ROWS=debug: only in a debug kernel (KBUF_MUTANTS_KERNEL=6.1-kasan...)'
+	run -1 debug_queue KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_ROWS=fault
+	assert_output 'error: KBUF_MUTANTS_ROWS=fault: all or debug'
 }
 
 @test "the report's summary: the joint score, the kind's own without its equivalents, the debug kernels'" {
