@@ -218,15 +218,11 @@ dmesg_clean() {
 	return 1
 }
 
-# Wait up to $2 seconds for process $1 to end (a zombie has ended).
-host_wait_exit() {
-	local i state
-	for ((i = 0; i < $2 * 4; i++)); do
-		state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
-		[[ $state != Z ]] || return 0
-		sleep 0.25
-	done
-	return 1
+# Interrupt session $1 as a Ctrl-C would (bats runs its teardowns); if
+# its leader has not ended $2 seconds later, kill the whole session.
+host_interrupt() {
+	pkill -INT -s "$1" || true
+	kbuf_wait_gone "$1" "$2" || pkill -KILL -s "$1" || true
 }
 
 # End what is left in session $1 once its leader is reaped: INT, as a
@@ -248,8 +244,7 @@ host_end_session() {
 host_abort() {
 	trap '' INT TERM HUP
 	if [[ -n $1 ]]; then
-		pkill -INT -s "$1" || true
-		host_wait_exit "$1" 10 || pkill -KILL -s "$1" || true
+		host_interrupt "$1" 10
 		wait "$1" 2>/dev/null || true
 		host_end_session "$1"
 	fi
@@ -269,10 +264,9 @@ host_bats() {
 	# A background job starts with INT ignored: bats needs it.
 	env --default-signal=INT setsid bats --tap "$f" </dev/null >"$log" 2>&1 &
 	pid=$!
-	if ! host_wait_exit "$pid" "$limit"; then
+	if ! kbuf_wait_gone "$pid" "$limit"; then
 		late=1
-		pkill -INT -s "$pid" || true
-		host_wait_exit "$pid" 30 || pkill -KILL -s "$pid" || true
+		host_interrupt "$pid" 30
 	fi
 	wait "$pid" || rc=$?
 	trap - INT TERM HUP
@@ -485,4 +479,7 @@ main() {
 	((TOTAL_FAIL == 0))
 }
 
-main "$@"
+# Sourced (tests/host/52-check-host.bats), main does not run: the
+# functions are defined, and set -euo pipefail is on in the shell that
+# sourced it.
+[[ ${BASH_SOURCE[0]} != "$0" ]] || main "$@"

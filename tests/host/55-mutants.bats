@@ -420,22 +420,6 @@ wait_file() {
 	return 1
 }
 
-# Whether process $1 runs (a zombie does not).
-running() {
-	local state
-	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) && [[ $state != Z ]]
-}
-
-# Wait up to 60 s for process $1 to end.
-wait_gone() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		running "$1" || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # Start the harness (how it ends: $1), send it signal $2 unless it ends
 # by itself, then signal $3 while its exit handler is stopping the guest.
 # Prints its exit status; fails if the guest is left running. The harness
@@ -452,6 +436,8 @@ stop_run() {
 	head -n 2 "$out/all.tsv" >"$out/list.tsv"
 	# shellcheck source=../../scripts/mutants-store.sh
 	. "$TREE/scripts/mutants-store.sh"
+	# shellcheck source=../vm/lib.sh
+	. "$TREE/tests/vm/lib.sh"
 	KBUF_ROOT=$TREE kbuf_mut_keyed "$out/list.tsv" >"$out/keyed.tsv"
 	cut -f1 "$out/list.tsv" | sed 's/$/\tbuilt/' >"$out/build.tsv"
 	# One verdict from an earlier guest, one from the guest now running.
@@ -471,12 +457,12 @@ stop_run() {
 	# The handler may be gone already: then nobody reads the fifo.
 	# shellcheck disable=SC2016 # $1 is the inner shell's
 	timeout 10 bash -c 'echo go >"$1"' _ "$out/go" || true
-	if ! wait_gone "$pid"; then
+	if ! kbuf_wait_gone "$pid" 60; then
 		echo "the harness did not end"
 		command kill -KILL -- "-$pid"
 	fi
 	wait "$pid" || rc=$?
-	if running "$guest"; then
+	if kbuf_alive "$guest"; then
 		echo "the guest was left running"
 		command kill -KILL "$guest"
 	fi

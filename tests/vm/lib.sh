@@ -174,6 +174,25 @@ kbuf_kernels() {
 	kbuf_newest_kernel '^6\.12\.[0-9]+\+deb12-amd64$'
 }
 
+# Whether process $1 still runs: a zombie has ended. The state is the
+# field after the command name, which may hold spaces and parentheses.
+kbuf_alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z ]]
+}
+
+# Wait up to $2 seconds for process $1 to end; fails if it still runs.
+kbuf_wait_gone() {
+	local i
+	for ((i = 0; i < $2 * 4; i++)); do
+		kbuf_alive "$1" || return 0
+		sleep 0.25
+	done
+	return 1
+}
+
 # Seconds since the epoch with milliseconds, for timing reports.
 kbuf_now() {
 	date +%s.%N
