@@ -80,7 +80,8 @@ kbuf_mut_stored() {
 # The stored verdicts this run uses instead of running the mutant: none
 # for KBUF_MUTANTS_IDS or KBUF_MUTANTS_RERUN=all; for
 # KBUF_MUTANTS_RERUN=survived, neither a survivor nor a mutant killed
-# only by a guest that hung (a loaded host can make a guest slow).
+# only by a guest that hung (a loaded host can make a guest slow); for a
+# run of all the rows, not a survival of the debug rows only.
 kbuf_mut_reuse() {
 	local rerun=${KBUF_MUTANTS_RERUN:-none}
 	case $rerun in
@@ -89,8 +90,10 @@ kbuf_mut_reuse() {
 	esac
 	[[ -z ${KBUF_MUTANTS_IDS:-} && $rerun != all ]] || return 0
 	kbuf_mut_stored "$MUT_OUT/keyed.tsv" "$(kbuf_mut_flavour)" |
-		awk -F '\t' -v rerun="$rerun" 'rerun != "survived" ||
-			($2 != "survived" && $4 !~ /^guest hung/)'
+		awk -F '\t' -v rerun="$rerun" -v rows="${KBUF_MUTANTS_ROWS:-all}" '
+			rerun == "survived" && ($2 == "survived" || $4 ~ /^guest hung/) { next }
+			rows == "all" && $2 == "survived" && $4 == "debug rows only" { next }
+			{ print }'
 }
 
 # In a debug kernel, only the mutants a stock kernel (6.12 or 6.1) let
@@ -113,14 +116,20 @@ kbuf_mut_debug_skip() {
 # its build status when it did not build or built the same object
 # (build.tsv, $2), else its verdict in the guest (results.tsv, $3).
 # Kernel kind $4, release $5, commit $6. The rows run, $7: "all", or
-# "debug" when only the map's debug rows ran (KBUF_MUTANTS_ROWS), whose
-# survivors are no verdict: the rows they did not run might kill them.
+# "debug" when only the map's debug rows ran (KBUF_MUTANTS_ROWS): a
+# survivor of those is stored as surviving "debug rows only", which a
+# run of all the rows does not reuse (kbuf_mut_reuse).
 kbuf_mut_fresh() {
-	awk -F '\t' -v OFS='\t' -v kind="$4" -v rel="$5" -v commit="$6" -v rows="${7:-all}" '
+	[[ ${7:-} == all || ${7:-} == debug ]] ||
+		kbuf_die "kbuf_mut_fresh: rows all or debug, not '${7:-}'"
+	awk -F '\t' -v OFS='\t' -v kind="$4" -v rel="$5" -v commit="$6" -v rows="$7" '
 		FILENAME == ARGV[1] { built[$1] = $2; next }
 		FILENAME == ARGV[2] {
-			if ($1 != "orig" && (rows == "all" || $2 != "survived"))
-				r[$1] = $2 OFS $3 OFS $4
+			if ($1 == "orig")
+				next
+			if (rows == "debug" && $2 == "survived")
+				$4 = "debug rows only"
+			r[$1] = $2 OFS $3 OFS $4
 			next
 		}
 		{

@@ -42,11 +42,13 @@
 #                          which runs the mutants a stock kind let
 #                          survive, the map's debug rows first, and a
 #                          kmemleak scan after each mutant
-#   KBUF_MUTANTS_ROWS      all (default) or, in a debug kernel, debug:
+#   KBUF_MUTANTS_ROWS      all (default) or, in a KASAN kernel, debug:
 #                          only the map's debug rows run, which a stock
 #                          kernel cannot (minutes, not hours, of
-#                          baseline); what they kill is killed, what
-#                          they let survive keeps its stock verdict
+#                          baseline), for the mutants of the files that
+#                          have one; a survivor is stored as surviving
+#                          "debug rows only", which a run of all the
+#                          rows does not take as a verdict
 #   KBUF_MUTANTS_OUT       results (default tests/out/mutants)
 #   KBUF_MUTANTS_STORE     the verdicts kept from run to run (default
 #                          docs/mutants-verdicts.tsv)
@@ -56,8 +58,8 @@
 #                          stock kernel and the default store, else
 #                          OUT/mutants.md
 #   KBUF_MUTANTS_RESUME=1  keep the builds and results of an earlier run
-#                          in OUT with the same list, driver text and
-#                          kernel: only the rest runs
+#                          in OUT with the same list, driver text,
+#                          kernel and rows: only the rest runs
 #   KBUF_MUTANTS_BASE_LIMIT  seconds each bats file may take in the
 #                          baseline (default 1800; 7200 in a debug kernel)
 set -euo pipefail
@@ -145,18 +147,32 @@ kbuf_mut_kind() {
 		echo debug || echo stock
 }
 
-# Which rows of the map run: "all" or "debug" (KBUF_MUTANTS_ROWS).
+# Which rows of the map run: "all" or "debug" (KBUF_MUTANTS_ROWS). The
+# debug rows are fault injection's, which only a KASAN kernel has. Call
+# it once outside a command substitution (main, kbuf_mut_prepare): a
+# bad value must stop the run, not only print.
 kbuf_mut_rows() {
 	local rows=${KBUF_MUTANTS_ROWS:-all}
 	case $rows in
 	all) ;;
 	debug)
-		[[ $(kbuf_mut_kind) == debug ]] ||
-			kbuf_die "KBUF_MUTANTS_ROWS=debug: only in a debug kernel (KBUF_MUTANTS_KERNEL=6.1-kasan...)"
+		[[ ${KBUF_MUTANTS_KERNEL:-} == *-kasan ]] ||
+			kbuf_die "KBUF_MUTANTS_ROWS=debug: only in a KASAN kernel (KBUF_MUTANTS_KERNEL=6.1-kasan or 6.12-kasan)"
 		;;
 	*) kbuf_die "KBUF_MUTANTS_ROWS=$rows: all or debug" ;;
 	esac
 	echo "$rows"
+}
+
+# With KBUF_MUTANTS_ROWS=debug, "ID norow" for each listed mutant whose
+# file has no debug row in the map: nothing would run for it.
+kbuf_mut_norow() {
+	local id loc f
+	[[ $(kbuf_mut_rows) == debug ]] || return 0
+	while IFS=$'\t' read -r id loc _; do
+		f=${loc%%:*}
+		[[ -n $(kbuf_mut_map_rows "$f" debug) ]] || printf '%s\tnorow\n' "$id"
+	done <"$MUT_OUT/list.tsv"
 }
 
 # KBUF_MUTANTS_LIST=1: every mutant and the bats files it would meet.
@@ -281,9 +297,7 @@ kbuf_mut_base_limit() {
 kbuf_mut_queue_line() {
 	local -a rows
 	mapfile -t rows < <(kbuf_mut_map_rows "$2" "$(kbuf_mut_kind)")
-	local what=row
-	[[ $(kbuf_mut_rows) == all ]] || what="debug row (KBUF_MUTANTS_ROWS=debug)"
-	((${#rows[@]})) || kbuf_die "tests/mutants.map has no $what for $2"
+	((${#rows[@]})) || kbuf_die "tests/mutants.map has no row for $2"
 	(
 		IFS=$'\t'
 		printf '%s\n' "$1	$3	${rows[*]}"
@@ -503,7 +517,8 @@ kbuf_mut_traps() {
 # the driver (keyed.tsv holds both), the kernel and the rows run are the
 # same.
 kbuf_mut_prepare() {
-	local old=$MUT_OUT/keyed.tsv.old
+	local old=$MUT_OUT/keyed.tsv.old n
+	kbuf_mut_rows >/dev/null
 	[[ -f $MUT_OUT/keyed.tsv ]] && mv "$MUT_OUT/keyed.tsv" "$old"
 	kbuf_mut_list >"$MUT_OUT/list.tsv"
 	[[ -s $MUT_OUT/list.tsv ]] || kbuf_die "no mutant to run"
@@ -524,6 +539,12 @@ kbuf_mut_prepare() {
 	kbuf_mut_debug_skip >"$MUT_OUT/skipped.tsv"
 	[[ ! -s $MUT_OUT/skipped.tsv ]] ||
 		kbuf_log "mutants: $(wc -l <"$MUT_OUT/skipped.tsv") not let through by a stock kernel yet: not run in a debug one"
+	kbuf_mut_norow | awk -F '\t' 'FILENAME == ARGV[1] { s[$1]; next } !($1 in s)' \
+		"$MUT_OUT/skipped.tsv" - >"$MUT_OUT/norow.tsv"
+	n=$(wc -l <"$MUT_OUT/norow.tsv")
+	((n == 0)) ||
+		kbuf_log "mutants: $n of files with no debug row in tests/mutants.map: not run (KBUF_MUTANTS_ROWS=debug)"
+	cat "$MUT_OUT/norow.tsv" >>"$MUT_OUT/skipped.tsv"
 	MUT_READY=1
 }
 

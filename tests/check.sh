@@ -222,7 +222,7 @@ dmesg_clean() {
 # its leader has not ended $2 seconds later, kill the whole session.
 host_interrupt() {
 	pkill -INT -s "$1" || true
-	kbuf_wait_gone "$1" "$2" || pkill -KILL -s "$1" || true
+	kbuf_pid_wait "$1" "$2" || pkill -KILL -s "$1" || true
 }
 
 # End what is left in session $1 once its leader is reaped: INT, as a
@@ -264,7 +264,7 @@ host_bats() {
 	# A background job starts with INT ignored: bats needs it.
 	env --default-signal=INT setsid bats --tap "$f" </dev/null >"$log" 2>&1 &
 	pid=$!
-	if ! kbuf_wait_gone "$pid" "$limit"; then
+	if ! kbuf_pid_wait "$pid" "$limit"; then
 		late=1
 		host_interrupt "$pid" 30
 	fi
@@ -284,7 +284,8 @@ host_bats() {
 # still run. So does one that bats ended with an error no test reported.
 host_suites() {
 	local f log p fl s rc limit=${KBUF_HOST_TIMEOUT:-600}
-	[[ $limit =~ ^[1-9][0-9]*$ ]] || kbuf_die "KBUF_HOST_TIMEOUT: seconds, not '$limit'"
+	[[ $limit =~ ^[1-9][0-9]{0,4}$ ]] && ((limit <= 86400)) ||
+		kbuf_die "KBUF_HOST_TIMEOUT: 1 to 86400 seconds, not '$limit'"
 	# DKMS builds for Debian's kernels, not for the debug kernel's tree.
 	[[ " ${kernels[*]} " != *" debug"[\ %]* ]] || return 0
 	for f in "$KBUF_ROOT"/tests/host/$1.bats; do

@@ -422,12 +422,13 @@ wait_file() {
 
 # Start the harness (how it ends: $1), send it signal $2 unless it ends
 # by itself, then signal $3 while its exit handler is stopping the guest.
-# Prints its exit status; fails if the guest is left running. The harness
-# starts with INT, TERM and HUP at their defaults: a shell cannot trap a
-# signal it was started ignoring, and a background job starts with INT
-# ignored, a job under nohup (as CI may run us) with HUP ignored. Every
-# wait is bounded: a harness that does not end fails the test in about
-# two minutes, and teardown ends whatever is left.
+# Prints its exit status; fails if the guest is left running. Array
+# STOP_ENV, if set, adds "NAME=VALUE"s to the harness's environment. The
+# harness starts with INT, TERM and HUP at their defaults: a shell cannot
+# trap a signal it was started ignoring, and a background job starts
+# with INT ignored, a job under nohup (as CI may run us) with HUP
+# ignored. Every wait is bounded: a harness that does not end fails the
+# test in about two minutes, and teardown ends whatever is left.
 stop_run() {
 	local out=$BATS_TEST_TMPDIR/out pid rc=0 guest
 	rm -rf "$out"
@@ -445,7 +446,7 @@ stop_run() {
 	tail -n 1 "$out/list.tsv" | cut -f1 | sed 's/$/\tsurvived\t8\t/' >"$out/guest/results.tsv"
 	mkfifo "$out/go"
 	stop_harness
-	"${HARNESS_ENV[@]}" --default-signal=INT,TERM,HUP KBUF_MUTANTS_KERNEL=6.1 \
+	"${HARNESS_ENV[@]}" --default-signal=INT,TERM,HUP KBUF_MUTANTS_KERNEL=6.1 "${STOP_ENV[@]}" \
 		setsid bash "$BATS_TEST_TMPDIR/stop.sh" "$TREE" "$out" "$BATS_TEST_TMPDIR/store.tsv" "$1" 2>"$out/stderr" 3>&- &
 	pid=$!
 	echo "$pid" >"$out/harness.pid"
@@ -457,12 +458,12 @@ stop_run() {
 	# The handler may be gone already: then nobody reads the fifo.
 	# shellcheck disable=SC2016 # $1 is the inner shell's
 	timeout 10 bash -c 'echo go >"$1"' _ "$out/go" || true
-	if ! kbuf_wait_gone "$pid" 60; then
+	if ! kbuf_pid_wait "$pid" 60; then
 		echo "the harness did not end"
 		command kill -KILL -- "-$pid"
 	fi
 	wait "$pid" || rc=$?
-	if kbuf_alive "$guest"; then
+	if kbuf_pid_alive "$guest"; then
 		echo "the guest was left running"
 		command kill -KILL "$guest"
 	fi
@@ -479,6 +480,15 @@ stop_run() {
 		assert_output "$(printf '%s\t%s\n' ioctl-001 killed ioctl-002 survived)"
 		rm "$BATS_TEST_TMPDIR/store.tsv"
 	done
+}
+
+@test "a run of the debug rows only saves its survivor as such" {
+	local -a STOP_ENV=(KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_ROWS=debug)
+	run -0 stop_run exit - TERM
+	assert_output "status 3"
+	run -0 cut -f 1,4,8,10 "$BATS_TEST_TMPDIR/store.tsv"
+	assert_output "$(printf '%s\t%s\t%s\t%s\n' 6.1-kasan ioctl-001 killed x \
+		6.1-kasan ioctl-002 survived 'debug rows only')"
 }
 
 @test "a run that ends by itself and is stopped while it saves keeps its status and saves" {
@@ -540,16 +550,30 @@ stop_run() {
 	assert_output 6.12-kcsan
 }
 
-@test "a run of the debug rows only stores what they killed: a survivor keeps its stock verdict" {
+@test "a survivor of the debug rows only is stored as such, and a run of all the rows runs it again" {
 	store_setup
-	store_run 6.12 a-001 survived a-002 survived
+	kbuf_mut_flavour() { echo 6.1-kasan; }
+	kbuf_die() {
+		echo "error: $*"
+		exit 1
+	}
 	STORE_ROWS=debug store_run 6.1-kasan a-001 killed a-002 survived b-001 nobuild
 	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.1-kasan
 	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\n' \
 		a-001 killed 7 'by 6.1-kasan' c0ffee \
+		a-002 survived 7 'debug rows only' c0ffee \
 		b-001 nobuild '' '' c0ffee)"
-	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12
-	assert_line "$(printf 'a-002\tsurvived\t7\tby 6.12\tc0ffee')"
+	KBUF_MUTANTS_ROWS=debug run -0 kbuf_mut_reuse
+	assert_equal "$(cut -f1 <<<"$output" | paste -sd ' ')" 'a-001 a-002 b-001'
+	run -0 kbuf_mut_reuse
+	assert_equal "$(cut -f1 <<<"$output" | paste -sd ' ')" 'a-001 b-001'
+	# A run of all the rows replaces it.
+	store_run 6.1-kasan a-002 survived
+	run -0 kbuf_mut_reuse
+	assert_equal "$(cut -f1 <<<"$output" | paste -sd ' ')" 'a-001 a-002 b-001'
+	run -1 kbuf_mut_fresh "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/build.tsv" \
+		"$BATS_TEST_TMPDIR/results.tsv" 6.1-kasan 6.1.1 c0ffee some
+	assert_output "error: kbuf_mut_fresh: rows all or debug, not 'some'"
 }
 
 @test "a debug kernel runs only what a stock kernel let survive, unless ids are given" {
@@ -587,17 +611,16 @@ tree_verdicts() {
 # would end the run.
 # Run mutants.sh's own functions for a debug run of buffer.c, up to the
 # guest's queue, with the environment "NAME=VALUE"... given, against a
-# store where 6.12 killed buffer-001 and -002 and let -006 and -007
-# survive.
+# store where 6.12 killed buffer-001 and -002 and let -006, -007 and
+# ioctl-001 survive.
 debug_queue() {
 	local out=$BATS_TEST_TMPDIR/out store=$BATS_TEST_TMPDIR/store.tsv
 	mkdir -p "$out"
 	tree_verdicts 6.12 buffer-001 killed buffer-002 killed \
-		buffer-006 survived buffer-007 survived >"$store"
+		buffer-006 survived buffer-007 survived ioctl-001 survived >"$store"
 	cat >"$BATS_TEST_TMPDIR/debug.sh" <<'HARNESS'
 . "$1/scripts/mutants.sh"
 MUT_OUT=$2 MUT_GUEST=$2/guest MUT_STORE=$3 KVER_RELEASE=6.1.192-test KDIR=
-kbuf_mut_rows >/dev/null
 kbuf_mut_prepare
 # Builds an earlier run left: buffer-002's from before 6.12 killed it.
 printf '%s\tbuilt\n' buffer-002 buffer-006 buffer-007 >"$MUT_OUT/build.tsv"
@@ -617,8 +640,10 @@ HARNESS
 	assert_output "$(printf '%s\t91-fault=create|resize\t50-ioctl\n' orig buffer-006 buffer-007)"
 }
 
-@test "KBUF_MUTANTS_ROWS=debug queues only the map's debug rows, and only in a debug kernel" {
-	run -0 debug_queue KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_ROWS=debug
+@test "KBUF_MUTANTS_ROWS=debug queues only the map's debug rows, only in a KASAN kernel, and not a file without one" {
+	run -0 debug_queue KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_ROWS=debug \
+		KBUF_MUTANTS_FILES="buffer.c ioctl.c"
+	assert_line 'mutants: 1 of files with no debug row in tests/mutants.map: not run (KBUF_MUTANTS_ROWS=debug)'
 	run -0 cat "$BATS_TEST_TMPDIR/out/guest/queue.tsv"
 	assert_output "$(printf '%s\t%s\t91-fault=create|resize\n' \
 		orig "$BATS_TEST_TMPDIR/out/ko/orig.ko" \
@@ -626,9 +651,14 @@ HARNESS
 		buffer-007 "$BATS_TEST_TMPDIR/out/ko/buffer-007.ko")"
 	# What a resumed run must match: not the results of all the rows.
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out/kernel")" '6.1.192-test rows=debug'
-	run -1 debug_queue KBUF_MUTANTS_KERNEL=6.12 KBUF_MUTANTS_ROWS=debug
-	assert_output 'error: KBUF_MUTANTS_ROWS=debug: only in a debug kernel (KBUF_MUTANTS_KERNEL=6.1-kasan...)'
+	local kernel
+	for kernel in 6.12 6.12-kcsan; do
+		run -1 debug_queue KBUF_MUTANTS_KERNEL=$kernel KBUF_MUTANTS_ROWS=debug
+		assert_output 'error: KBUF_MUTANTS_ROWS=debug: only in a KASAN kernel (KBUF_MUTANTS_KERNEL=6.1-kasan or 6.12-kasan)'
+	done
 	run -1 debug_queue KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_ROWS=fault
+	assert_output 'error: KBUF_MUTANTS_ROWS=fault: all or debug'
+	run -1 "${HARNESS_ENV[@]}" KBUF_MUTANTS_LIST=1 KBUF_MUTANTS_ROWS=fault bash scripts/mutants.sh
 	assert_output 'error: KBUF_MUTANTS_ROWS=fault: all or debug'
 }
 

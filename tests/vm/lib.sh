@@ -174,20 +174,25 @@ kbuf_kernels() {
 	kbuf_newest_kernel '^6\.12\.[0-9]+\+deb12-amd64$'
 }
 
-# Whether process $1 still runs: a zombie has ended. The state is the
-# field after the command name, which may hold spaces and parentheses.
-kbuf_alive() {
+# Whether process $1 (a pid) still runs: a zombie has ended. The state
+# is the field after the command name, which may hold spaces and
+# parentheses.
+kbuf_pid_alive() {
 	local stat
+	[[ $1 =~ ^[1-9][0-9]*$ ]] || return 1
 	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }
 	[[ ${stat:0:1} != Z ]]
 }
 
-# Wait up to $2 seconds for process $1 to end; fails if it still runs.
-kbuf_wait_gone() {
+# Wait up to $2 seconds (1 to 86400) for process $1 to end; fails if it
+# still runs.
+kbuf_pid_wait() {
 	local i
+	[[ $2 =~ ^[1-9][0-9]{0,4}$ ]] && (($2 <= 86400)) ||
+		kbuf_die "kbuf_pid_wait: 1 to 86400 seconds, not '$2'"
 	for ((i = 0; i < $2 * 4; i++)); do
-		kbuf_alive "$1" || return 0
+		kbuf_pid_alive "$1" || return 0
 		sleep 0.25
 	done
 	return 1
