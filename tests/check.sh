@@ -284,8 +284,9 @@ host_bats() {
 # still run. So does one that bats ended with an error no test reported.
 host_suites() {
 	local f log p fl s rc limit=${KBUF_HOST_TIMEOUT:-600}
-	[[ $limit =~ ^[1-9][0-9]{0,4}$ ]] && ((limit <= 86400)) ||
+	if [[ ! $limit =~ ^[1-9][0-9]{0,4}$ ]] || ((limit > 86400)); then
 		kbuf_die "KBUF_HOST_TIMEOUT: 1 to 86400 seconds, not '$limit'"
+	fi
 	# DKMS builds for Debian's kernels, not for the debug kernel's tree.
 	[[ " ${kernels[*]} " != *" debug"[\ %]* ]] || return 0
 	for f in "$KBUF_ROOT"/tests/host/$1.bats; do

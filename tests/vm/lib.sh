@@ -189,8 +189,9 @@ kbuf_pid_alive() {
 # still runs.
 kbuf_pid_wait() {
 	local i
-	[[ $2 =~ ^[1-9][0-9]{0,4}$ ]] && (($2 <= 86400)) ||
+	if [[ ! $2 =~ ^[1-9][0-9]{0,4}$ ]] || (($2 > 86400)); then
 		kbuf_die "kbuf_pid_wait: 1 to 86400 seconds, not '$2'"
+	fi
 	for ((i = 0; i < $2 * 4; i++)); do
 		kbuf_pid_alive "$1" || return 0
 		sleep 0.25
