@@ -125,16 +125,19 @@ kbuf_mut_cleanup() {
 }
 
 # The kernel's complaints since log line $1: lines that report a problem,
-# and for a debug kernel a kmemleak report naming kbuf.
+# and for a debug kernel a kmemleak report naming kbuf, less Linux 6.1's
+# own leak of the class name that the module-load sweep of 91-fault.bats
+# provokes (tests/helpers/kmemleak-known.awk), as make check leaves it out.
 kbuf_mut_kernel_problems() {
-	local log=/tmp/mutant-dmesg.txt k=/sys/kernel/debug/kmemleak
+	local log=/tmp/mutant-dmesg.txt k=/sys/kernel/debug/kmemleak report
 	dmesg | tail -n "+$(($1 + 1))" >"$log"
 	kbuf_dmesg_problems "$log" | head -n 1 | cut -c1-150
 	[[ -w $k ]] || return 0
 	sleep 5
 	echo scan >"$k" 2>/dev/null && echo scan >"$k" 2>/dev/null || return 0
-	if grep -q kbuf "$k"; then
-		echo "kmemleak: $(grep -m 1 'unreferenced object' "$k")"
+	report=$(awk -f "$KBUF_ROOT/tests/helpers/kmemleak-known.awk" "$k")
+	if grep -q kbuf <<<"$report"; then
+		echo "kmemleak: $(grep -m 1 'unreferenced object' <<<"$report")"
 	fi
 	echo clear >"$k" 2>/dev/null || true
 }

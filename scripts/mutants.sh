@@ -44,9 +44,9 @@
 #                          kmemleak scan after each mutant
 #   KBUF_MUTANTS_ROWS      all (default) or, in a KASAN kernel, debug:
 #                          only the map's debug rows run, which a stock
-#                          kernel cannot (minutes, not hours, of
-#                          baseline), for the mutants of the files that
-#                          have one; a survivor is stored as surviving
+#                          kernel cannot (a baseline of under an hour,
+#                          not one or two), for the mutants of the files
+#                          that have one; a survivor is stored as surviving
 #                          "debug rows only", which a run of all the
 #                          rows does not take as a verdict
 #   KBUF_MUTANTS_OUT       results (default tests/out/mutants)
