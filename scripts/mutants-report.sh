@@ -68,7 +68,8 @@ kbuf_mut_joined() {
 			}
 			# Never an empty field: read with IFS=tab would merge it.
 			print id, $2, $3, $4, $5, fate, filled(s[id]), filled(why[id]),
-				filled(c[id]), own, dbg == "" ? "-" : dbg " in " dk[id]
+				filled(c[id]), own, dbg == "" ? "-" : dbg (dbg == "survived" &&
+				dwhy[id] ~ /: debug rows only$/ ? " the debug rows only" : "") " in " dk[id]
 		}
 		function filled(x) { return x == "" ? "-" : x }' "$MUT_EQUIVALENT" \
 		"$MUT_OUT/verdicts.tsv" "$MUT_OUT/debug-verdicts.tsv" "$MUT_OUT/all.tsv"

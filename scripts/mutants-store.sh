@@ -142,7 +142,9 @@ kbuf_mut_fresh() {
 }
 
 # Merge store lines on stdin into the store. A new line replaces the
-# stored one of the same kind, place, checksum and change; a line whose
+# stored one of the same kind, place, checksum and change, but a
+# survival of the debug rows only never replaces a verdict of all the
+# rows (KBUF_MUTANTS_ROWS); a line whose
 # checksum is not its file's as the tree is now is dropped (the tree's
 # text is read now, not when the run started). A lock on the store's
 # directory keeps two runs from losing each other's lines. Fails, and
@@ -160,8 +162,18 @@ kbuf_mut_merge() {
 		awk -F '\t' -v OFS='\t' '
 			FILENAME == ARGV[1] { cur[$1] = $2; next }
 			{ f = $2; sub(/:[0-9]+$/, "", f) }
-			($1, $2, $3, $6, $7) in seen || cur[f] != $3 { next }
-			{ seen[$1, $2, $3, $6, $7] = 1; print }' "$tmp/sums" "$tmp/all" |
+			cur[f] != $3 { next }
+			{
+				k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $6 SUBSEP $7
+				partial = $8 == "survived" && $10 == "debug rows only"
+				if (!(k in line))
+					order[++n] = k
+				else if (!part[k] || partial)
+					next
+				line[k] = $0
+				part[k] = partial
+			}
+			END { for (i = 1; i <= n; i++) print line[order[i]] }' "$tmp/sums" "$tmp/all" |
 			LC_ALL=C sort -t $'\t' -k2,2V -k1,1 >"$tmp/merged" || exit 1
 		cp "$tmp/merged" "$MUT_STORE.new" && mv "$MUT_STORE.new" "$MUT_STORE"
 	) 9<"$dir"

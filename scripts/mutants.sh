@@ -543,7 +543,7 @@ kbuf_mut_prepare() {
 		"$MUT_OUT/skipped.tsv" - >"$MUT_OUT/norow.tsv"
 	n=$(wc -l <"$MUT_OUT/norow.tsv")
 	((n == 0)) ||
-		kbuf_log "mutants: $n of files with no debug row in tests/mutants.map: not run (KBUF_MUTANTS_ROWS=debug)"
+		kbuf_log "mutants: $n in files with no debug row in tests/mutants.map: not run (KBUF_MUTANTS_ROWS=debug)"
 	cat "$MUT_OUT/norow.tsv" >>"$MUT_OUT/skipped.tsv"
 	MUT_READY=1
 }

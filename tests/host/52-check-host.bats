@@ -23,12 +23,15 @@ setup() {
 	mkdir -p "$FAKE/tests/host" "$BATS_TEST_TMPDIR/out"
 }
 
-# What a failed test may have left: the hung file's two children.
+# What a failed test may have left: the hung file's two children, if
+# those pids are still theirs.
 teardown() {
 	local f pid
 	for f in "$BATS_TEST_TMPDIR"/out/{child,sleep}; do
 		pid=$(cat "$f" 2>/dev/null) || continue
-		[[ ! $pid =~ ^[0-9]+$ ]] || kill -KILL "$pid" 2>/dev/null || true
+		[[ $pid =~ ^[0-9]+$ && $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == "sleep 300 " ]] ||
+			continue
+		kill -KILL "$pid" 2>/dev/null || true
 	done
 }
 

@@ -422,7 +422,8 @@ wait_file() {
 
 # Start the harness (how it ends: $1), send it signal $2 unless it ends
 # by itself, then signal $3 while its exit handler is stopping the guest.
-# Prints its exit status; fails if the guest is left running. Array
+# Prints its exit status; fails if the guest is left running. Its two
+# mutants are the first of ioctl.c, or of driver file STOP_FILE. Array
 # STOP_ENV, if set, adds "NAME=VALUE"s to the harness's environment. The
 # harness starts with INT, TERM and HUP at their defaults: a shell cannot
 # trap a signal it was started ignoring, and a background job starts
@@ -433,7 +434,7 @@ stop_run() {
 	local out=$BATS_TEST_TMPDIR/out pid rc=0 guest
 	rm -rf "$out"
 	mkdir -p "$out/guest"
-	gen list driver/ioctl.c >"$out/all.tsv"
+	gen list "driver/${STOP_FILE:-ioctl.c}" >"$out/all.tsv"
 	head -n 2 "$out/all.tsv" >"$out/list.tsv"
 	# shellcheck source=../../scripts/mutants-store.sh
 	. "$TREE/scripts/mutants-store.sh"
@@ -483,12 +484,14 @@ stop_run() {
 }
 
 @test "a run of the debug rows only saves its survivor as such" {
+	# buffer.c has debug rows (ioctl.c's mutants would not run).
 	local -a STOP_ENV=(KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_ROWS=debug)
+	local STOP_FILE=buffer.c
 	run -0 stop_run exit - TERM
 	assert_output "status 3"
 	run -0 cut -f 1,4,8,10 "$BATS_TEST_TMPDIR/store.tsv"
-	assert_output "$(printf '%s\t%s\t%s\t%s\n' 6.1-kasan ioctl-001 killed x \
-		6.1-kasan ioctl-002 survived 'debug rows only')"
+	assert_output "$(printf '%s\t%s\t%s\t%s\n' 6.1-kasan buffer-001 killed x \
+		6.1-kasan buffer-002 survived 'debug rows only')"
 }
 
 @test "a run that ends by itself and is stopped while it saves keeps its status and saves" {
@@ -567,10 +570,24 @@ stop_run() {
 	assert_equal "$(cut -f1 <<<"$output" | paste -sd ' ')" 'a-001 a-002 b-001'
 	run -0 kbuf_mut_reuse
 	assert_equal "$(cut -f1 <<<"$output" | paste -sd ' ')" 'a-001 b-001'
-	# A run of all the rows replaces it.
+	# The report tells it from a survival of all the rows.
+	store_run 6.12 a-002 survived
+	# shellcheck source=../../scripts/mutants-report.sh
+	. "$TREE/scripts/mutants-report.sh"
+	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
+	kbuf_mut_flavour() { echo 6.12; }
+	run -0 kbuf_mut_joined
+	assert_line --regexp "^a-002	.*	survived	survived the debug rows only in 6.1-kasan\$"
+	kbuf_mut_flavour() { echo 6.1-kasan; }
+	# A run of all the rows replaces it; a survival of the debug rows only
+	# never replaces a verdict of all the rows.
 	store_run 6.1-kasan a-002 survived
 	run -0 kbuf_mut_reuse
 	assert_equal "$(cut -f1 <<<"$output" | paste -sd ' ')" 'a-001 a-002 b-001'
+	STORE_ROWS=debug store_run 6.1-kasan a-001 survived a-002 survived
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.1-kasan
+	assert_line -n 0 "$(printf 'a-001\tkilled\t7\tby 6.1-kasan\tc0ffee')"
+	assert_line -n 1 "$(printf 'a-002\tsurvived\t7\tby 6.1-kasan\tc0ffee')"
 	run -1 kbuf_mut_fresh "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/build.tsv" \
 		"$BATS_TEST_TMPDIR/results.tsv" 6.1-kasan 6.1.1 c0ffee some
 	assert_output "error: kbuf_mut_fresh: rows all or debug, not 'some'"
@@ -643,7 +660,7 @@ HARNESS
 @test "KBUF_MUTANTS_ROWS=debug queues only the map's debug rows, only in a KASAN kernel, and not a file without one" {
 	run -0 debug_queue KBUF_MUTANTS_KERNEL=6.1-kasan KBUF_MUTANTS_ROWS=debug \
 		KBUF_MUTANTS_FILES="buffer.c ioctl.c"
-	assert_line 'mutants: 1 of files with no debug row in tests/mutants.map: not run (KBUF_MUTANTS_ROWS=debug)'
+	assert_line 'mutants: 1 in files with no debug row in tests/mutants.map: not run (KBUF_MUTANTS_ROWS=debug)'
 	run -0 cat "$BATS_TEST_TMPDIR/out/guest/queue.tsv"
 	assert_output "$(printf '%s\t%s\t91-fault=create|resize\n' \
 		orig "$BATS_TEST_TMPDIR/out/ko/orig.ko" \
