@@ -163,6 +163,18 @@ create() {
 	check pages
 }
 
+# The point of gfp atomic: the allocation is made where sleeping is
+# forbidden, under a spinlock, so that CONFIG_DEBUG_ATOMIC_SLEEP reports
+# any allocator path that would sleep. Lockdep lists a lock's class once
+# the lock has been taken (and forgets it when the module unloads).
+@test "an atomic create allocates under kbuf_atomic_lock, as lockdep sees it (debug kernels)" {
+	[[ -r /proc/lockdep ]] ||
+		skip "no lockdep in this kernel (CONFIG_LOCKDEP): the debug kernels have it"
+	kbuf_create at-lock pages 16384 atomic
+	run -0 grep -c -E '^[0-9a-f]+ .*: kbuf_atomic_lock$' /proc/lockdep
+	assert_output 1
+}
+
 @test "size 0 fails with EINVAL" {
 	check() {
 		run -1 create "z-$1" "$1" 0
