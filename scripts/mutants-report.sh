@@ -47,7 +47,11 @@ kbuf_mut_joined() {
 		}
 		FILENAME == ARGV[2] { v[$1] = $2; s[$1] = $3; why[$1] = $4; c[$1] = $5; next }
 		FILENAME == ARGV[3] {
-			# A kill in any debug kind decides; else a survival.
+			# A kill in any debug kind decides; else a survival, in
+			# each kind that ran it ("the debug rows only" in some).
+			if ($3 == "survived")
+				sk[$2] = sk[$2] (sk[$2] == "" ? "" : " and ") \
+					($5 == "debug rows only" ? "the debug rows only " : "") "in " $1
 			if (!($2 in dv) || $3 == "killed" ||
 			    (dv[$2] != "killed" && $3 == "survived")) {
 				dv[$2] = $3; dk[$2] = $1; ds[$2] = $4
@@ -66,10 +70,10 @@ kbuf_mut_joined() {
 			if (fate == "survived" && (id, f, $4, $5) in eq) {
 				fate = "equivalent"; why[id] = eq[id, f, $4, $5]
 			}
+			dcol = dbg == "" ? "-" : dbg " " (dbg == "survived" ? sk[id] : "in " dk[id])
 			# Never an empty field: read with IFS=tab would merge it.
 			print id, $2, $3, $4, $5, fate, filled(s[id]), filled(why[id]),
-				filled(c[id]), own, dbg == "" ? "-" : dbg (dbg == "survived" &&
-				dwhy[id] ~ /: debug rows only$/ ? " the debug rows only" : "") " in " dk[id]
+				filled(c[id]), own, dcol
 		}
 		function filled(x) { return x == "" ? "-" : x }' "$MUT_EQUIVALENT" \
 		"$MUT_OUT/verdicts.tsv" "$MUT_OUT/debug-verdicts.tsv" "$MUT_OUT/all.tsv"

@@ -48,7 +48,8 @@
 #                          not one or two), for the mutants of the files
 #                          that have one; a survivor is stored as surviving
 #                          "debug rows only", which a run of all the
-#                          rows does not take as a verdict
+#                          rows does not take as a verdict, and which
+#                          never replaces a verdict of all the rows
 #   KBUF_MUTANTS_OUT       results (default tests/out/mutants)
 #   KBUF_MUTANTS_STORE     the verdicts kept from run to run (default
 #                          docs/mutants-verdicts.tsv)

@@ -212,7 +212,7 @@ store_run() {
 		esac
 	done
 	kbuf_mut_fresh "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/build.tsv" \
-		"$BATS_TEST_TMPDIR/results.tsv" "$kind" 6.12.1 c0ffee "${STORE_ROWS:-all}" |
+		"$BATS_TEST_TMPDIR/results.tsv" "$kind" 6.12.1 "${STORE_COMMIT:-c0ffee}" "${STORE_ROWS:-all}" |
 		kbuf_mut_merge
 }
 
@@ -538,14 +538,17 @@ stop_run() {
 	store_run 6.12 a-001 survived a-002 survived
 	store_run 6.1-kasan a-001 killed b-001 survived
 	store_run 6.12-kcsan a-001 survived a-002 survived
+	STORE_ROWS=debug store_run 6.1-kasan a-002 survived
 	# shellcheck source=../../scripts/mutants-report.sh
 	. "$TREE/scripts/mutants-report.sh"
 	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
 	kbuf_mut_flavour() { echo 6.12; }
 	run -0 kbuf_mut_joined
+	# A survival names every debug kind that ran it, each as it ran.
 	assert_equal "$(cut -f1,6,8,10,11 <<<"$output")" "$(printf '%s\t%s\t%s\t%s\t%s\n' \
 		a-001 killed '6.1-kasan: by 6.1-kasan' survived 'killed in 6.1-kasan' \
-		a-002 survived 'by 6.12' survived 'survived in 6.12-kcsan' \
+		a-002 survived 'by 6.12' survived \
+		'survived the debug rows only in 6.1-kasan and in 6.12-kcsan' \
 		b-001 notrun - notrun 'survived in 6.1-kasan')"
 	# A debug kind's own report counts the other debug kinds, not itself.
 	kbuf_mut_flavour() { echo 6.1-kasan; }
@@ -591,6 +594,20 @@ stop_run() {
 	run -1 kbuf_mut_fresh "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/build.tsv" \
 		"$BATS_TEST_TMPDIR/results.tsv" 6.1-kasan 6.1.1 c0ffee some
 	assert_output "error: kbuf_mut_fresh: rows all or debug, not 'some'"
+}
+
+@test "a survival of the debug rows only replaces one of the same kind, and no verdict of another kind" {
+	store_setup
+	STORE_ROWS=debug store_run 6.1-kasan a-001 survived
+	STORE_COMMIT=beef STORE_ROWS=debug store_run 6.1-kasan a-001 survived
+	store_run 6.12-kasan a-002 killed
+	STORE_ROWS=debug store_run 6.1-kasan a-002 survived
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.1-kasan
+	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\n' \
+		a-001 survived 7 'debug rows only' beef \
+		a-002 survived 7 'debug rows only' c0ffee)"
+	run -0 kbuf_mut_stored "$BATS_TEST_TMPDIR/keyed.tsv" 6.12-kasan
+	assert_output "$(printf 'a-002\tkilled\t7\tby 6.12-kasan\tc0ffee')"
 }
 
 @test "a debug kernel runs only what a stock kernel let survive, unless ids are given" {
