@@ -38,6 +38,8 @@ MUT_TAINT_BAD=$(((1 << 5) | (1 << 7) | (1 << 9) | (1 << 14)))
 # baseline itself): the host's KBUF_MUTANTS_BASE_LIMIT.
 MUT_DEFAULT_LIMIT=$(kbuf_cmdline_arg kbuftest.mutants_limit 1800)
 MUT_PGID=
+# Lockdep's state (tests/host/55-mutants.bats points it elsewhere).
+MUT_LOCKDEP_STATS=${MUT_LOCKDEP_STATS:-/proc/lockdep_stats}
 
 # ---- one bats file --------------------------------------------------------
 
@@ -179,9 +181,20 @@ kbuf_mut_run_specs() {
 	printf '%s' "$why"
 }
 
+# Lockdep's debug_locks: 1 while it checks, 0 once it has turned itself
+# off (after a report, or with its tables full), "-" in a kernel without
+# lockdep. Off, it checks nothing more and taints nothing: the tests
+# that need it would skip, and the mutants after it could survive what
+# it would have seen.
+kbuf_mut_debug_locks() {
+	local v
+	v=$(sed -n -E 's/^ debug_locks: +//p' "$MUT_LOCKDEP_STATS" 2>/dev/null) || true
+	echo "${v:--}"
+}
+
 # Run one queue line: ID KO SPEC...; fails when the guest must reboot.
 kbuf_mut_one() {
-	local id=$1 tap=$KBUF_OUT/tap/$1.tap t0=$SECONDS mark taint0 taint
+	local id=$1 tap=$KBUF_OUT/tap/$1.tap t0=$SECONDS mark taint0 taint locks0
 	local why dirty='' stop=stop
 	if [[ $id == orig ]]; then
 		stop=all
@@ -189,6 +202,7 @@ kbuf_mut_one() {
 	fi
 	kbuf_mut_announce "$@"
 	read -r taint0 </proc/sys/kernel/tainted
+	locks0=$(kbuf_mut_debug_locks)
 	mark=$(dmesg | wc -l)
 	KBUF_KO=$(kbuf_ko_in_memory "$2")
 	export KBUF_KO
@@ -200,6 +214,10 @@ kbuf_mut_one() {
 	if (((taint & ~taint0 & MUT_TAINT_BAD) != 0)); then
 		dirty=1
 		why=${why:-"kernel tainted: $taint0 -> $taint"}
+	fi
+	if [[ $locks0 == 1 && $(kbuf_mut_debug_locks) != 1 ]]; then
+		dirty=1
+		why=${why:-"lockdep turned itself off"}
 	fi
 	[[ -n $why ]] || why=$(kbuf_mut_kernel_problems "$mark")
 	kbuf_mut_verdict "$id" "$why" $((SECONDS - t0))
@@ -234,4 +252,5 @@ main() {
 	rm -f "$KBUF_OUT/current"
 }
 
-main "$@"
+# Sourced (tests/host/55-mutants.bats), main does not run.
+[[ ${BASH_SOURCE[0]} != "$0" ]] || main "$@"

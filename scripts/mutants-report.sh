@@ -47,11 +47,10 @@ kbuf_mut_joined() {
 		}
 		FILENAME == ARGV[2] { v[$1] = $2; s[$1] = $3; why[$1] = $4; c[$1] = $5; next }
 		FILENAME == ARGV[3] {
-			# A kill in any debug kind decides; else a survival, in
-			# each kind that ran it ("the debug rows only" in some).
-			if ($3 == "survived")
-				sk[$2] = sk[$2] (sk[$2] == "" ? "" : " and ") \
-					($5 == "debug rows only" ? "the debug rows only " : "") "in " $1
+			# A kill in any debug kind decides; else a survival. The
+			# column names every kind that gave the verdict shown.
+			part = $3 == "survived" && $5 == "debug rows only"
+			kl[$2, $3, ++nk[$2, $3]] = $1 (part ? " (debug rows only)" : "")
 			if (!($2 in dv) || $3 == "killed" ||
 			    (dv[$2] != "killed" && $3 == "survived")) {
 				dv[$2] = $3; dk[$2] = $1; ds[$2] = $4
@@ -70,12 +69,20 @@ kbuf_mut_joined() {
 			if (fate == "survived" && (id, f, $4, $5) in eq) {
 				fate = "equivalent"; why[id] = eq[id, f, $4, $5]
 			}
-			dcol = dbg == "" ? "-" : dbg " " (dbg == "survived" ? sk[id] : "in " dk[id])
+			dcol = dbg == "" ? "-" : dbg " in " kinds(id, dbg)
 			# Never an empty field: read with IFS=tab would merge it.
 			print id, $2, $3, $4, $5, fate, filled(s[id]), filled(why[id]),
 				filled(c[id]), own, dcol
 		}
-		function filled(x) { return x == "" ? "-" : x }' "$MUT_EQUIVALENT" \
+		function filled(x) { return x == "" ? "-" : x }
+		# "A", "A and B", "A, B and C": the kinds that gave id verdict v.
+		function kinds(id, v,    i, n, out) {
+			n = nk[id, v]
+			out = kl[id, v, 1]
+			for (i = 2; i <= n; i++)
+				out = out (i == n ? " and " : ", ") kl[id, v, i]
+			return out
+		}' "$MUT_EQUIVALENT" \
 		"$MUT_OUT/verdicts.tsv" "$MUT_OUT/debug-verdicts.tsv" "$MUT_OUT/all.tsv"
 }
 

@@ -501,6 +501,47 @@ stop_run() {
 	assert_output "$(printf '%s\t%s\n' ioctl-001 killed ioctl-002 survived)"
 }
 
+# Run mutants.sh's guest half on the host for mutants "ID" with lockdep's
+# debug_locks $1 before each, and $2 after (- for a kernel without
+# lockdep): the tests, the module and the kernel log are stubbed.
+guest_lockdep() {
+	local out=$BATS_TEST_TMPDIR/guest
+	mkdir -p "$out/tap"
+	# shellcheck disable=SC2016 # the inner shell expands them
+	KBUF_OUT=$out MUT_LOCKDEP_STATS=$out/stats bash -c '
+		. "$1/scripts/mutants-guest.sh"
+		stats() {
+			[[ $1 == - ]] && rm -f "$MUT_LOCKDEP_STATS" ||
+				printf " debug_locks:                   %11u\n" "$1" >"$MUT_LOCKDEP_STATS"
+		}
+		dmesg() { :; }
+		kbuf_ko_in_memory() { echo "$1"; }
+		kbuf_mut_run_specs() { stats "$AFTER"; }
+		kbuf_mut_cleanup() { :; }
+		kbuf_mut_kernel_problems() { :; }
+		AFTER=$3
+		for id in a-001 a-002; do
+			stats "$2"
+			kbuf_mut_one "$id" a.ko 10-load && echo "$id: clean" || echo "$id: dirty"
+		done' _ "$TREE" "$@"
+}
+
+@test "a mutant after which lockdep is off is killed, and its guest powers off" {
+	run -0 guest_lockdep 1 0
+	assert_line "mutant a-001: killed (lockdep turned itself off)"
+	assert_line "a-001: dirty"
+	run -0 guest_lockdep 1 1
+	assert_line "mutant a-001: survived"
+	assert_line "a-002: clean"
+	# Off before the mutant, or no lockdep at all: nothing to tell.
+	run -0 guest_lockdep 0 0
+	assert_line "mutant a-001: survived"
+	assert_line "a-001: clean"
+	run -0 guest_lockdep - -
+	assert_line "mutant a-002: survived"
+	assert_line "a-002: clean"
+}
+
 @test "every line of tests/mutants.equivalent names a mutant of today's driver, with a reason" {
 	local id file before after why n=0
 	gen list "${SRCS[@]}" >"$BATS_TEST_TMPDIR/list.tsv"
@@ -537,18 +578,19 @@ stop_run() {
 	store_setup
 	store_run 6.12 a-001 survived a-002 survived
 	store_run 6.1-kasan a-001 killed b-001 survived
-	store_run 6.12-kcsan a-001 survived a-002 survived
+	store_run 6.12-kcsan a-001 killed a-002 survived
 	STORE_ROWS=debug store_run 6.1-kasan a-002 survived
 	# shellcheck source=../../scripts/mutants-report.sh
 	. "$TREE/scripts/mutants-report.sh"
 	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
 	kbuf_mut_flavour() { echo 6.12; }
 	run -0 kbuf_mut_joined
-	# A survival names every debug kind that ran it, each as it ran.
+	# The column names every debug kind that gave the verdict, each as
+	# it ran; a kill shows the last kind's reason.
 	assert_equal "$(cut -f1,6,8,10,11 <<<"$output")" "$(printf '%s\t%s\t%s\t%s\t%s\n' \
-		a-001 killed '6.1-kasan: by 6.1-kasan' survived 'killed in 6.1-kasan' \
+		a-001 killed '6.12-kcsan: by 6.12-kcsan' survived 'killed in 6.1-kasan and 6.12-kcsan' \
 		a-002 survived 'by 6.12' survived \
-		'survived the debug rows only in 6.1-kasan and in 6.12-kcsan' \
+		'survived in 6.1-kasan (debug rows only) and 6.12-kcsan' \
 		b-001 notrun - notrun 'survived in 6.1-kasan')"
 	# A debug kind's own report counts the other debug kinds, not itself.
 	kbuf_mut_flavour() { echo 6.1-kasan; }
@@ -580,7 +622,7 @@ stop_run() {
 	cp "$BATS_TEST_TMPDIR/keyed.tsv" "$BATS_TEST_TMPDIR/all.tsv"
 	kbuf_mut_flavour() { echo 6.12; }
 	run -0 kbuf_mut_joined
-	assert_line --regexp "^a-002	.*	survived	survived the debug rows only in 6.1-kasan\$"
+	assert_line --regexp "^a-002	.*	survived	survived in 6.1-kasan \\(debug rows only\\)\$"
 	kbuf_mut_flavour() { echo 6.1-kasan; }
 	# A run of all the rows replaces it; a survival of the debug rows only
 	# never replaces a verdict of all the rows.
