@@ -166,12 +166,24 @@ create() {
 # The point of gfp atomic: the allocation is made where sleeping is
 # forbidden, under a spinlock, so that CONFIG_DEBUG_ATOMIC_SLEEP reports
 # any allocator path that would sleep. Lockdep lists a lock's class once
-# the lock has been taken (and forgets it when the module unloads).
-@test "an atomic create allocates under kbuf_atomic_lock, as lockdep sees it (debug kernels)" {
+# the lock has been taken, and forgets it when the module unloads: after
+# a reload, a sleeping create leaves kbuf_atomic_lock untaken and an
+# atomic one takes it. That the allocation itself is inside the lock is
+# not shown: whether the allocator takes a lock lockdep sees depends on
+# its state at the time.
+@test "an atomic create takes kbuf_atomic_lock and a sleeping one does not, as lockdep records it (debug kernels)" {
+	local class='^[0-9a-f]+ .*: kbuf_atomic_lock$'
 	[[ -r /proc/lockdep ]] ||
 		skip "no lockdep in this kernel (CONFIG_LOCKDEP): the debug kernels have it"
+	run -0 sed -n -E 's/^ debug_locks: +//p' /proc/lockdep_stats
+	[[ $output == 1 ]] ||
+		skip "lockdep has turned itself off (debug_locks '$output'): it records nothing more"
+	kbuf_reload
+	kbuf_create sleep-lock pages 16384
+	run -1 grep -c -E "$class" /proc/lockdep
+	assert_output 0
 	kbuf_create at-lock pages 16384 atomic
-	run -0 grep -c -E '^[0-9a-f]+ .*: kbuf_atomic_lock$' /proc/lockdep
+	run -0 grep -c -E "$class" /proc/lockdep
 	assert_output 1
 }
 
