@@ -501,12 +501,16 @@ stop_run() {
 	assert_output "$(printf '%s\t%s\n' ioctl-001 killed ioctl-002 survived)"
 }
 
-# Run mutants.sh's guest half on the host for mutants "ID" with lockdep's
-# debug_locks $1 before each, and $2 after (- for a kernel without
-# lockdep): the tests, the module and the kernel log are stubbed.
+# Run mutants.sh's guest half on the host for a queue of mutants a-001
+# and a-002, lockdep's debug_locks $1 at the start and $2 once the first
+# mutant's kernel log has been read (- for a kernel without lockdep);
+# that log names problem $3, if any. The tests, the module and the log
+# are stubbed.
 guest_lockdep() {
 	local out=$BATS_TEST_TMPDIR/guest
+	rm -rf "$out"
 	mkdir -p "$out/tap"
+	printf '%s\ta.ko\t10-load\n' a-001 a-002 >"$out/queue.tsv"
 	# shellcheck disable=SC2016 # the inner shell expands them
 	KBUF_OUT=$out MUT_LOCKDEP_STATS=$out/stats bash -c '
 		. "$1/scripts/mutants-guest.sh"
@@ -516,30 +520,38 @@ guest_lockdep() {
 		}
 		dmesg() { :; }
 		kbuf_ko_in_memory() { echo "$1"; }
-		kbuf_mut_run_specs() { stats "$AFTER"; }
+		kbuf_mut_run_specs() { :; }
 		kbuf_mut_cleanup() { :; }
-		kbuf_mut_kernel_problems() { :; }
-		AFTER=$3
-		for id in a-001 a-002; do
-			stats "$2"
-			kbuf_mut_one "$id" a.ko 10-load && echo "$id: clean" || echo "$id: dirty"
-		done' _ "$TREE" "$@"
+		kbuf_mut_kernel_problems() {
+			stats "$AFTER"
+			printf "%s" "$PROBLEM"
+		}
+		AFTER=$3 PROBLEM=${4:-}
+		stats "$2"
+		main' _ "$TREE" "$@"
 }
 
 @test "a mutant after which lockdep is off is killed, and its guest powers off" {
-	run -0 guest_lockdep 1 0
-	assert_line "mutant a-001: killed (lockdep turned itself off)"
-	assert_line "a-001: dirty"
+	local off
+	for off in 0 -; do
+		run -0 guest_lockdep 1 "$off"
+		assert_line "mutant a-001: killed (lockdep turned itself off)"
+		assert_line "guest: a-001 left the kernel unclean: powering off for a fresh one"
+		refute_line --partial "mutant a-002"
+	done
+	# The report that turned it off is the reason given.
+	run -0 guest_lockdep 1 0 "WARNING: possible circular locking dependency detected"
+	assert_line "mutant a-001: killed (WARNING: possible circular locking dependency detected)"
+	refute_line --partial "mutant a-002"
 	run -0 guest_lockdep 1 1
 	assert_line "mutant a-001: survived"
-	assert_line "a-002: clean"
-	# Off before the mutant, or no lockdep at all: nothing to tell.
-	run -0 guest_lockdep 0 0
-	assert_line "mutant a-001: survived"
-	assert_line "a-001: clean"
-	run -0 guest_lockdep - -
 	assert_line "mutant a-002: survived"
-	assert_line "a-002: clean"
+	# Off from boot: no verdict; without lockdep: nothing to tell.
+	run -0 guest_lockdep 0 0
+	assert_output "guest: lockdep is off before a-001: powering off for a fresh kernel"
+	run -0 guest_lockdep - -
+	assert_line "mutant a-001: survived"
+	assert_line "mutant a-002: survived"
 }
 
 @test "every line of tests/mutants.equivalent names a mutant of today's driver, with a reason" {
