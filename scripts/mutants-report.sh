@@ -53,7 +53,7 @@ kbuf_mut_joined() {
 			kl[$2, $3, ++nk[$2, $3]] = $1 (part ? " (debug rows only)" : "")
 			if (!($2 in dv) || $3 == "killed" ||
 			    (dv[$2] != "killed" && $3 == "survived")) {
-				dv[$2] = $3; dk[$2] = $1; ds[$2] = $4
+				dv[$2] = $3; ds[$2] = $4
 				dwhy[$2] = $5 == "" ? "" : $1 ": " $5; dc[$2] = $6
 			}
 			next
