@@ -4,7 +4,9 @@
 # Buffers placed on a NUMA node: KBUF_CREATE_NODE and kbufctl create
 # --node. The test guests have two nodes (tests/vm/boot.sh): node 0 with
 # the CPU and half the memory, node 1 with the other half and no CPU, so
-# a buffer on node 1 is there because it was asked to be. Where the pages
+# a buffer on node 1 is there because it was asked to be. A third, node
+# 2, has neither memory nor CPU: the kernel counts it and keeps it
+# offline. Where the pages
 # really are is read from kbufctl layout --json (frames placed by
 # /proc/zoneinfo), not from what the driver says.
 
@@ -115,12 +117,31 @@ node_free() {
 
 @test "a node that does not exist fails with EINVAL and makes no buffer" {
 	local node
-	for node in 2 1023 2147483647 4294967295; do
+	for node in 3 1023 2147483647 4294967295; do
 		run -1 kbuf-ioctl "$KBUF_CONTROL" create nn pages 4096 kernel 4 "$node"
 		assert_output EINVAL
 	done
 	assert_not_exists "$KBUF_DEV/nn"
 	assert_not_exists "$KBUF_SYS/nn"
+}
+
+# Below nr_node_ids, so only the check of the node's memory refuses it:
+# a create that went on would allocate on the node's fallback list, or
+# fail with ENOMEM, instead of EINVAL.
+@test "node 2, which the kernel counts but which has no memory, fails with EINVAL for each backend and makes no buffer" {
+	local sys=/sys/devices/system/node
+	[[ $(<"$sys/possible") == 0-2 && $(<"$sys/has_memory") == 0-1 ]] ||
+		skip "the guest has no node 2 without memory (possible: $(<"$sys/possible"), has_memory: $(<"$sys/has_memory"); tests/vm/boot.sh)"
+	check() {
+		run -1 kbuf-ioctl "$KBUF_CONTROL" create nm "$1" 4096 kernel 4 2
+		assert_output EINVAL
+		assert_not_exists "$KBUF_DEV/nm"
+		assert_not_exists "$KBUF_SYS/nm"
+	}
+	kbuf_each_backend check
+	run -1 kbuf-ioctl "$KBUF_CONTROL" create nm pages 4096 atomic 4 2
+	assert_output EINVAL
+	assert_not_exists "$KBUF_DEV/nm"
 }
 
 @test "a node number without KBUF_CREATE_NODE fails with EINVAL, and node 0 with it works" {

@@ -18,8 +18,10 @@
 #   KBUF_APPEND   extra kernel command-line arguments (e.g. init_on_alloc=0)
 #   KBUF_ACCEL    kvm or tcg: skip the cached KVM probe
 #   KBUF_VM_MEM   guest memory (default 2G); KBUF_VM_SMP (default 2)
-#   KBUF_VM_NODES NUMA nodes (default 2): the memory split evenly, every
-#                 CPU on node 0, so that node 1 is memory only
+#   KBUF_VM_NODES NUMA nodes with memory (default 2): the memory split
+#                 evenly, every CPU on node 0, so that node 1 is memory
+#                 only; with 2 or more, one node more with neither memory
+#                 nor CPUs, which the firmware lists for memory hotplug
 #   KBUF_TCG      the -accel argument under TCG (default tcg,thread=multi)
 #   KBUF_VMLINUZ  boot this image instead of /boot/vmlinuz-KVER (the debug
 #                 kernel of make check-debug, which has 9p built in: its
@@ -174,13 +176,20 @@ clean_outdir() {
 	rm -f "$out"/{done,tap.txt,dmesg.txt,kmemleak.txt,kcsan.txt,console.log,demo.txt,boot.txt,fault.txt}
 }
 
-# QEMU's arguments for KBUF_VM_NODES nodes sharing KBUF_VM_MEM (in M or G)
-# evenly: one RAM backend per node, the CPUs on node 0. Two nodes by
-# default, so that buffers can be placed on a node other than the one
-# the creating CPU is on (tests/66-numa.bats).
-numa_args() {
+# QEMU's -m and -numa for KBUF_VM_NODES nodes sharing KBUF_VM_MEM (in M
+# or G) evenly: one RAM backend per node, the CPUs on node 0. Two nodes
+# by default, so that buffers can be placed on a node other than the one
+# the creating CPU is on (tests/66-numa.bats). Then one node with no
+# memory and no CPU: room for a memory slot (maxmem) makes the firmware
+# give it the hotplug range, so Linux counts it (node/possible) and
+# keeps it offline, a node a create must refuse although it is below
+# nr_node_ids.
+memory_args() {
 	local mem=${KBUF_VM_MEM:-2G} nodes=${KBUF_VM_NODES:-2} mib i
-	((nodes >= 2)) || return 0
+	if ((nodes < 2)); then
+		printf '%s\n' -m "$mem"
+		return 0
+	fi
 	# As QEMU reads -m: a number of MiB, or one with a suffix M or G.
 	case $mem in
 	*[0-9][Gg]) mib=$((${mem%?} * 1024)) ;;
@@ -190,6 +199,7 @@ numa_args() {
 	[[ ${mib:-} =~ ^[0-9]+$ ]] ||
 		kbuf_die "KBUF_VM_MEM=$mem: give it in MiB, or with M or G"
 	((mib % nodes == 0)) || kbuf_die "KBUF_VM_MEM=$mem does not split into $nodes nodes"
+	printf '%s\n' -m "${mib}M,slots=1,maxmem=$((mib + 1024))M"
 	for ((i = 0; i < nodes; i++)); do
 		echo "-object"
 		echo "memory-backend-ram,id=kbuf-mem$i,size=$((mib / nodes))M"
@@ -200,18 +210,19 @@ numa_args() {
 			echo "node,nodeid=$i,memdev=kbuf-mem$i"
 		fi
 	done
+	printf '%s\n' -numa "node,nodeid=$nodes"
 }
 
 run_qemu() {
 	local kver=$1 out=$2 mode=$3 limit=$4 initrd=$5 accel=$6
-	local -a fsdev numa
+	local -a fsdev memory
 	mapfile -t fsdev < <(fsdev_args "$KBUF_ROOT")
-	mapfile -t numa < <(numa_args)
+	mapfile -t memory < <(memory_args)
 	# --foreground keeps timeout in our process group, so that Ctrl-C (or
 	# killing the group) stops QEMU too; by default timeout makes its own.
 	# shellcheck disable=SC2046 # accel_args is a list of words on purpose
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 $(accel_args "$accel") \
-		-smp "${KBUF_VM_SMP:-2}" -m "${KBUF_VM_MEM:-2G}" "${numa[@]}" \
+		-smp "${KBUF_VM_SMP:-2}" "${memory[@]}" \
 		-kernel "$(kernel_image "$kver")" -initrd "$initrd" \
 		-append "$(kernel_cmdline "$out" "$mode")" \
 		-nodefaults -display none -vga none -monitor none -nic none -no-reboot \
@@ -240,7 +251,7 @@ main() {
 		kbuf_die "the guest cannot use the tree in '$KBUF_ROOT': it mounts its own /dev, /proc and /sys over it"
 		;;
 	esac
-	numa_args >/dev/null
+	memory_args >/dev/null
 	kbuf_lock "$out/.boot.lock"
 	bash "$KBUF_ROOT/tests/vm/initramfs.sh" "$kver" "$vmdir"
 	accel=$(choose_accel "$kver" "$vmdir/initramfs.img")
