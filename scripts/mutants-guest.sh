@@ -14,9 +14,12 @@
 # killed.
 #
 # The guest powers off early, for the host to boot a clean one, when the
-# kernel is tainted by a report or the module will not unload. Before each
-# mutant $KBUF_OUT/current says which one runs and how long it may take:
-# if the guest dies, the host gives that mutant its verdict.
+# kernel is tainted by a report, the module will not unload, or lockdep
+# turned itself off during the mutant (all three kill it), and with no
+# verdict when lockdep is off before a mutant (its log is kept) or its
+# tables filled up during one. Before each mutant $KBUF_OUT/current says
+# which one runs and how long it may take: if the guest dies, the host
+# gives that mutant its verdict.
 #
 # The baseline "orig" (the unmutated module) runs every file to the end
 # and writes $KBUF_OUT/baseline.tsv: seconds per bats file (and filter).
@@ -130,10 +133,19 @@ kbuf_mut_cleanup() {
 # and for a debug kernel a kmemleak report naming kbuf, less Linux 6.1's
 # own leak of the class name that the module-load sweep of 91-fault.bats
 # provokes (tests/helpers/kmemleak-known.awk), as make check leaves it out.
+# The log is read after kmemleak's wait, so that a report printed during
+# it is the reason given; kmemleak's own reports are not in the log.
 kbuf_mut_kernel_problems() {
-	local log=/tmp/mutant-dmesg.txt k=/sys/kernel/debug/kmemleak report
+	local log=/tmp/mutant-dmesg.txt leak problem
+	leak=$(kbuf_mut_kmemleak)
 	dmesg | tail -n "+$(($1 + 1))" >"$log"
-	kbuf_dmesg_problems "$log" | head -n 1 | cut -c1-150
+	problem=$(kbuf_dmesg_problems "$log" | head -n 1 | cut -c1-150)
+	printf '%s' "${problem:-$leak}"
+}
+
+# The first leak kmemleak finds that names kbuf, after a 5 s wait.
+kbuf_mut_kmemleak() {
+	local k=/sys/kernel/debug/kmemleak report
 	[[ -w $k ]] || return 0
 	sleep 5
 	echo scan >"$k" 2>/dev/null && echo scan >"$k" 2>/dev/null || return 0
@@ -182,14 +194,28 @@ kbuf_mut_run_specs() {
 }
 
 # Lockdep's debug_locks: 1 while it checks, 0 once it has turned itself
-# off (after a report, or with its tables full), "-" in a kernel without
-# lockdep. Off, it checks nothing more and taints nothing: the tests
-# that need it would skip, and the mutants after it could survive what
-# it would have seen.
+# off (after its own report, with its tables full, or after a taint or
+# an oops), "-" in a kernel without lockdep (no stats file), "?" when
+# the file cannot be read. Off, it checks nothing more: the tests that
+# need it would skip, and the mutants after it could survive what it
+# would have seen.
 kbuf_mut_debug_locks() {
 	local v
+	[[ -e $MUT_LOCKDEP_STATS ]] || {
+		echo -
+		return 0
+	}
 	v=$(sed -n -E 's/^ debug_locks: +//p' "$MUT_LOCKDEP_STATS" 2>/dev/null) || true
-	echo "${v:--}"
+	echo "${v:-?}"
+}
+
+# Whether reason $1 is lockdep's tables filling up ("BUG:
+# MAX_STACK_TRACE_ENTRIES too low!" and its kin): what the guest has run
+# since it booted fills them, so the mutant running then is not to
+# blame. MAX_LOCK_DEPTH is a task holding too many locks at once, which
+# a mutant can do.
+kbuf_mut_lockdep_full() {
+	[[ $1 =~ MAX_[A-Z_]+\ too\ low! && $1 != *MAX_LOCK_DEPTH* ]]
 }
 
 # Run one queue line: ID KO SPEC...; fails when the guest must reboot.
@@ -221,6 +247,11 @@ kbuf_mut_one() {
 		dirty=1
 		why=${why:-"lockdep turned itself off"}
 	fi
+	# The first reason wins: a failed test, an unload, a taint stand.
+	if kbuf_mut_lockdep_full "$why"; then
+		echo "guest: no verdict for $id: lockdep's tables filled up ($why)"
+		return 1
+	fi
 	kbuf_mut_verdict "$id" "$why" $((SECONDS - t0))
 	[[ -z $dirty ]]
 }
@@ -235,7 +266,7 @@ kbuf_mut_verdict() {
 }
 
 main() {
-	local line
+	local line locks last=''
 	local -a f lines
 	cut -d' ' -f1 /proc/uptime >"$KBUF_OUT/started"
 	mkdir -p "$KBUF_OUT/tap"
@@ -244,12 +275,17 @@ main() {
 	mapfile -t lines <"$KBUF_OUT/queue.tsv"
 	for line in "${lines[@]}"; do
 		IFS=$'\t' read -r -a f <<<"$line"
-		# Off from boot, lockdep would check nothing: no verdict here
-		# (the host stops after two such guests in a row).
-		if [[ $(kbuf_mut_debug_locks) == 0 ]]; then
-			echo "guest: lockdep is off before ${f[0]}: powering off for a fresh kernel"
+		# Off already, lockdep would check nothing: no verdict here (the
+		# host stops after two such guests in a row). What turned it off
+		# after the last mutant's check is no mutant's for sure: its log
+		# is kept for a reader.
+		locks=$(kbuf_mut_debug_locks)
+		if [[ $locks != [1-] ]]; then
+			dmesg >"$KBUF_OUT/lockdep-off-before-${f[0]}.txt"
+			echo "guest: lockdep is off ($locks) before ${f[0]}${last:+, after $last}: powering off for a fresh kernel (log: $KBUF_OUT/lockdep-off-before-${f[0]}.txt)"
 			break
 		fi
+		last=${f[0]}
 		if ! kbuf_mut_one "${f[@]}"; then
 			echo "guest: ${f[0]} left the kernel unclean: powering off for a fresh one"
 			break

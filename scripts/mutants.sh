@@ -7,7 +7,8 @@
 # bats files that cover the mutated file (tests/mutants.map) run against
 # it in a test-bed guest (scripts/mutants-guest.sh). A mutant is killed
 # when a test fails, the guest panics or hangs, or the kernel reports a
-# problem; it survives when every test passes. Verdicts are kept in
+# problem (lockdep turning itself off included); it survives when every
+# test passes. Verdicts are kept in
 # docs/mutants-verdicts.tsv (scripts/mutants-store.sh) and runs add to
 # them: a mutant with a verdict for the same text of its file is not run
 # again. The score (killed out of killed + survived) of every stored
@@ -18,8 +19,10 @@
 # every listed bats file must pass, and how long each took sets the time
 # a mutant may take (3 times that, plus a minute). A guest that dies or
 # hangs has killed the mutant it was running; so does one whose kernel a
-# mutant tainted, which then powers off: the next guest, a clean kernel,
-# goes on with the rest.
+# mutant tainted or whose lockdep it turned off, which then powers off:
+# the next guest, a clean kernel, goes on with the rest. A guest whose
+# lockdep is off before a mutant, or whose lockdep tables fill up during
+# one, powers off with no verdict for it, for a fresh kernel to run it.
 #
 # Environment:
 #   KBUF_MUTANTS_LIST=1    print the mutants and the bats files each would
@@ -445,7 +448,7 @@ kbuf_mut_run_all() {
 	while kbuf_mut_write_queue; do
 		n=$((n + 1))
 		if kbuf_mut_boot "$n"; then idle=0; else idle=$((idle + 1)); fi
-		((idle < 2)) || kbuf_die "two guests in a row gave no verdict: see $MUT_GUEST/console.log"
+		((idle < 2)) || kbuf_die "two guests in a row gave no verdict: see $MUT_GUEST/console.log and script.txt"
 		if awk -F '\t' '$1 == "orig" && $2 != "passed" { bad = 1 } END { exit !bad }' \
 			"$MUT_OUT/results.tsv"; then
 			grep '^orig' "$MUT_OUT/results.tsv" >&2

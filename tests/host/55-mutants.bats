@@ -501,30 +501,45 @@ stop_run() {
 	assert_output "$(printf '%s\t%s\n' ioctl-001 killed ioctl-002 survived)"
 }
 
-# Run mutants.sh's guest half on the host for a queue of mutants a-001
-# and a-002, lockdep's debug_locks $1 at the start and $2 once the first
-# mutant's kernel log has been read (- for a kernel without lockdep);
-# that log names problem $3, if any. The tests, the module and the log
-# are stubbed.
+# Run mutants.sh's guest half on the host for a queue of the baseline
+# and mutants a-001 and a-002, lockdep's debug_locks $1 at the start and
+# $2 once a-001's kernel log has been read ("-": no stats file, "": a
+# file without the line); that log names problem $3, if any. With
+# BETWEEN set, debug_locks becomes that after a-001's verdict; FAILED is
+# what a-001's tests report. The tests, the module and the log are
+# stubbed: the log is the one line "LOG".
 guest_lockdep() {
 	local out=$BATS_TEST_TMPDIR/guest
 	rm -rf "$out"
 	mkdir -p "$out/tap"
-	printf '%s\ta.ko\t10-load\n' a-001 a-002 >"$out/queue.tsv"
+	printf '%s\ta.ko\t10-load\n' orig a-001 a-002 >"$out/queue.tsv"
 	# shellcheck disable=SC2016 # the inner shell expands them
 	KBUF_OUT=$out MUT_LOCKDEP_STATS=$out/stats bash -c '
 		. "$1/scripts/mutants-guest.sh"
 		stats() {
-			[[ $1 == - ]] && rm -f "$MUT_LOCKDEP_STATS" ||
-				printf " debug_locks:                   %11u\n" "$1" >"$MUT_LOCKDEP_STATS"
+			case $1 in
+			-) rm -f "$MUT_LOCKDEP_STATS" ;;
+			"") echo " chain lookup misses: 1" >"$MUT_LOCKDEP_STATS" ;;
+			*) printf " debug_locks:                   %11u\n" "$1" >"$MUT_LOCKDEP_STATS" ;;
+			esac
 		}
-		dmesg() { :; }
+		current() { cut -d " " -f 1 "$KBUF_OUT/current"; }
+		dmesg() { echo LOG; }
 		kbuf_ko_in_memory() { echo "$1"; }
-		kbuf_mut_run_specs() { :; }
+		kbuf_mut_run_specs() {
+			[[ $(current) != a-001 ]] || printf "%s" "${FAILED:-}"
+		}
 		kbuf_mut_cleanup() { :; }
 		kbuf_mut_kernel_problems() {
-			stats "$AFTER"
-			printf "%s" "$PROBLEM"
+			[[ $(current) != a-001 ]] || {
+				stats "$AFTER"
+				printf "%s" "$PROBLEM"
+			}
+		}
+		eval "$(declare -f kbuf_mut_record | sed "1s/kbuf_mut_record/kbuf_mut_record_real/")"
+		kbuf_mut_record() {
+			kbuf_mut_record_real "$@"
+			[[ $1 != a-001 || -z ${BETWEEN+set} ]] || stats "$BETWEEN"
 		}
 		AFTER=$3 PROBLEM=${4:-}
 		stats "$2"
@@ -533,8 +548,9 @@ guest_lockdep() {
 
 @test "a mutant after which lockdep is off is killed, and its guest powers off" {
 	local off
-	for off in 0 -; do
+	for off in 0 - ''; do
 		run -0 guest_lockdep 1 "$off"
+		assert_line "mutant orig: passed"
 		assert_line "mutant a-001: killed (lockdep turned itself off)"
 		assert_line "guest: a-001 left the kernel unclean: powering off for a fresh one"
 		refute_line --partial "mutant a-002"
@@ -546,12 +562,63 @@ guest_lockdep() {
 	run -0 guest_lockdep 1 1
 	assert_line "mutant a-001: survived"
 	assert_line "mutant a-002: survived"
-	# Off from boot: no verdict; without lockdep: nothing to tell.
+	# Off from boot, or unreadable: no verdict; without lockdep: nothing
+	# to tell.
+	local f=$BATS_TEST_TMPDIR/guest/lockdep-off-before-orig.txt
 	run -0 guest_lockdep 0 0
-	assert_output "guest: lockdep is off before a-001: powering off for a fresh kernel"
+	assert_output "guest: lockdep is off (0) before orig: powering off for a fresh kernel (log: $f)"
+	run -0 cat "$f"
+	assert_output LOG
+	run -0 guest_lockdep '' ''
+	assert_output "guest: lockdep is off (?) before orig: powering off for a fresh kernel (log: $f)"
 	run -0 guest_lockdep - -
 	assert_line "mutant a-001: survived"
 	assert_line "mutant a-002: survived"
+}
+
+@test "lockdep off between two mutants gives the second no verdict and keeps the log" {
+	local f=$BATS_TEST_TMPDIR/guest/lockdep-off-before-a-002.txt
+	BETWEEN=0 run -0 guest_lockdep 1 1
+	assert_line "mutant a-001: survived"
+	assert_line "guest: lockdep is off (0) before a-002, after a-001: powering off for a fresh kernel (log: $f)"
+	refute_line --partial "mutant a-002"
+	run -0 cat "$f"
+	assert_output LOG
+}
+
+@test "lockdep's tables filling up gives no verdict, unless a test failed or a task held too many locks" {
+	local full="BUG: MAX_STACK_TRACE_ENTRIES too low!"
+	run -0 guest_lockdep 1 0 "$full"
+	assert_line "guest: no verdict for a-001: lockdep's tables filled up ($full)"
+	refute_line --regexp "^mutant a-001: (killed|survived)"
+	refute_line --partial "mutant a-002"
+	FAILED="not ok 3 a test" run -0 guest_lockdep 1 0 "$full"
+	assert_line "mutant a-001: killed (not ok 3 a test)"
+	run -0 guest_lockdep 1 0 "BUG: MAX_LOCK_DEPTH too low!"
+	assert_line "mutant a-001: killed (BUG: MAX_LOCK_DEPTH too low!)"
+}
+
+# kbuf_mut_kernel_problems on a log of one line, to which $1 (if any) is
+# added while kmemleak waits, and which has a leak.
+kernel_problems() {
+	local log=$BATS_TEST_TMPDIR/log
+	echo "kbuf: loaded" >"$log"
+	# shellcheck disable=SC2016 # the inner shell expands them
+	KBUF_OUT=$BATS_TEST_TMPDIR LOGF=$log LATE=${1:-} bash -c '
+		. "$1/scripts/mutants-guest.sh"
+		dmesg() { cat "$LOGF"; }
+		kbuf_mut_kmemleak() {
+			[[ -z $LATE ]] || echo "$LATE" >>"$LOGF"
+			echo "kmemleak: unreferenced object 0xffff8880 (size 64):"
+		}
+		kbuf_mut_kernel_problems 1' _ "$TREE"
+}
+
+@test "a report printed during kmemleak's wait is the reason given, before the leak" {
+	run -0 kernel_problems "WARNING: CPU: 0 PID: 1 at kbuf_late+0x1/0x2 [kbuf]"
+	assert_output "WARNING: CPU: 0 PID: 1 at kbuf_late+0x1/0x2 [kbuf]"
+	run -0 kernel_problems
+	assert_output "kmemleak: unreferenced object 0xffff8880 (size 64):"
 }
 
 @test "every line of tests/mutants.equivalent names a mutant of today's driver, with a reason" {
