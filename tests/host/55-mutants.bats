@@ -503,16 +503,18 @@ stop_run() {
 
 # Run mutants.sh's guest half on the host for a queue of the baseline
 # and mutants a-001 and a-002, lockdep's debug_locks $1 at the start and
-# $2 once a-001's kernel log has been read ("-": no stats file, "": a
-# file without the line); that log names problem $3, if any. With
-# BETWEEN set, debug_locks becomes that after a-001's verdict; FAILED is
-# what a-001's tests report. The tests, the module and the log are
-# stubbed: the log is the one line "LOG".
+# $2 once a-001's kmemleak scan is done ("-": no stats file, "": a file
+# without the line); during that scan the kernel logs line $3, if any.
+# With BETWEEN set, debug_locks becomes that after a-001's verdict;
+# FAILED is what a-001's tests report. The tests, the module, kmemleak
+# (which names each mutant it scans after in $KBUF_OUT/scanned) and the
+# log (a file that starts as the line "LOG") are stubbed.
 guest_lockdep() {
 	local out=$BATS_TEST_TMPDIR/guest
 	rm -rf "$out"
 	mkdir -p "$out/tap"
 	printf '%s\ta.ko\t10-load\n' orig a-001 a-002 >"$out/queue.tsv"
+	echo LOG >"$out/log"
 	# shellcheck disable=SC2016 # the inner shell expands them
 	KBUF_OUT=$out MUT_LOCKDEP_STATS=$out/stats bash -c '
 		. "$1/scripts/mutants-guest.sh"
@@ -524,17 +526,17 @@ guest_lockdep() {
 			esac
 		}
 		current() { cut -d " " -f 1 "$KBUF_OUT/current"; }
-		dmesg() { echo LOG; }
+		dmesg() { cat "$KBUF_OUT/log"; }
 		kbuf_ko_in_memory() { echo "$1"; }
 		kbuf_mut_run_specs() {
 			[[ $(current) != a-001 ]] || printf "%s" "${FAILED:-}"
 		}
 		kbuf_mut_cleanup() { :; }
-		kbuf_mut_kernel_problems() {
-			[[ $(current) != a-001 ]] || {
-				stats "$AFTER"
-				printf "%s" "$PROBLEM"
-			}
+		kbuf_mut_kmemleak() {
+			current >>"$KBUF_OUT/scanned"
+			[[ $(current) == a-001 ]] || return 0
+			stats "$AFTER"
+			[[ -z $PROBLEM ]] || echo "$PROBLEM" >>"$KBUF_OUT/log"
 		}
 		eval "$(declare -f kbuf_mut_record | sed "1s/kbuf_mut_record/kbuf_mut_record_real/")"
 		kbuf_mut_record() {
@@ -576,26 +578,44 @@ guest_lockdep() {
 	assert_line "mutant a-002: survived"
 }
 
-@test "lockdep off between two mutants gives the second no verdict and keeps the log" {
+@test "lockdep off between two mutants takes back the first's survival and keeps the log" {
 	local f=$BATS_TEST_TMPDIR/guest/lockdep-off-before-a-002.txt
 	BETWEEN=0 run -0 guest_lockdep 1 1
 	assert_line "mutant a-001: survived"
+	assert_line "guest: a-001's verdict taken back: it runs again"
 	assert_line "guest: lockdep is off (0) before a-002, after a-001: powering off for a fresh kernel (log: $f)"
 	refute_line --partial "mutant a-002"
+	run -0 cut -f 1,2 "$BATS_TEST_TMPDIR/guest/results.tsv"
+	assert_output "$(printf 'orig\tpassed')"
 	run -0 cat "$f"
 	assert_output LOG
+	# A kill stands.
+	BETWEEN=0 FAILED="not ok 1 x" run -0 guest_lockdep 1 1
+	refute_line --partial "taken back"
+	run -0 cut -f 1,2 "$BATS_TEST_TMPDIR/guest/results.tsv"
+	assert_output "$(printf 'orig\tpassed\na-001\tkilled')"
 }
 
-@test "lockdep's tables filling up gives no verdict, unless a test failed or a task held too many locks" {
+@test "lockdep's tables filling up gives no verdict, whatever failed after, unless a task held too many locks" {
 	local full="BUG: MAX_STACK_TRACE_ENTRIES too low!"
 	run -0 guest_lockdep 1 0 "$full"
 	assert_line "guest: no verdict for a-001: lockdep's tables filled up ($full)"
 	refute_line --regexp "^mutant a-001: (killed|survived)"
 	refute_line --partial "mutant a-002"
-	FAILED="not ok 3 a test" run -0 guest_lockdep 1 0 "$full"
-	assert_line "mutant a-001: killed (not ok 3 a test)"
+	# The bats file's own log check fails on that line.
+	FAILED="not ok 3 teardown_file failed" run -0 guest_lockdep 1 0 "$full"
+	assert_line "guest: no verdict for a-001: lockdep's tables filled up (not ok 3 teardown_file failed)"
+	refute_line --regexp "^mutant a-001: (killed|survived)"
 	run -0 guest_lockdep 1 0 "BUG: MAX_LOCK_DEPTH too low!"
 	assert_line "mutant a-001: killed (BUG: MAX_LOCK_DEPTH too low!)"
+}
+
+@test "kmemleak scans after every mutant, a killed one too" {
+	FAILED="not ok 1 x" run -0 guest_lockdep 1 1
+	assert_line "mutant a-001: killed (not ok 1 x)"
+	assert_line "mutant a-002: survived"
+	run -0 cat "$BATS_TEST_TMPDIR/guest/scanned"
+	assert_output "$(printf 'orig\na-001\na-002')"
 }
 
 # kbuf_mut_kernel_problems on a log of one line, to which $1 (if any) is
