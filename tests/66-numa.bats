@@ -6,9 +6,9 @@
 # the CPU and half the memory, node 1 with the other half and no CPU, so
 # a buffer on node 1 is there because it was asked to be. A third, node
 # 2, has neither memory nor CPU: the kernel counts it and keeps it
-# offline. Where the pages
-# really are is read from kbufctl layout --json (frames placed by
-# /proc/zoneinfo), not from what the driver says.
+# offline. Where the pages really are is read from kbufctl layout
+# --json (frames placed by /proc/zoneinfo), not from what the driver
+# says.
 
 load 'helpers/common'
 
