@@ -22,7 +22,9 @@
 # mutant tainted or whose lockdep it turned off, which then powers off:
 # the next guest, a clean kernel, goes on with the rest. A guest whose
 # lockdep is off before a mutant, or whose lockdep tables fill up during
-# one, powers off with no verdict for it, for a fresh kernel to run it.
+# one, powers off with no verdict for it, for a fresh kernel to run it
+# (lockdep off before a mutant also takes back the survival of the one
+# before, which runs again, and is killed if that happens to it twice).
 #
 # Environment:
 #   KBUF_MUTANTS_LIST=1    print the mutants and the bats files each would

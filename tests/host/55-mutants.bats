@@ -505,16 +505,20 @@ stop_run() {
 # and mutants a-001 and a-002, lockdep's debug_locks $1 at the start and
 # $2 once a-001's kmemleak scan is done ("-": no stats file, "": a file
 # without the line); during that scan the kernel logs line $3, if any.
-# With BETWEEN set, debug_locks becomes that after a-001's verdict;
-# FAILED is what a-001's tests report. The tests, the module, kmemleak
-# (which names each mutant it scans after in $KBUF_OUT/scanned) and the
-# log (a file that starts as the line "LOG") are stubbed.
+# With BETWEEN set, debug_locks becomes that after the verdict of
+# AFTER_ID (default a-001); FAILED is what a-001's tests report; with
+# FILL, that many lines follow line $3, and with WRAP the log's first
+# line then goes (a log that wrapped); TAKEN seeds taken-back.txt. The
+# tests, the module, kmemleak (which names each mutant it scans after in
+# $KBUF_OUT/scanned) and the log (a file that starts as the line "LOG")
+# are stubbed.
 guest_lockdep() {
 	local out=$BATS_TEST_TMPDIR/guest
 	rm -rf "$out"
 	mkdir -p "$out/tap"
 	printf '%s\ta.ko\t10-load\n' orig a-001 a-002 >"$out/queue.tsv"
 	echo LOG >"$out/log"
+	[[ -z ${TAKEN:-} ]] || echo "$TAKEN" >"$out/taken-back.txt"
 	# shellcheck disable=SC2016 # the inner shell expands them
 	KBUF_OUT=$out MUT_LOCKDEP_STATS=$out/stats bash -c '
 		. "$1/scripts/mutants-guest.sh"
@@ -537,11 +541,13 @@ guest_lockdep() {
 			[[ $(current) == a-001 ]] || return 0
 			stats "$AFTER"
 			[[ -z $PROBLEM ]] || echo "$PROBLEM" >>"$KBUF_OUT/log"
+			seq "${FILL:-0}" >>"$KBUF_OUT/log"
+			[[ -z ${WRAP:-} ]] || sed -i 1d "$KBUF_OUT/log"
 		}
 		eval "$(declare -f kbuf_mut_record | sed "1s/kbuf_mut_record/kbuf_mut_record_real/")"
 		kbuf_mut_record() {
 			kbuf_mut_record_real "$@"
-			[[ $1 != a-001 || -z ${BETWEEN+set} ]] || stats "$BETWEEN"
+			[[ $1 != "${AFTER_ID:-a-001}" || -z ${BETWEEN+set} ]] || stats "$BETWEEN"
 		}
 		AFTER=$3 PROBLEM=${4:-}
 		stats "$2"
@@ -582,18 +588,30 @@ guest_lockdep() {
 	local f=$BATS_TEST_TMPDIR/guest/lockdep-off-before-a-002.txt
 	BETWEEN=0 run -0 guest_lockdep 1 1
 	assert_line "mutant a-001: survived"
-	assert_line "guest: a-001's verdict taken back: it runs again"
+	assert_line "guest: a-001's survival taken back: it runs again"
 	assert_line "guest: lockdep is off (0) before a-002, after a-001: powering off for a fresh kernel (log: $f)"
 	refute_line --partial "mutant a-002"
 	run -0 cut -f 1,2 "$BATS_TEST_TMPDIR/guest/results.tsv"
 	assert_output "$(printf 'orig\tpassed')"
 	run -0 cat "$f"
 	assert_output LOG
-	# A kill stands.
+	run -0 cat "$BATS_TEST_TMPDIR/guest/taken-back.txt"
+	assert_output a-001
+	# A kill stands, and so does the baseline's pass.
 	BETWEEN=0 FAILED="not ok 1 x" run -0 guest_lockdep 1 1
 	refute_line --partial "taken back"
 	run -0 cut -f 1,2 "$BATS_TEST_TMPDIR/guest/results.tsv"
 	assert_output "$(printf 'orig\tpassed\na-001\tkilled')"
+	AFTER_ID=orig BETWEEN=0 run -0 guest_lockdep 1 1
+	assert_output --partial "guest: lockdep is off (0) before a-001, after orig:"
+	refute_line --partial "taken back"
+	run -0 cut -f 1,2 "$BATS_TEST_TMPDIR/guest/results.tsv"
+	assert_output "$(printf 'orig\tpassed')"
+	# Taken back once already, in an earlier guest: killed.
+	TAKEN=a-001 BETWEEN=0 run -0 guest_lockdep 1 1
+	refute_line --partial "taken back"
+	run -0 cut -f 1,2,4 "$BATS_TEST_TMPDIR/guest/results.tsv"
+	assert_output "$(printf 'orig\tpassed\t\na-001\tkilled\tlockdep turned itself off after it, in two guests')"
 }
 
 @test "lockdep's tables filling up gives no verdict, whatever failed after, unless a task held too many locks" {
@@ -608,6 +626,14 @@ guest_lockdep() {
 	refute_line --regexp "^mutant a-001: (killed|survived)"
 	run -0 guest_lockdep 1 0 "BUG: MAX_LOCK_DEPTH too low!"
 	assert_line "mutant a-001: killed (BUG: MAX_LOCK_DEPTH too low!)"
+	# A log that has wrapped, and a long one after the line (a reader
+	# that stops at the match must not break the pipe).
+	local i
+	for i in 1 2 3 4 5; do
+		FAILED="not ok 3 teardown_file failed" WRAP=1 FILL=40000 \
+			run -0 guest_lockdep 1 0 "$full"
+		assert_line "guest: no verdict for a-001: lockdep's tables filled up (not ok 3 teardown_file failed)"
+	done
 }
 
 @test "kmemleak scans after every mutant, a killed one too" {
