@@ -18,9 +18,9 @@
 # turned itself off during the mutant (all three kill it), and with no
 # verdict when lockdep is off before a mutant (its log is kept, and the
 # mutant before runs again if it survived, or is killed if that
-# happened to it before) or its tables filled up during one. Before each mutant $KBUF_OUT/current says
-# which one runs and how long it may take: if the guest dies, the host
-# gives that mutant its verdict.
+# happened to it before) or its tables filled up during one. Before
+# each mutant $KBUF_OUT/current says which one runs and how long it may
+# take: if the guest dies, the host gives that mutant its verdict.
 #
 # The baseline "orig" (the unmutated module) runs every file to the end
 # and writes $KBUF_OUT/baseline.tsv: seconds per bats file (and filter).
