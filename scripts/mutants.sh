@@ -8,11 +8,11 @@
 # it in a test-bed guest (scripts/mutants-guest.sh). A mutant is killed
 # when a test fails, the guest panics or hangs, or the kernel reports a
 # problem (lockdep turning itself off included); it survives when every
-# test passes. Verdicts are kept in
-# docs/mutants-verdicts.tsv (scripts/mutants-store.sh) and runs add to
-# them: a mutant with a verdict for the same text of its file is not run
-# again. The score (killed out of killed + survived) of every stored
-# verdict and the survivors go to docs/mutants.md.
+# test passes. Verdicts are kept in docs/mutants-verdicts.tsv
+# (scripts/mutants-store.sh) and runs add to them: a mutant with a
+# verdict for the same text of its file is not run again. The score
+# (killed out of killed + survived) of every stored verdict and the
+# survivors go to docs/mutants.md.
 #
 # One guest runs many mutants: a boot costs 30 to 60 s under TCG. The
 # first guest of a run tests the unmutated module first (the baseline):
